@@ -1,0 +1,217 @@
+"""newsletter.toml: the publication's settings, read into frozen dataclasses.
+
+Secrets never live here: cli.py reads them from the environment and passes them on.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from newsletter.errors import ConfigError
+
+CONFIG_NAME = "newsletter.toml"
+
+
+@dataclass(frozen=True)
+class NewsletterSettings:
+    name: str = "India and the World"
+    from_email: str = "editor@indiawrites.org"
+    from_name: str = "India and the World"
+    reply_to: str = "editor@indiawrites.org"
+    language: str = "en"
+    postal_address: str = ""
+    archive_url: str = ""
+    website_url: str = ""
+
+
+@dataclass(frozen=True)
+class SendSettings:
+    provider: str = ""  # empty: sendgrid when SENDGRID_API_KEY is set, outbox otherwise
+    batch_size: int = 1000
+    concurrency: int = 4
+    category: str = "newsletter"
+
+
+@dataclass(frozen=True)
+class SendGridSettings:
+    host: str = "https://api.sendgrid.com"
+    asm_group_id: int = 0
+    sandbox: bool = False
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"  # starttls, tls or none
+    username: str = ""
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class InboxSettings:
+    imap_url: str = ""
+    processed_folder: str = "Newsletter/Processed"
+    authserv_id: str = ""
+    send_welcome: bool = True
+    send_goodbye: bool = True
+
+
+@dataclass(frozen=True)
+class UnsubscribeSettings:
+    url: str = ""  # optional https one-click endpoint; the token is appended as ?token=
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    path: Path
+    newsletter: NewsletterSettings = field(default_factory=NewsletterSettings)
+    send: SendSettings = field(default_factory=SendSettings)
+    sendgrid: SendGridSettings = field(default_factory=SendGridSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    inbox: InboxSettings = field(default_factory=InboxSettings)
+    unsubscribe: UnsubscribeSettings = field(default_factory=UnsubscribeSettings)
+
+    @property
+    def issues_dir(self) -> Path:
+        return self.root / "issues"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def subscribers_path(self) -> Path:
+        return self.root / "subscribers.csv"
+
+    @property
+    def sends_dir(self) -> Path:
+        return self.root / "sends"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.root / "outbox"
+
+
+SECTIONS: dict[str, type] = {
+    "newsletter": NewsletterSettings,
+    "send": SendSettings,
+    "sendgrid": SendGridSettings,
+    "smtp": SmtpSettings,
+    "inbox": InboxSettings,
+    "unsubscribe": UnsubscribeSettings,
+}
+
+CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("send", "provider"): ("", "outbox", "sendgrid", "smtp"),
+    ("smtp", "security"): ("starttls", "tls", "none"),
+}
+
+
+def suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
+    """' (did you mean 'x'?)' for the closest option, or '' when nothing is close."""
+    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def find_config(start: Path) -> Path:
+    """The newsletter.toml in `start` or the nearest folder above it."""
+    for folder in [start, *start.parents]:
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(
+        f"no {CONFIG_NAME} in {start} or any folder above it: run newsletter from the publication's folder "
+        "or pass --config PATH."
+    )
+
+
+def _line_of(text: str, section: str | None, key: str) -> int:
+    """The line of `key` in `section`, so an error points at the place (tomllib keeps no positions)."""
+    current: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = re.match(r"\s*\[([^\]]+)\]", line)
+        if header:
+            current = header.group(1).strip()
+            if section is None and current == key:
+                return number
+            continue
+        if current == section and re.match(rf"\s*{re.escape(key)}\s*=", line):
+            return number
+    return 1
+
+
+def _coerce(where: str, name: str, value: Any, expected: type) -> Any:
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if expected is bool and not isinstance(value, bool):
+        raise ConfigError(f"{where}: '{name}' must be true or false, not {value!r}.")
+    if expected is int and (not isinstance(value, int) or isinstance(value, bool)):
+        raise ConfigError(f"{where}: '{name}' must be a whole number, not {value!r}.")
+    if expected is str and not isinstance(value, str):
+        raise ConfigError(f"{where}: '{name}' must be a quoted string, not {value!r}.")
+    return value
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate newsletter.toml; unknown sections and keys are errors with a 'did you mean'."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the settings file ({error.strerror}).") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}: fix the TOML syntax there.") from None
+
+    sections: dict[str, Any] = {}
+    for section_name, values in data.items():
+        if section_name not in SECTIONS:
+            line = _line_of(text, None, section_name)
+            raise ConfigError(
+                f"{path}:{line}: unknown section [{section_name}]{suggest(section_name, list(SECTIONS))}."
+            )
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: '{section_name}' must be a [{section_name}] table.")
+        cls = SECTIONS[section_name]
+        known = {f.name: f for f in fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for key, value in values.items():
+            line = _line_of(text, section_name, key)
+            where = f"{path}:{line}: [{section_name}]"
+            if key not in known:
+                raise ConfigError(f"{where} unknown key '{key}'{suggest(key, list(known))}.")
+            expected = type(known[key].default)
+            value = _coerce(where, key, value, expected)
+            allowed = CHOICES.get((section_name, key))
+            if allowed is not None and value not in allowed:
+                options = ", ".join(a for a in allowed if a)
+                raise ConfigError(f"{where} '{key}' is {value!r}: use one of {options}.")
+            kwargs[key] = value
+        sections[section_name] = cls(**kwargs)
+
+    config = Config(root=path.parent.resolve(), path=path, **sections)
+    _check_values(config)
+    return config
+
+
+def _check_values(config: Config) -> None:
+    if config.send.batch_size < 1 or config.send.batch_size > 1000:
+        raise ConfigError(
+            f"{config.path}: [send] batch_size is {config.send.batch_size}: use 1 to 1000 "
+            "(SendGrid takes at most 1000 recipients per request)."
+        )
+    if config.send.concurrency < 1:
+        raise ConfigError(f"{config.path}: [send] concurrency must be at least 1.")
+    url = config.unsubscribe.url
+    if url and not url.startswith("https://"):
+        raise ConfigError(
+            f"{config.path}: [unsubscribe] url must start with https:// (one-click unsubscribe, RFC 8058)."
+        )

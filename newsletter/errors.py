@@ -1,0 +1,47 @@
+"""Errors the library raises. cli.py turns any NewsletterError into a one-line message and exit 1."""
+
+from __future__ import annotations
+
+
+class NewsletterError(Exception):
+    """Base of every error a user can act on: the message is one sentence naming the object and the fix."""
+
+
+class ConfigError(NewsletterError):
+    """newsletter.toml is missing, unreadable or has a wrong or unknown key."""
+
+
+class IssueError(NewsletterError):
+    """An issue YAML file failed validation; `problems` holds every finding as 'file:line:col: message'."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class RenderError(NewsletterError):
+    """A template failed to render (Jinja2, MJML or inlining)."""
+
+
+class SubscriberError(NewsletterError):
+    """subscribers.csv or an import file cannot be read or written."""
+
+
+class InboxError(NewsletterError):
+    """The mailbox cannot be read or a message cannot be processed."""
+
+
+class TokenError(NewsletterError):
+    """A signed token is malformed, forged or altered."""
+
+
+class SendError(NewsletterError):
+    """A send cannot start or continue (lock held, content changed, ledger mismatch)."""
+
+
+class ProviderError(NewsletterError):
+    """A provider refused a request or is misconfigured (missing key, 4xx answer)."""
+
+
+class FetchError(NewsletterError):
+    """An article page could not be fetched or read."""

@@ -1,0 +1,1 @@
+"""Providers: one module each (outbox, smtp, sendgrid), chosen by name."""

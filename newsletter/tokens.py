@@ -1,0 +1,56 @@
+"""HMAC-signed tokens for unsubscribe links and subscription confirmations.
+
+A token names its purpose and the address, so a confirm token cannot unsubscribe and nobody can forge
+one for somebody else's address without the secret (NEWSLETTER_SECRET, read by cli.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+
+from newsletter.errors import TokenError
+
+PURPOSES = ("unsubscribe", "confirm")
+# 16 bytes of HMAC-SHA256 (128 bits) keep the token short enough for a mail subject line.
+_SIG_BYTES = 16
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _signature(secret: bytes, payload: bytes) -> bytes:
+    return hmac.new(secret, payload, hashlib.sha256).digest()[:_SIG_BYTES]
+
+
+def make_token(secret: bytes, purpose: str, email: str) -> str:
+    """A URL- and subject-safe token '<payload>.<signature>' binding `purpose` to `email`."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown token purpose {purpose!r}")
+    payload = f"{purpose}:{email.strip().lower()}".encode()
+    return f"{_b64(payload)}.{_b64(_signature(secret, payload))}"
+
+
+def read_token(secret: bytes, token: str, purpose: str) -> str:
+    """The address a valid `purpose` token was made for; TokenError if it is malformed, forged or altered."""
+    body, dot, sig = token.strip().partition(".")
+    if not dot or not body or not sig:
+        raise TokenError("the token is malformed: it must be two parts joined by a dot.")
+    try:
+        payload = _unb64(body)
+        signature = _unb64(sig)
+    except (binascii.Error, ValueError):
+        raise TokenError("the token is malformed: it is not base64url text.") from None
+    if not hmac.compare_digest(signature, _signature(secret, payload)):
+        raise TokenError("the token's signature does not match: it was altered or not made by this newsletter.")
+    kind, _, email = payload.decode("utf-8", "replace").partition(":")
+    if kind != purpose:
+        raise TokenError(f"the token is for '{kind}', not '{purpose}'.")
+    return email
