@@ -1,0 +1,48 @@
+"""Shared fixtures. A test that needs a system service calls `require(...)`: it skips with the reason on a
+developer's machine, and fails in CI, where NEWSLETTER_REQUIRE_ALL=1 says that nothing may skip."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SAMPLE_ISSUE = ROOT / "issues" / "2015-03-16.yaml"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip (or, under NEWSLETTER_REQUIRE_ALL=1, fail) unless `condition` holds."""
+    if condition:
+        return
+    if os.environ.get("NEWSLETTER_REQUIRE_ALL") == "1":
+        pytest.fail(f"NEWSLETTER_REQUIRE_ALL=1 but {reason}")
+    pytest.skip(reason)
+
+
+def chromium_path() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture
+def publication(tmp_path: Path) -> Path:
+    """A copy of the sample publication (settings, issues, templates, subscribers) in a temporary folder."""
+    for name in ("newsletter.toml", "subscribers.csv"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    for folder in ("issues", "templates"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _test_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fixed signing secret, and no real SendGrid key leaking in from the developer's shell."""
+    monkeypatch.setenv("NEWSLETTER_SECRET", "test-secret")
+    monkeypatch.delenv("SENDGRID_API_KEY", raising=False)
