@@ -113,6 +113,78 @@ def main() -> None:
 
 # --- compose and render (issue, render, check) -----------------------------------------------------------
 
+SAMPLE_READER = ("reader@example.org", "Sample Reader")
+
+
+@cli.command("new")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="The issue's date (default: today).")
+@click.option("--title", default="", help="The subject line.")
+@pass_state
+@handle_errors
+def new_command(state: State, date_text: str | None, title: str) -> None:
+    """Scaffold issues/<date>.yaml and print its path."""
+    import datetime as dt
+
+    from newsletter.scaffold import create_issue
+
+    try:
+        date = dt.date.fromisoformat(date_text) if date_text else dt.date.today()
+    except ValueError:
+        raise click.BadParameter(f"'{date_text}' is not a date: write YYYY-MM-DD.", param_hint="--date") from None
+    config = state.config
+    path = create_issue(config.issues_dir, date, title, config.newsletter.name)
+    click.echo(_relative(path))
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+@cli.command("render")
+@click.argument("issue_path", metavar="ISSUE", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+              show_default=True, help="Folder for <slug>.html, .txt, .mjml and .eml.")
+@pass_state
+@handle_errors
+def render_command(state: State, issue_path: Path, out_dir: Path) -> None:
+    """Write the rendered issue: HTML, text part, MJML source and a complete .eml for a sample reader."""
+    from newsletter.build import write_build
+
+    config = state.config
+    paths = write_build(issue_path, config, out_dir, get_secret(), SAMPLE_READER)
+    for path in paths:
+        click.echo(_relative(path))
+
+
+@cli.command("check")
+@click.argument("issue_path", metavar="ISSUE", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@pass_state
+@handle_errors
+def check_command(state: State, issue_path: Path, as_json: bool) -> None:
+    """Lint an issue: exit 0 when there is no error (warnings allowed), 1 otherwise."""
+    import json
+
+    from newsletter.build import check_path
+    from newsletter.lint import count
+
+    findings = check_path(issue_path, state.config)
+    errors, warnings = count(findings, "error"), count(findings, "warning")
+    if as_json:
+        report = {"ok": errors == 0, "errors": errors, "warnings": warnings,
+                  "findings": [finding.as_dict() for finding in findings]}
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        for finding in findings:
+            click.echo(str(finding), err=finding.severity == "error")
+        click.echo(f"{issue_path}: {errors} error(s), {warnings} warning(s).")
+    if errors:
+        sys.exit(1)
+
+
 # --- subscribers and inbox ---------------------------------------------------------------------------------
 
 # --- send, report, suppressions -----------------------------------------------------------------------------

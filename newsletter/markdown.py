@@ -1,0 +1,74 @@
+"""Markdown for intros, summaries and sign-offs: to HTML for the email, to wrapped plain text for the text part.
+
+Raw HTML in Markdown is off, so an editor's (or a scraped page's) `<script>` shows as text, and markdown-it's link
+validation refuses javascript:, vbscript:, file: and data: links.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False, "typographer": False, "linkify": False})
+
+
+def md_to_html(text: str) -> str:
+    return str(_parser().render(text)).strip()
+
+
+def md_to_text(text: str, width: int = 72) -> str:
+    """Paragraphs wrapped at `width`, links as 'text (url)', list items as '- item'; URLs are never broken."""
+    blocks: list[str] = []
+    prefix = ""
+    tokens = _parser().parse(text)
+    for index, token in enumerate(tokens):
+        if token.type == "bullet_list_open":
+            prefix = "- "
+        elif token.type == "ordered_list_open":
+            prefix = "1. "
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            prefix = ""
+        elif token.type == "inline":
+            line = _inline_text(token)
+            heading = index > 0 and tokens[index - 1].type == "heading_open"
+            indent = " " * len(prefix)
+            wrapped = textwrap.fill(
+                line,
+                width=width,
+                initial_indent=prefix,
+                subsequent_indent=indent,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            blocks.append(wrapped.upper() if heading else wrapped)
+        elif token.type == "code_block" or token.type == "fence":
+            blocks.append(token.content.rstrip("\n"))
+    return "\n\n".join(blocks)
+
+
+def _inline_text(token: Token) -> str:
+    parts: list[str] = []
+    href = ""
+    link_text: list[str] = []
+    for child in token.children or []:
+        target = link_text if href else parts
+        if child.type == "link_open":
+            href = str(child.attrs.get("href", ""))
+            link_text = []
+        elif child.type == "link_close":
+            label = "".join(link_text)
+            parts.append(label if label == href else f"{label} ({href})")
+            href = ""
+        elif child.type in ("text", "code_inline"):
+            target.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            target.append(" " if child.type == "softbreak" else "\n")
+        elif child.type == "image":
+            target.append(child.content)
+    return "".join(parts)
