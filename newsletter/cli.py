@@ -63,8 +63,8 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except IssueError as error:
-            for problem in error.problems:
-                click.echo(f"error: {problem}", err=True)
+            for location, message in error.located():
+                click.echo(f"{location}: error: {message}", err=True)
             if _debug():
                 traceback.print_exc()
             sys.exit(1)
@@ -145,8 +145,15 @@ def _relative(path: Path) -> str:
 
 @cli.command("render")
 @click.argument("issue_path", metavar="ISSUE", type=click.Path(path_type=Path))
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
-              show_default=True, help="Folder for <slug>.html, .txt, .mjml and .eml.")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Folder for <slug>.html, .txt, .mjml and .eml.",
+)
 @pass_state
 @handle_errors
 def render_command(state: State, issue_path: Path, out_dir: Path) -> None:
@@ -174,8 +181,12 @@ def check_command(state: State, issue_path: Path, as_json: bool) -> None:
     findings = check_path(issue_path, state.config)
     errors, warnings = count(findings, "error"), count(findings, "warning")
     if as_json:
-        report = {"ok": errors == 0, "errors": errors, "warnings": warnings,
-                  "findings": [finding.as_dict() for finding in findings]}
+        report = {
+            "ok": errors == 0,
+            "errors": errors,
+            "warnings": warnings,
+            "findings": [finding.as_dict() for finding in findings],
+        }
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         for finding in findings:

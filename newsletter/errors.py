@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class NewsletterError(Exception):
     """Base of every error a user can act on: the message is one sentence naming the object and the fix."""
@@ -17,6 +19,16 @@ class IssueError(NewsletterError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("\n".join(problems))
+
+    def located(self) -> list[tuple[str, str]]:
+        """Each problem split into its 'file:line:col' (or 'file') and its message."""
+        pairs = []
+        for problem in self.problems:
+            match = re.match(r"^(.*?:\d+:\d+): (.*)$", problem, re.DOTALL) or re.match(
+                r"^(.*?): (.*)$", problem, re.DOTALL
+            )
+            pairs.append((match.group(1), match.group(2)) if match else ("", problem))
+        return pairs
 
 
 class RenderError(NewsletterError):

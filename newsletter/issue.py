@@ -179,15 +179,21 @@ def load_issue(path: Path) -> Issue:
     """Load and validate `path`; IssueError lists every problem as 'file:line:column: message'."""
     display = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise IssueError(
             [f"{display}: no such issue file: check the path, or create it with 'newsletter new'."]
         ) from None
-    except UnicodeDecodeError as error:
-        raise IssueError([f"{display}: byte {error.start} is not UTF-8: save the file as UTF-8."]) from None
     except OSError as error:
         raise IssueError([f"{display}: cannot read the file ({error.strerror})."]) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise IssueError(
+            [f"{display}:{line}:{column}: byte 0x{data[error.start]:02x} is not UTF-8: save the file as UTF-8."]
+        ) from None
     return parse_issue(text, path)
 
 

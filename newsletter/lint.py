@@ -39,19 +39,8 @@ class Finding:
 
 
 def findings_from_error(error: IssueError) -> list[Finding]:
-    """Validation problems ('file:line:col: message') as error findings."""
-    findings = []
-    for problem in error.problems:
-        location, _, message = _split_location(problem)
-        findings.append(Finding("error", "invalid", message, location))
-    return findings
-
-
-def _split_location(problem: str) -> tuple[str, str, str]:
-    match = re.match(r"^(.*?:\d+:\d+): (.*)$", problem, re.DOTALL) or re.match(r"^(.*?): (.*)$", problem, re.DOTALL)
-    if match:
-        return match.group(1), "", match.group(2)
-    return "", "", problem
+    """Validation problems as error findings."""
+    return [Finding("error", "invalid", message, location) for location, message in error.located()]
 
 
 class _LinkScanner(HTMLParser):

@@ -22,6 +22,7 @@ from newsletter.config import Config
 from newsletter.errors import RenderError
 from newsletter.issue import Issue
 from newsletter.markdown import md_to_html, md_to_text
+from newsletter.mjml_check import find_mjml_problem
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 HTML_TEMPLATE = "issue.mjml.j2"
@@ -159,6 +160,10 @@ def _template_frame(error: BaseException) -> str:
 def mjml_to_html(source: str, template: str) -> str:
     from mjml import mjml2html
 
+    problem = find_mjml_problem(source)
+    if problem is not None:
+        line, message = problem
+        raise RenderError(f"{template}: MJML error at line {line} of the generated MJML: {message}: fix the template.")
     try:
         return str(mjml2html(source))
     except BaseException as error:
@@ -200,6 +205,9 @@ def inline_css(html: str) -> str:
         exclude_pseudoclasses=True,
         cssutils_logging_level=logging.CRITICAL,
         cache_css_parsing=True,
+        # premailer copies CSS widths into attributes: 'width:100%' would overwrite an image's width="600",
+        # which Outlook needs to size it.
+        disable_basic_attributes=["width", "height"],
     ).transform()
     if doctype and not inlined.lstrip().lower().startswith("<!doctype"):
         inlined = f"{doctype}\n{inlined}"

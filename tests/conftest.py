@@ -35,7 +35,8 @@ def chromium_path() -> str | None:
 def publication(tmp_path: Path) -> Path:
     """A copy of the sample publication (settings, issues, templates, subscribers) in a temporary folder."""
     for name in ("newsletter.toml", "subscribers.csv"):
-        shutil.copy(ROOT / name, tmp_path / name)
+        if (ROOT / name).exists():
+            shutil.copy(ROOT / name, tmp_path / name)
     for folder in ("issues", "templates"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     return tmp_path
