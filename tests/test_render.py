@@ -133,17 +133,23 @@ def test_mjml_errors_name_template_and_line(source: str, message: str) -> None:
     assert str(caught.value) == message
 
 
-def test_inline_css_keeps_doctype_media_queries_and_font_link() -> None:
+def test_inline_css_inlines_marked_css_and_keeps_the_rest() -> None:
     html = (
         "<!doctype html><html><head>"
         '<link href="https://fonts.googleapis.com/css?family=Merriweather" rel="stylesheet" type="text/css">'
-        "<style>p { color: #123456; } @media (prefers-color-scheme: dark) { p { color: #fff !important; } }</style>"
+        "<style>/* inline */ p { color: #123456; }</style>"
+        "<style>body { margin: 0; } @media (prefers-color-scheme: dark) { p { color: #fff !important; } }</style>"
         "</head><body><p>Hello</p></body></html>"
     )
     out = inline_css(html)  # no network here: premailer must not try to download the font stylesheet
     assert out.startswith("<!doctype html>")
     assert '<p style="color:#123456">Hello</p>' in out
-    assert "prefers-color-scheme: dark" in out
+    assert (
+        "<style>body { margin: 0; } @media (prefers-color-scheme: dark) { p { color: #fff !important; } }</style>"
+        in out
+    )
+    assert "/* inline */" not in out and "data-premailer" not in out
+    assert "<body>" in out  # the kept block was not inlined
     assert 'href="https://fonts.googleapis.com/css?family=Merriweather"' in out
 
 
