@@ -6,6 +6,7 @@ Secrets never live here: cli.py reads them from the environment and passes them 
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -126,7 +127,8 @@ def find_config(start: Path) -> Path:
     for folder in [start, *start.parents]:
         candidate = folder / CONFIG_NAME
         if candidate.is_file():
-            return candidate
+            # Relative to where the editor stands, so that error messages name the file as they know it.
+            return Path(os.path.relpath(candidate, start))
     raise ConfigError(
         f"no {CONFIG_NAME} in {start} or any folder above it: run newsletter from the publication's folder "
         "or pass --config PATH."
@@ -152,11 +154,11 @@ def _coerce(where: str, name: str, value: Any, expected: type) -> Any:
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if expected is bool and not isinstance(value, bool):
-        raise ConfigError(f"{where}: '{name}' must be true or false, not {value!r}.")
+        raise ConfigError(f"{where} '{name}' must be true or false, not {value!r}.")
     if expected is int and (not isinstance(value, int) or isinstance(value, bool)):
-        raise ConfigError(f"{where}: '{name}' must be a whole number, not {value!r}.")
+        raise ConfigError(f"{where} '{name}' must be a whole number, not {value!r}.")
     if expected is str and not isinstance(value, str):
-        raise ConfigError(f"{where}: '{name}' must be a quoted string, not {value!r}.")
+        raise ConfigError(f"{where} '{name}' must be a quoted string, not {value!r}.")
     return value
 
 

@@ -1,0 +1,156 @@
+"""`newsletter check`: each lint rule fires on the mistake it is for, with the exact message, and not otherwise."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SAMPLE_ISSUE
+from newsletter.cli import cli
+
+ARTICLE = """
+      - title: "Article {n}"
+        url: "https://www.indiawrites.org/article-{n}/"
+        summary: |
+          {summary}
+        image: "https://www.indiawrites.org/img/{n}.jpg"
+        image_alt: "Photograph {n}"
+"""
+
+
+def _run(publication: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
+    monkeypatch.chdir(publication)
+    result = CliRunner().invoke(cli, ["check", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _edit(publication: Path, old: str, new: str) -> str:
+    path = publication / "issues" / "2015-03-16.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return "issues/2015-03-16.yaml"
+
+
+def test_sample_passes(publication: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, err = _run(publication, monkeypatch, "issues/2015-03-16.yaml")
+    assert (code, out, err) == (0, "issues/2015-03-16.yaml: 0 error(s), 0 warning(s).\n", "")
+
+
+def test_json_report(publication: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _edit(publication, 'subject: "Putin to meet top aide to Chinese president"', 'subject: "Putin"')
+    code, out, _ = _run(publication, monkeypatch, path, "--json")
+    assert code == 1
+    assert json.loads(out) == {
+        "ok": False,
+        "errors": 1,
+        "warnings": 0,
+        "findings": [
+            {
+                "severity": "error",
+                "code": "subject-length",
+                "message": "the subject is 5 characters: keep it between 10 and 78 so inboxes show it whole.",
+                "location": "issues/2015-03-16.yaml:6:11",
+            }
+        ],
+    }
+
+
+def test_json_report_of_an_invalid_file(publication: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _edit(publication, "number: 1", "number: one")
+    code, out, _ = _run(publication, monkeypatch, path, "--json")
+    assert code == 1
+    assert json.loads(out)["findings"] == [
+        {
+            "severity": "error",
+            "code": "invalid",
+            "message": "'number' must be a whole number, not 'one'.",
+            "location": "issues/2015-03-16.yaml:7:9",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            'preheader: "Russia seeks closer ties with Beijing: Vladimir Putin meets Xi Jinping\'s aide Li Zhanshu in Moscow on March 19."',
+            'preheader: "Russia looks east."',
+            "issues/2015-03-16.yaml:10:13: warning: the preheader is 18 characters: 40 to 130 fill the inbox preview without being cut.",
+        ),
+        (
+            'image_alt: "Associated Press photograph for the story on China and Russia\'s economic ties"',
+            "",
+            "issues/2015-03-16.yaml:31:17: error: the image of 'Putin to meet top aide to Chinese president' has no image_alt: describe it for readers who see no images.",
+        ),
+        (
+            'image: "https://www.indiawrites.org/wp-content/',
+            'image: "http://www.indiawrites.org/wp-content/',
+            "issues/2015-03-16.yaml:31:17: error: the image http://www.indiawrites.org/wp-content/uploads/2015/03/china_russia_economy_ap_img_0.jpg is not https: mail clients block or warn on insecure images.",
+        ),
+        (
+            "Russia is looking east.",
+            "Russia is looking east. TK add the Kremlin quote.",
+            "issues/2015-03-16.yaml:14:27: error: leftover placeholder 'TK': replace it with the final text.",
+        ),
+        (
+            "The editors, India Writes Network",
+            "The editors, India Writes Network. Lorem ipsum dolor.",
+            "issues/2015-03-16.yaml:49:38: error: leftover placeholder 'Lorem ipsum': replace it with the final text.",
+        ),
+        (
+            'url: "https://www.indiawrites.org/"',
+            'url: "http://www.indiawrites.org/"',
+            "issues/2015-03-16.yaml:40:15: warning: the link http://www.indiawrites.org/ is not https: use the https address if the site has one.",
+        ),
+    ],
+)
+def test_each_rule(publication: Path, monkeypatch: pytest.MonkeyPatch, old: str, new: str, expected: str) -> None:
+    path = _edit(publication, old, new)
+    code, out, err = _run(publication, monkeypatch, path)
+    lines = (err + out).splitlines()
+    assert expected in lines
+    assert code == (1 if ": error: " in expected else 0)
+
+
+def _big_issue(publication: Path, articles: int, words: int) -> str:
+    summary = " ".join(["Diplomacy between Moscow and Beijing deepens."] * words)
+    extra = "".join(ARTICLE.format(n=n, summary=summary) for n in range(articles))
+    return _edit(publication, '        source: "indiawrites.org"\n', '        source: "indiawrites.org"\n' + extra)
+
+
+def test_html_size_warning(publication: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _big_issue(publication, 11, 8)
+    code, out, err = _run(publication, monkeypatch, path)
+    assert (code, err) == (0, ""), err
+    assert any(
+        "warning: the HTML is" in line and "close to Gmail's 102 KB clipping" in line for line in out.splitlines()
+    )
+
+
+def test_html_size_error(publication: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _big_issue(publication, 40, 12)
+    code, _, err = _run(publication, monkeypatch, path)
+    assert code == 1
+    assert any("error: the HTML is" in line and "Gmail clips messages near 102 KB" in line for line in err.splitlines())
+
+
+def test_unsubscribe_and_empty_links_in_templates(publication: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (publication / "templates" / "issue.txt.j2").write_text("{{ issue.subject }}\n", encoding="utf-8")
+    (publication / "templates" / "profile.mjml.j2").write_text(
+        '<p><a href="">Our site</a> <a href="https://x.org/"></a></p>', encoding="utf-8"
+    )
+    code, _, err = _run(publication, monkeypatch, "issues/2015-03-16.yaml")
+    assert code == 1
+    assert err.splitlines() == [
+        "issues/2015-03-16.yaml: error: a link with the text 'Our site' goes nowhere: give it an address.",
+        "issues/2015-03-16.yaml: error: the link to https://x.org/ has no text: readers cannot see or click it.",
+        "issues/2015-03-16.yaml: error: the text part has no unsubscribe link: keep %%unsubscribe_url%% in the text template.",
+    ]
+
+
+def test_sample_issue_is_in_the_repository() -> None:
+    assert SAMPLE_ISSUE.is_file()
