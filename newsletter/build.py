@@ -6,10 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from newsletter.config import Config
-from newsletter.errors import IssueError
 from newsletter.files import write_atomic, write_text_atomic
 from newsletter.issue import load_issue
-from newsletter.lint import Finding, check_issue, findings_from_error
 from newsletter.mime import MAIL_POLICY, build_message, make_message_id, sender_domain
 from newsletter.personalize import list_unsubscribe_headers, personalize, recipient_values
 from newsletter.render import RenderedIssue, render_issue
@@ -46,12 +44,3 @@ def write_build(issue_path: Path, config: Config, out_dir: Path, secret: bytes, 
     eml = out_dir / f"{slug}.eml"
     write_atomic(eml, sample_message_bytes(rendered, config, secret, reader))
     return [*outputs, eml]
-
-
-def check_path(issue_path: Path, config: Config) -> list[Finding]:
-    """Every finding for the issue: validation problems alone when it does not load, else the lint's."""
-    try:
-        issue = load_issue(issue_path)
-    except IssueError as error:
-        return findings_from_error(error)
-    return check_issue(issue, render_issue(issue, config), config)

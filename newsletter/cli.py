@@ -175,8 +175,7 @@ def check_command(state: State, issue_path: Path, as_json: bool) -> None:
     """Lint an issue: exit 0 when there is no error (warnings allowed), 1 otherwise."""
     import json
 
-    from newsletter.build import check_path
-    from newsletter.lint import count
+    from newsletter.lint import check_path, count
 
     findings = check_path(issue_path, state.config)
     errors, warnings = count(findings, "error"), count(findings, "warning")

@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 from newsletter.config import Config
 from newsletter.errors import IssueError
-from newsletter.issue import Issue
+from newsletter.issue import Issue, load_issue
 from newsletter.personalize import UNSUBSCRIBE_URL
-from newsletter.render import RenderedIssue
+from newsletter.render import RenderedIssue, render_issue
 
 # Gmail clips a message near 102 KB of HTML and hides the rest, the footer with the unsubscribe link included.
 HTML_WARN_BYTES = 80 * 1024
@@ -188,3 +188,12 @@ def check_issue(issue: Issue, rendered: RenderedIssue, config: Config) -> list[F
 
 def count(findings: list[Finding], severity: Severity) -> int:
     return sum(1 for finding in findings if finding.severity == severity)
+
+
+def check_path(issue_path: Path, config: Config) -> list[Finding]:
+    """Every finding for the issue: validation problems alone when it does not load, else the lint's."""
+    try:
+        issue = load_issue(issue_path)
+    except IssueError as error:
+        return findings_from_error(error)
+    return check_issue(issue, render_issue(issue, config), config)

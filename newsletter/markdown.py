@@ -19,14 +19,25 @@ def _parser() -> MarkdownIt:
 
 
 def md_to_html(text: str) -> str:
-    return str(_parser().render(text)).strip()
+    return md_to_both(text)[0]
 
 
 def md_to_text(text: str, width: int = 72) -> str:
+    return md_to_both(text, width)[1]
+
+
+def md_to_both(text: str, width: int = 72) -> tuple[str, str]:
+    """The HTML and the plain text of `text`, from one parse (parsing is most of markdown-it's time)."""
+    parser = _parser()
+    tokens = parser.parse(text)
+    html = str(parser.renderer.render(tokens, parser.options, {})).strip()
+    return html, tokens_to_text(tokens, width)
+
+
+def tokens_to_text(tokens: list[Token], width: int = 72) -> str:
     """Paragraphs wrapped at `width`, links as 'text (url)', list items as '- item'; URLs are never broken."""
     blocks: list[str] = []
     prefix = ""
-    tokens = _parser().parse(text)
     for index, token in enumerate(tokens):
         if token.type == "bullet_list_open":
             prefix = "- "
