@@ -35,32 +35,48 @@ def md_to_both(text: str, width: int = 72) -> tuple[str, str]:
 
 
 def tokens_to_text(tokens: list[Token], width: int = 72) -> str:
-    """Paragraphs wrapped at `width`, links as 'text (url)', list items as '- item'; URLs are never broken."""
+    """Paragraphs wrapped at `width`, links as 'text (url)', list items as '- item' or '1. item' on consecutive
+    lines; URLs are never broken."""
     blocks: list[str] = []
-    prefix = ""
+    items: list[str] | None = None  # the lines of the list being read
+    number = 0
+    ordered = False
     for index, token in enumerate(tokens):
-        if token.type == "bullet_list_open":
-            prefix = "- "
-        elif token.type == "ordered_list_open":
-            prefix = "1. "
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            items, number, ordered = [], 0, token.type == "ordered_list_open"
         elif token.type in ("bullet_list_close", "ordered_list_close"):
-            prefix = ""
+            blocks.append("\n".join(items or []))
+            items = None
+        elif token.type == "list_item_open":
+            number += 1
         elif token.type == "inline":
-            line = _inline_text(token)
             heading = index > 0 and tokens[index - 1].type == "heading_open"
-            indent = " " * len(prefix)
-            wrapped = textwrap.fill(
-                line,
-                width=width,
-                initial_indent=prefix,
-                subsequent_indent=indent,
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
-            blocks.append(wrapped.upper() if heading else wrapped)
-        elif token.type == "code_block" or token.type == "fence":
+            prefix = (f"{number}. " if ordered else "- ") if items is not None else ""
+            wrapped = _wrap(_inline_text(token), width, prefix)
+            if items is not None:
+                items.append(wrapped)
+            else:
+                blocks.append(wrapped.upper() if heading else wrapped)
+        elif token.type in ("code_block", "fence"):
             blocks.append(token.content.rstrip("\n"))
     return "\n\n".join(blocks)
+
+
+def _wrap(text: str, width: int, prefix: str) -> str:
+    """Wrap each hard-broken line on its own, so a Markdown line break stays a line break."""
+    indent = " " * len(prefix)
+    lines = text.split("\n")
+    return "\n".join(
+        textwrap.fill(
+            line,
+            width=width,
+            initial_indent=prefix if number == 0 else indent,
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        for number, line in enumerate(lines)
+    )
 
 
 def _inline_text(token: Token) -> str:
