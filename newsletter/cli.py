@@ -200,3 +200,91 @@ def check_command(state: State, issue_path: Path, as_json: bool) -> None:
 # --- send, report, suppressions -----------------------------------------------------------------------------
 
 # --- editor's desk: add, preview, archive -----------------------------------------------------------------
+
+
+@cli.command("add")
+@click.argument("issue_path", metavar="ISSUE", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("source")
+@click.option("--section", help="Heading of the section to add to (created when new; default: the first section).")
+@click.option("--url", "page_url", default="", help="The article's web address, when SOURCE is a saved file.")
+@handle_errors
+def add_command(issue_path: Path, source: str, section: str | None, page_url: str) -> None:
+    """Add an article to ISSUE from its page.
+
+    SOURCE is the article's http(s) address or a saved .html/.htm/.txt file. Title, summary, image, author and
+    site are read from the page; what it does not give is marked in the YAML for you to fill in."""
+    from newsletter.articles import read_article
+    from newsletter.issue_edit import add_article, describe_missing
+
+    draft = read_article(source, url=page_url)
+    edit = add_article(issue_path, draft, section)
+    where = "new section" if edit.created_section else "section"
+    click.echo(f"{issue_path}:{edit.line}: added '{draft.title}' to {where} '{edit.section}'.")
+    if not edit.exact:
+        click.echo(
+            "warning: the file mixes indentation styles, so some lines were re-indented: check the change "
+            "(e.g. with git diff).",
+            err=True,
+        )
+    for line in describe_missing(draft):
+        click.echo(f"warning: {line}", err=True)
+
+
+@cli.command("preview")
+@click.argument("issue_path", metavar="ISSUE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1.")
+@pass_state
+@handle_errors
+def preview_command(state: State, issue_path: Path, port: int) -> None:
+    """Preview ISSUE live in the browser.
+
+    Shows the email at desktop width, at 375 px, in dark mode, and its text part, with the check's findings;
+    the page reloads by itself whenever the issue, a template or newsletter.toml is saved."""
+    import time
+
+    from newsletter.preview import PreviewServer
+
+    if not issue_path.is_file():
+        raise IssueError([f"{issue_path}: no such issue file: check the path, or create it with 'newsletter new'."])
+    server = PreviewServer(issue_path.resolve(), state.config.path.resolve(), port=port)
+    server.start()
+    click.echo(f"Preview of {issue_path} at {server.url} (reloads when you save; Ctrl+C stops it)", err=True)
+    click.echo(server.url)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("preview stopped.", err=True)  # Ctrl+C is how a preview ends: not an error
+    finally:
+        server.stop()
+
+
+@cli.command("archive")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/archive"),
+    show_default=True,
+    help="Folder for the archive's pages and feed.",
+)
+@pass_state
+@handle_errors
+def archive_command(state: State, out_dir: Path) -> None:
+    """Build the public archive of sent issues.
+
+    Writes DIR/<slug>.html (the web copy the emails link to), DIR/index.html and DIR/feed.xml (Atom). Files that
+    would not change are not rewritten."""
+    from newsletter.archive import build_archive
+
+    result = build_archive(state.config, out_dir)
+    if not result.entries:
+        click.echo("No issue has been sent yet (no sends/<issue>.jsonl records a sent copy): nothing to archive.")
+        return
+    for path in result.written:
+        click.echo(_relative(path))
+    click.echo(
+        f"{_relative(out_dir)}: {len(result.entries)} sent issue(s); "
+        f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged."
+    )
