@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sendgrid_fake import sendgrid_server  # noqa: F401  (fixture: a local fake SendGrid v3 API, tests/sendgrid_fake.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
