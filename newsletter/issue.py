@@ -7,11 +7,12 @@ its position, so each finding points at the exact place the editor has to change
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import yaml
 
@@ -26,6 +27,8 @@ except AttributeError:  # PyYAML built without libyaml
 STR_TAG = "tag:yaml.org,2002:str"
 INT_TAG = "tag:yaml.org,2002:int"
 NULL_TAG = "tag:yaml.org,2002:null"
+# Control characters other than tab and newline.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -88,10 +91,15 @@ ARTICLE_KEYS: dict[str, tuple[bool, str]] = {
 
 
 def normalise_url(url: str) -> str:
-    """The form two article URLs are compared in: case-insensitive scheme and host, no fragment or end slash."""
+    """The form in which two addresses are the same article: scheme and host case, http/https, default ports,
+    trailing slash, fragment and utm_* tracking parameters do not count."""
     parts = urlsplit(url.strip())
-    path = parts.path.rstrip("/")
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_")])
+    scheme = "http" if parts.scheme.lower() in ("http", "https") else parts.scheme.lower()
+    return urlunsplit((scheme, host, parts.path.rstrip("/"), query, ""))
 
 
 class _Reader:
@@ -140,6 +148,10 @@ class _Reader:
         value = "" if node.tag == NULL_TAG else str(node.value).strip()
         if required and not value:
             self.report(key_node, f"'{name}' is empty: write the {name.replace('_', ' ')}.")
+        control = CONTROL.search(value)
+        if control:
+            # A double-quoted YAML string can hold "\f" or "\x1b"; MJML cannot parse them and mail clients show junk.
+            self.report(node, f"'{name}' contains the control character U+{ord(control.group()):04X}: remove it.")
         return value
 
     def url(self, pair: tuple[yaml.Node, yaml.Node] | None, name: str, required: bool = True) -> str:

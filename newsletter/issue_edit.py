@@ -30,6 +30,7 @@ from ruamel.yaml.tokens import CommentToken
 from newsletter.articles import ArticleDraft
 from newsletter.errors import IssueError
 from newsletter.files import write_text_atomic
+from newsletter.issue import normalise_url
 
 FIELDS = ("title", "url", "summary", "image", "image_alt", "author", "source")
 SUMMARY_WIDTH = 90
@@ -44,18 +45,6 @@ class Edit:
     created_section: bool
     line: int  # 1-based line of the new article's first key
     exact: bool = True  # False: ruamel could not keep the file's own layout everywhere (mixed indentation)
-
-
-def normalise_url(url: str) -> str:
-    """The form in which two addresses are the same article: scheme and host case, http/https, default ports,
-    trailing slash, fragment and utm_* tracking parameters do not count."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_")])
-    scheme = "http" if parts.scheme.lower() in ("http", "https") else parts.scheme.lower()
-    return urlunsplit((scheme, host, parts.path.rstrip("/"), query, ""))
 
 
 def strip_tracking(url: str) -> str:
