@@ -197,6 +197,197 @@ def check_command(state: State, issue_path: Path, as_json: bool) -> None:
 
 # --- subscribers and inbox ---------------------------------------------------------------------------------
 
+
+@cli.group("subscribers")
+def subscribers_group() -> None:
+    """Keep subscribers.csv: add, remove, list, import, export, stats."""
+
+
+def _warn_problems(problems: list[str], limit: int = 20) -> None:
+    for problem in problems[:limit]:
+        click.echo(f"warning: {problem}", err=True)
+    if len(problems) > limit:
+        click.echo(f"warning: ... and {len(problems) - limit} more invalid rows (kept, never sent to).", err=True)
+
+
+@subscribers_group.command("add")
+@click.argument("email")
+@click.option("--name", default="", help="The reader's name, as they write it.")
+@pass_state
+@handle_errors
+def subscribers_add(state: State, email: str, name: str) -> None:
+    """Add EMAIL as active (an unsubscribed reader is not added back)."""
+    from newsletter.subscribers import add_subscriber
+
+    click.echo(add_subscriber(state.config.subscribers_path, email, name))
+
+
+@subscribers_group.command("remove")
+@click.argument("email")
+@click.option("--reason", default="removed by the editor", show_default=True, help="Kept in the row's reason.")
+@pass_state
+@handle_errors
+def subscribers_remove(state: State, email: str, reason: str) -> None:
+    """Mark EMAIL unsubscribed (the row and the reason stay)."""
+    from newsletter.subscribers import remove_subscriber
+
+    click.echo(remove_subscriber(state.config.subscribers_path, email, reason))
+
+
+@subscribers_group.command("list")
+@click.option("--status", type=click.Choice(["active", "pending", "unsubscribed", "bounced", "complained", "invalid"]))
+@pass_state
+@handle_errors
+def subscribers_list(state: State, status: str | None) -> None:
+    """Print one row per subscriber: email, name, status (tab-separated)."""
+    from newsletter.subscribers import read_subscribers
+
+    subscribers = read_subscribers(state.config.subscribers_path)
+    for row in subscribers:
+        shown = row.status if row.valid else "invalid"
+        if status is None or shown == status:
+            click.echo(f"{row.email}\t{row.name}\t{shown}")
+    _warn_problems(subscribers.problems)
+
+
+@subscribers_group.command("import")
+@click.argument("source", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
+@pass_state
+@handle_errors
+def subscribers_import(state: State, source: Path, dry_run: bool) -> None:
+    """Import a Mailchimp, Substack or Buttondown export, a CSV with an email column, or one address per line."""
+    from newsletter.imports import import_subscribers
+
+    report = import_subscribers(state.config.subscribers_path, source, dry_run=dry_run)
+    for line in report.lines:
+        click.echo(line)
+    counts = ", ".join(f"{n} {what}" for what, n in sorted(report.counts.items())) or "no rows"
+    click.echo(f"{'dry run: ' if dry_run else ''}imported {source.name} ({report.tool}): {counts}.")
+
+
+@subscribers_group.command("export")
+@click.argument("target", metavar="[FILE]", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--status", type=click.Choice(["active", "pending", "unsubscribed", "bounced", "complained"]))
+@pass_state
+@handle_errors
+def subscribers_export(state: State, target: Path | None, status: str | None) -> None:
+    """Write the valid rows as a clean CSV to FILE (default: standard output)."""
+    from newsletter.files import write_text_atomic
+    from newsletter.imports import export_csv
+    from newsletter.subscribers import read_subscribers
+
+    subscribers = read_subscribers(state.config.subscribers_path)
+    text = export_csv(subscribers, status or "")
+    if target is None:
+        click.echo(text, nl=False)
+    else:
+        write_text_atomic(target, text)
+        click.echo(f"wrote {text.count(chr(10)) - 1} subscribers to {target}", err=True)
+    _warn_problems(subscribers.problems)
+
+
+@subscribers_group.command("stats")
+@pass_state
+@handle_errors
+def subscribers_stats(state: State) -> None:
+    """Counts per status and growth by month."""
+    from newsletter.imports import subscriber_stats
+    from newsletter.subscribers import read_subscribers
+
+    subscribers = read_subscribers(state.config.subscribers_path)
+    stats = subscriber_stats(subscribers)
+    for status, count in stats.counts.items():
+        click.echo(f"{status:<13}{count:>9}")
+    if stats.months:
+        click.echo(f"\n{'month':<9}{'joined':>8}{'left':>8}{'total':>9}")
+        for month, joined, left, total in stats.months:
+            click.echo(f"{month:<9}{joined:>8}{left:>8}{total:>9}")
+    _warn_problems(subscribers.problems)
+
+
+@cli.command("inbox")
+@click.option("--imap", "imap_url", metavar="URL", help="imaps://USER@HOST/FOLDER (default: [inbox] imap_url).")
+@click.option("--mbox", "mbox_path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--maildir", "maildir_path", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Say what would happen; change, send and mark nothing.")
+@pass_state
+@handle_errors
+def inbox_command(
+    state: State, imap_url: str | None, mbox_path: Path | None, maildir_path: Path | None, dry_run: bool
+) -> None:
+    """Turn subscribe and unsubscribe requests in the editor's mailbox into subscribers.csv changes."""
+    from datetime import UTC, datetime
+
+    from newsletter.inbox import run_inbox
+    from newsletter.inbox_sources import STATE_NAME, ImapSource, load_state, open_maildir, open_mbox, parse_imap_url
+
+    if sum(x is not None for x in (imap_url, mbox_path, maildir_path)) > 1:
+        raise click.UsageError("give one of --imap, --mbox and --maildir.")
+    config = state.config
+    state_path = config.subscribers_path.with_name(STATE_NAME)
+    memory = load_state(state_path)
+    if mbox_path is not None:
+        source: Any = open_mbox(mbox_path, memory, state_path)
+    elif maildir_path is not None:
+        source = open_maildir(maildir_path, memory, state_path)
+    else:
+        url = imap_url or config.inbox.imap_url
+        if not url:
+            raise click.UsageError("give --imap URL, --mbox FILE or --maildir DIR, or set [inbox] imap_url.")
+        address = parse_imap_url(url)
+        password = os.environ.get("NEWSLETTER_IMAP_PASSWORD", "")
+        if not password:
+            raise NewsletterError("NEWSLETTER_IMAP_PASSWORD is not set: set it to the mailbox password.")
+        # Tokens from real mail were signed with the real secret: the development key would refuse them all.
+        get_secret(required=not dry_run)
+        source = ImapSource(address, password, config.inbox.processed_folder, memory, state_path)
+    try:
+        report = run_inbox(
+            source,
+            config,
+            get_secret(),
+            None if dry_run else _transactional_provider(config),
+            now=lambda: datetime.now(UTC),
+            dry_run=dry_run,
+            sent_slugs=_sent_slugs(config),
+        )
+    finally:
+        source.close()
+    prefix = "would: " if dry_run else ""
+    for outcome in report.outcomes:
+        if dry_run or outcome.decision.action != "ignore":
+            click.echo(f"{prefix}{outcome.decision.message_id}: {outcome.result}")
+    for line in report.sent:
+        click.echo(f"sent {line}")
+    ignored = len(report.outcomes) - len(report.acted_on)
+    click.echo(
+        f"{'dry run: ' if dry_run else ''}{report.source}: {len(report.outcomes)} new message(s), "
+        f"{len(report.acted_on)} about the newsletter, {ignored} left alone, {report.already_done} handled before."
+    )
+    if report.failures:
+        raise NewsletterError(f"{len(report.failures)} answer(s) could not be sent: " + "; ".join(report.failures))
+
+
+def _transactional_provider(config: Config) -> Any:
+    """The configured provider; the outbox keeps these answers apart from the issues, under outbox/_transactional."""
+    from newsletter.providers import choose_provider, get_provider
+    from newsletter.providers.outbox import OutboxProvider
+
+    key = os.environ.get("SENDGRID_API_KEY", "")
+    chosen = choose_provider("", config, sendgrid_key=key)
+    if chosen == "outbox":
+        return OutboxProvider(config.outbox_dir / "_transactional", config=config)
+    return get_provider(chosen, config, sendgrid_key=key, smtp_password=os.environ.get("NEWSLETTER_SMTP_PASSWORD", ""))
+
+
+def _sent_slugs(config: Config) -> list[str]:
+    """Issues with a send ledger: the welcome email links to the newest of them in the archive."""
+    if not config.sends_dir.is_dir():
+        return []
+    return [p.name[: -len(".jsonl")] for p in config.sends_dir.glob("*.jsonl") if not p.name.endswith(".sandbox.jsonl")]
+
+
 # --- send, report, suppressions -----------------------------------------------------------------------------
 
 # --- editor's desk: add, preview, archive -----------------------------------------------------------------

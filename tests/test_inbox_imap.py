@@ -1,0 +1,175 @@
+"""`newsletter inbox` against a real IMAP server (pymap, tests/imap_server.py): STARTTLS and imaps, processed mail
+flagged and moved, the editor's other mail left unread where it was, and a second run that changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from imap_server import PASSWORD, USER, ImapServer, run_pymap
+
+from conftest import DATA
+from newsletter.cli import cli
+from newsletter.config import load_config
+from newsletter.errors import InboxError
+from newsletter.inbox import run_inbox
+from newsletter.inbox_sources import PROCESSED_KEYWORD, STATE_NAME, ImapSource, load_state, parse_imap_url
+from newsletter.providers.outbox import OutboxProvider
+from newsletter.subscribers import read_subscribers
+
+CORPUS = DATA / "inbox"
+EXPECTED = {row["file"]: row for row in csv.DictReader((CORPUS / "expected.csv").open(encoding="utf-8"))}
+PROCESSED = "Newsletter/Processed"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImapServer]:
+    with run_pymap(tmp_path_factory.mktemp("pymap")) as running:
+        yield running
+
+
+@pytest.fixture
+def imap(server: ImapServer) -> ImapServer:
+    server.reset()
+    return server
+
+
+@pytest.fixture
+def pub(publication: Path) -> Path:
+    shutil.copy(CORPUS / "subscribers.csv", publication / "subscribers.csv")
+    return publication
+
+
+def deliver(server: ImapServer, names: list[str]) -> None:
+    client = server.connect()
+    try:
+        for name in names:
+            status, _ = client.append("INBOX", None, None, (CORPUS / name).read_bytes())
+            assert status == "OK"
+    finally:
+        client.logout()
+
+
+def folder_contents(server: ImapServer, folder: str) -> list[tuple[str, str]]:
+    """(Message-ID, flags) of every message in `folder`."""
+    client = server.connect()
+    try:
+        if client.select(f'"{folder}"')[0] != "OK":
+            return []
+        _, data = client.fetch("1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+        found = []
+        for entry in data:
+            if isinstance(entry, tuple):
+                flags = re.search(rb"FLAGS \(([^)]*)\)", entry[0])
+                message_id = entry[1].decode().partition(":")[2].strip()
+                found.append((message_id, flags.group(1).decode() if flags else ""))
+        return found
+    finally:
+        client.logout()
+
+
+def test_starttls_run_over_the_corpus_then_a_second_run_changes_nothing(
+    imap: ImapServer, pub: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = sorted(EXPECTED)
+    deliver(imap, names)
+    monkeypatch.setenv("NEWSLETTER_IMAP_PASSWORD", PASSWORD)
+    monkeypatch.setenv("SSL_CERT_FILE", str(imap.cafile))  # trust the test server's self-signed certificate
+    url = f"imap://{USER.replace('@', '%40')}@127.0.0.1:{imap.port}/INBOX"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--config", str(pub / "newsletter.toml"), "inbox", "--imap", url])
+    assert result.exit_code == 0, result.output
+    acted = [name for name in names if EXPECTED[name]["action"] != "ignore"]
+    assert result.output.splitlines()[-1] == (
+        f"imap://{USER}@127.0.0.1:{imap.port}/INBOX: {len(names)} new message(s), {len(acted)} about the "
+        f"newsletter, {len(names) - len(acted)} left alone, 0 handled before."
+    )
+    rows = {row.email: row.status for row in read_subscribers(pub / "subscribers.csv")}
+    for name in acted:
+        expected = EXPECTED[name]
+        if expected["status_after"]:
+            assert rows[expected["email"]] == expected["status_after"], name
+    moved = folder_contents(imap, PROCESSED)
+    assert len(moved) == len(acted)
+    # pymap takes no custom keywords (no \\* in PERMANENTFLAGS), so the processed mark there is \\Seen.
+    assert all("\\Seen" in flags for _, flags in moved)
+    left = folder_contents(imap, "INBOX")
+    assert len(left) == len(names) - len(acted)
+    assert all("\\Seen" not in flags and PROCESSED_KEYWORD not in flags for _, flags in left)
+
+    before = (pub / "subscribers.csv").read_bytes()
+    again = runner.invoke(cli, ["--config", str(pub / "newsletter.toml"), "inbox", "--imap", url])
+    assert again.exit_code == 0, again.output
+    assert again.output.splitlines() == [
+        f"imap://{USER}@127.0.0.1:{imap.port}/INBOX: 0 new message(s), 0 about the newsletter, 0 left alone, "
+        "0 handled before."
+    ]
+    assert (pub / "subscribers.csv").read_bytes() == before
+    assert folder_contents(imap, "INBOX") == left
+
+
+def test_imaps_and_new_mail_after_a_run(imap: ImapServer, pub: Path) -> None:
+    config = load_config(pub / "newsletter.toml")
+    address = parse_imap_url(f"imaps://{USER.replace('@', '%40')}@127.0.0.1:{imap.tls_port}/INBOX")
+    state_path = pub / STATE_NAME
+
+    def run_once() -> list[str]:
+        source = ImapSource(address, PASSWORD, PROCESSED, load_state(state_path), state_path,
+                            ssl_context=imap.client_context())  # fmt: skip
+        try:
+            report = run_inbox(source, config, b"test-secret", OutboxProvider(pub / "outbox"),
+                               now=lambda: datetime(2015, 3, 26, tzinfo=UTC))  # fmt: skip
+        finally:
+            source.close()
+        return [outcome.result for outcome in report.outcomes]
+
+    deliver(imap, ["29_unrelated_invitation.eml", "06_spoofed_no_auth.eml"])
+    assert run_once() == [
+        "ignored: not about the newsletter",
+        "vikram.rao@example.com added as pending; confirmation requested",
+    ]
+    deliver(imap, ["14_unsubscribe_authenticated.eml"])
+    assert run_once() == ["rahul.verma@example.com unsubscribed (was active)"]
+    assert run_once() == []
+    assert [mid for mid, _ in folder_contents(imap, PROCESSED)] == [
+        "<20150320010200.GA4411@bulk.example.net>",
+        "<unsub-auth-14@example.com>",
+    ]
+
+
+def test_wrong_password_and_unknown_folder_are_clear_errors(imap: ImapServer, pub: Path) -> None:
+    state_path = pub / STATE_NAME
+    address = parse_imap_url(f"imaps://{USER.replace('@', '%40')}@127.0.0.1:{imap.tls_port}/INBOX")
+    with pytest.raises(InboxError) as caught:
+        ImapSource(address, "wrong", PROCESSED, load_state(state_path), state_path, ssl_context=imap.client_context())
+    assert str(caught.value) == (
+        f"the IMAP server 127.0.0.1:{imap.tls_port} refused the login of {USER}: check the user name in the URL "
+        "and NEWSLETTER_IMAP_PASSWORD."
+    )
+    missing = parse_imap_url(f"imaps://{USER.replace('@', '%40')}@127.0.0.1:{imap.tls_port}/Nowhere")
+    with pytest.raises(
+        InboxError, match=r"^the IMAP folder 'Nowhere' cannot be opened: check the folder in the URL\.$"
+    ):
+        ImapSource(missing, PASSWORD, PROCESSED, load_state(state_path), state_path, ssl_context=imap.client_context())
+
+
+def test_an_untrusted_certificate_is_refused(imap: ImapServer, pub: Path) -> None:
+    state_path = pub / STATE_NAME
+    address = parse_imap_url(f"imaps://{USER.replace('@', '%40')}@127.0.0.1:{imap.tls_port}/INBOX")
+    with pytest.raises(InboxError, match=r"^cannot connect to the IMAP server 127\.0\.0\.1:\d+ \(.*CERTIFICATE_VERIFY"):
+        ImapSource(address, PASSWORD, PROCESSED, load_state(state_path), state_path)
+
+
+def test_imap_url_parsing() -> None:
+    assert parse_imap_url("imap://u%40x.org@host/INBOX").secure is False
+    assert parse_imap_url("imaps://u%40x.org@host:1993/Some%20Folder") == parse_imap_url(
+        "imaps://u%40x.org@host:1993/Some Folder"
+    )
+    with pytest.raises(InboxError, match=r"^'https://host/' is not an IMAP URL"):
+        parse_imap_url("https://host/")

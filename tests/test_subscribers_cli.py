@@ -1,0 +1,109 @@
+"""`newsletter subscribers ...`: the commands editors type, their exact output and exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from conftest import DATA
+from newsletter.cli import cli
+
+
+def invoke(publication: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--config", str(publication / "newsletter.toml"), *args], catch_exceptions=False)
+
+
+def test_list_and_filter_by_status(publication: Path) -> None:
+    result = invoke(publication, "subscribers", "list")
+    assert (result.exit_code, result.output) == (
+        0,
+        "priya.sharma@example.org\tPriya Sharma\tactive\n"
+        "rahul.verma@example.com\tRahul Verma\tactive\n"
+        "ananya.mishra@example.net\tअनन्या मिश्रा\tactive\n"
+        "meera.iyer@example.org\tMeera Iyer\tpending\n"
+        "john.doe@example.com\tJohn Doe\tunsubscribed\n",
+    )
+    assert invoke(publication, "subscribers", "list", "--status", "pending").output == (
+        "meera.iyer@example.org\tMeera Iyer\tpending\n"
+    )
+
+
+def test_add_remove_and_the_sticky_refusal(publication: Path) -> None:
+    result = invoke(publication, "subscribers", "add", "Nikhil.Rao@Example.COM", "--name", "Nikhil Rao")
+    assert (result.exit_code, result.output) == (0, "added Nikhil.Rao@example.com (active)\n")
+    result = invoke(publication, "subscribers", "add", "john.doe@example.com")
+    assert (result.exit_code, result.output) == (
+        1,
+        "error: john.doe@example.com is unsubscribed (line 6): only the reader's own request can subscribe it again.\n",
+    )
+    result = invoke(publication, "subscribers", "remove", "nikhil.rao@example.com", "--reason", "asked on the phone")
+    assert (result.exit_code, result.output) == (0, "Nikhil.Rao@example.com is now unsubscribed (was active)\n")
+    last = (publication / "subscribers.csv").read_text().splitlines()[-1]
+    assert last.startswith("Nikhil.Rao@example.com,Nikhil Rao,unsubscribed,")
+    assert last.endswith(",asked on the phone")
+
+
+def test_invalid_rows_are_warned_about_on_stderr(publication: Path) -> None:
+    path = publication / "subscribers.csv"
+    path.write_text(path.read_text() + "oops,Someone,active,,,,,\n")
+    result = CliRunner().invoke(cli, ["--config", str(publication / "newsletter.toml"), "subscribers",
+                                                      "list", "--status", "invalid"])  # fmt: skip
+    assert result.exit_code == 0
+    assert result.stdout == "oops\tSomeone\tinvalid\n"
+    assert result.stderr == (
+        f"warning: {path}:7: 'oops' is not a valid email address (An email address must have an @-sign.): "
+        "correct it or delete the row.\n"
+    )
+
+
+def test_import_reports_every_row(publication: Path) -> None:
+    result = invoke(publication, "subscribers", "import", str(DATA / "imports" / "plain_list.txt"))
+    assert (result.exit_code, result.output) == (
+        0,
+        "line 1: plain.one@example.org: added (active)\n"
+        "line 2: Plain.Two@example.org: added (active)\n"
+        "line 4: 'not an address' is not a valid email address (An email address must have an @-sign.): skipped\n"
+        "imported plain_list.txt (plain): 2 added, 1 invalid.\n",
+    )
+
+
+def test_export_to_stdout_and_to_a_file(publication: Path, tmp_path: Path) -> None:
+    result = invoke(publication, "subscribers", "export", "--status", "unsubscribed")
+    assert result.output == (
+        "email,name,status,joined_at,source,consent,updated_at,reason\n"
+        "john.doe@example.com,John Doe,unsubscribed,2015-01-05T08:00:00Z,cli,,2015-03-01T12:00:00Z,"
+        "reader's email <5E8A1C@example.com>\n"
+    )
+    target = tmp_path / "out.csv"
+    result = invoke(publication, "subscribers", "export", str(target))
+    assert result.exit_code == 0
+    assert len(target.read_text().splitlines()) == 6
+
+
+def test_stats(publication: Path) -> None:
+    assert invoke(publication, "subscribers", "stats").output == (
+        "active               3\n"
+        "pending              1\n"
+        "unsubscribed         1\n"
+        "bounced              0\n"
+        "complained           0\n"
+        "invalid              0\n"
+        "\n"
+        "month      joined    left    total\n"
+        "2015-01         1       0        1\n"
+        "2015-02         3       0        4\n"
+        "2015-03         0       1        3\n"
+    )
+
+
+def test_a_spreadsheet_saved_as_xlsx_is_a_one_line_error(publication: Path) -> None:
+    path = publication / "subscribers.csv"
+    path.write_bytes(b"PK\x03\x04\x14\x00\x06\x00")
+    result = invoke(publication, "subscribers", "add", "a@example.org")
+    assert (result.exit_code, result.output) == (
+        1,
+        f"error: {path} is not a CSV file (it looks like an Excel or OpenDocument workbook): save it from your "
+        "spreadsheet as 'CSV UTF-8 (comma delimited)'.\n",
+    )
+    assert path.read_bytes() == b"PK\x03\x04\x14\x00\x06\x00"
