@@ -390,6 +390,278 @@ def _sent_slugs(config: Config) -> list[str]:
 
 # --- send, report, suppressions -----------------------------------------------------------------------------
 
+
+def _issue_file(config: Config, issue: str) -> Path:
+    """ISSUE as a path, or as a slug under issues/ ("2015-03-16")."""
+    path = Path(issue)
+    return path if path.suffix or path.exists() else config.issues_dir / f"{issue}.yaml"
+
+
+def _crash_hook() -> Callable[[str], None]:
+    """NEWSLETTER_CRASH_AT=<point>[:<n>] kills this process (SIGKILL) the n-th time the send reaches <point>.
+
+    Only the crash tests set it, to prove that a send killed at any of these points resumes exactly once."""
+    import signal
+    import threading
+
+    target, _, nth = os.environ.get("NEWSLETTER_CRASH_AT", "").partition(":")
+    if not target:
+        return lambda point: None
+    reached = [0]
+    lock = threading.Lock()
+
+    def hook(point: str) -> None:
+        if point == target:
+            with lock:
+                reached[0] += 1
+                if reached[0] == int(nth or "1"):
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+    return hook
+
+
+def _rendered_for_send(issue_path: Path, config: Config) -> Any:
+    """Load and render the issue once; lint errors stop a send before anything goes out."""
+    from newsletter.issue import load_issue
+    from newsletter.lint import check_issue, count
+    from newsletter.render import render_issue
+
+    issue = load_issue(issue_path)
+    rendered = render_issue(issue, config)
+    errors = count(check_issue(issue, rendered, config), "error")
+    if errors:
+        raise NewsletterError(
+            f"{issue_path} has {errors} error(s): run `newsletter check {issue_path}` and fix them before sending."
+        )
+    return rendered
+
+
+def _summary_line(summary: Any) -> str:
+    skipped = sum(summary.skipped.values())
+    reasons = ", ".join(f"{reason} {n}" for reason, n in summary.skipped.items())
+    return (
+        f"sent {summary.sent}, skipped {skipped}{f' ({reasons})' if reasons else ''}, failed {summary.failed}, "
+        f"in doubt {summary.in_doubt}, pending {summary.pending}; {summary.elapsed:.1f} s."
+    )
+
+
+@cli.command("send")
+@click.argument("issue", metavar="ISSUE")
+@click.option(
+    "--provider",
+    "provider_name",
+    type=click.Choice(["outbox", "sendgrid", "smtp"]),
+    default=None,
+    help="outbox, sendgrid or smtp (default: [send] provider; else sendgrid if SENDGRID_API_KEY is set).",
+)
+@click.option(
+    "--test",
+    "test_to",
+    is_flag=False,
+    flag_value="-",
+    default=None,
+    metavar="[EMAIL]",
+    help="Send one copy, subject prefixed [TEST], to the editor (or EMAIL); records nothing.",
+)
+@click.option("--dry-run", is_flag=True, help="Send nothing; say what would be sent.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Send to the first N recipients only.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--sandbox", is_flag=True, help="SendGrid's sandbox mode: validated, not delivered (own ledger).")
+@click.option("--at", "at_text", metavar="WHEN", help="Schedule with SendGrid, at most 72 h ahead: 2015-03-16T09:00.")
+@click.option("--cancel", is_flag=True, help="Cancel this issue's scheduled SendGrid send.")
+@click.option("--retry-failed", is_flag=True, help="Also resend to recipients whose delivery failed.")
+@click.option("--resend-in-doubt", is_flag=True, help="Also resend to recipients in doubt (they may get it twice).")
+@pass_state
+@handle_errors
+def send_command(
+    state: State,
+    issue: str,
+    provider_name: str | None,
+    test_to: str | None,
+    dry_run: bool,
+    limit: int | None,
+    yes: bool,
+    sandbox: bool,
+    at_text: str | None,
+    cancel: bool,
+    retry_failed: bool,
+    resend_in_doubt: bool,
+) -> None:
+    """Send ISSUE to every active subscriber, exactly once. Run it again to resume after any failure."""
+    import time
+    from datetime import UTC, datetime
+
+    from newsletter.ledger import LedgerWriter, ledger_path, read_ledger
+    from newsletter.providers import choose_provider, get_provider
+    from newsletter.send import cancel_send, describe_plan, lock_send, run_send, send_test_copy, summary_of
+    from newsletter.send_plan import SendOptions, check_resume, parse_when, plan_send
+    from newsletter.subscribers import read_subscribers
+
+    config = state.config
+    sendgrid_key = os.environ.get("SENDGRID_API_KEY", "")
+    chosen = choose_provider(provider_name or "", config, sendgrid_key=sendgrid_key)
+    for flag, used in (("--sandbox", sandbox), ("--at", at_text is not None), ("--cancel", cancel)):
+        if used and chosen != "sendgrid":
+            raise click.UsageError(f"{flag} needs the sendgrid provider (this send uses {chosen}).")
+    if cancel and (test_to is not None or dry_run or at_text is not None or limit):
+        raise click.UsageError("--cancel goes alone: `newsletter send ISSUE --cancel`.")
+    if test_to not in (None, "-") and "@" not in str(test_to):
+        raise click.UsageError(f"--test {test_to}: give an email address, or --test alone for the editor's.")
+
+    def provider() -> Any:
+        return get_provider(
+            chosen, config, sendgrid_key=sendgrid_key, smtp_password=os.environ.get("NEWSLETTER_SMTP_PASSWORD", "")
+        )
+
+    issue_path = _issue_file(config, issue)
+    slug = issue_path.stem
+    ledger = ledger_path(config.sends_dir, slug, sandbox=sandbox)
+    if cancel:
+        with lock_send(ledger):
+            batch_id = cancel_send(ledger, provider().cancel_scheduled)
+        click.echo(f"cancelled the scheduled send of {slug} (batch {batch_id}); `newsletter report {issue}` shows it.")
+        return
+    rendered = _rendered_for_send(issue_path, config)
+    secret = get_secret(required=chosen != "outbox" and not dry_run)
+    if test_to is not None:
+        address = config.newsletter.from_email if test_to == "-" else test_to
+        message_id = send_test_copy(rendered, config, provider(), secret, address)
+        click.echo(f"sent a test copy of '{rendered.subject}' to {address} via {chosen} ({message_id}).")
+        return
+    now = datetime.now(UTC)
+    options = SendOptions(
+        limit=limit,
+        retry_failed=retry_failed,
+        resend_in_doubt=resend_in_doubt,
+        sandbox=sandbox,
+        send_at=parse_when(at_text, now, now.astimezone().tzinfo or UTC) if at_text else None,
+    )
+    if dry_run:
+        ledger_state = read_ledger(ledger)
+        check_resume(ledger_state, rendered, chosen, issue_path)
+        plan = plan_send(rendered, read_subscribers(config.subscribers_path), ledger_state, chosen, options)
+        for line in describe_plan(plan, show=20):
+            click.echo(line)
+        if chosen == "sendgrid":
+            click.echo("SendGrid's suppressions are not synced by a dry run: `newsletter suppressions sync` does it.")
+        click.echo("dry run: nothing was sent and nothing recorded.")
+        return
+    sender = provider()
+    with lock_send(ledger):
+        if chosen == "sendgrid":
+            from newsletter.suppressions import sync_suppressions
+
+            synced = sync_suppressions(sender, config.subscribers_path, config.sendgrid.asm_group_id)
+            found = sum(synced.found.values())
+            click.echo(f"suppressions: {found} listed at SendGrid, {synced.updated} subscriber(s) updated.")
+        ledger_state = read_ledger(ledger)
+        check_resume(ledger_state, rendered, chosen, issue_path)
+        plan = plan_send(rendered, read_subscribers(config.subscribers_path), ledger_state, chosen, options)
+        for line in describe_plan(plan):
+            click.echo(line)
+        if not plan.to_send and not plan.new_skips:
+            click.echo("nothing to send.")
+            _finish(summary_of(plan), issue)
+            return
+        if plan.to_send and not yes:
+            click.confirm(f"Send '{rendered.subject}' to {len(plan.to_send)} recipient(s) via {chosen}?", abort=True)
+        if plan.to_send and plan.send_at is not None and not plan.batch_id:
+            plan.batch_id = sender.create_batch_id()
+        began, done = time.monotonic(), [0]
+        try:
+            with (
+                LedgerWriter(ledger) as writer,
+                click.progressbar(
+                    range(len(plan.to_send)),  # typed by it; updated from the workers, never iterated
+                    label="sending",
+                    show_eta=True,
+                    show_pos=True,
+                    item_show_func=lambda _: f"{done[0] / max(time.monotonic() - began, 1e-3):,.0f}/s",
+                    file=sys.stderr,
+                ) as bar,
+            ):
+
+                def progress(count: int) -> None:
+                    done[0] += count
+                    bar.update(count)
+
+                summary = run_send(
+                    plan,
+                    sender,
+                    writer,
+                    ledger_state,
+                    config=config,
+                    secret=secret,
+                    concurrency=config.send.concurrency,
+                    progress=progress,
+                    checkpoint=_crash_hook(),
+                )
+        finally:
+            sender.close()
+    _finish(summary, issue)
+
+
+def _finish(summary: Any, issue: str) -> None:
+    """The closing summary; exit 1 unless everyone meant to get the issue has it."""
+    click.echo(_summary_line(summary))
+    if summary.fatal:
+        raise NewsletterError(summary.fatal)
+    if not summary.complete:
+        raise NewsletterError(
+            f"not everyone has the issue (failed {summary.failed}, in doubt {summary.in_doubt}, pending "
+            f"{summary.pending - summary.held_by_limit}): see `newsletter report {issue}`, then run the send again "
+            "(with --retry-failed for failed recipients, --resend-in-doubt for those in doubt)."
+        )
+
+
+@cli.command("report")
+@click.argument("issue", metavar="ISSUE")
+@click.option("--json", "as_json", is_flag=True, help='Print {"counts": ..., "recipients": [...]} as JSON.')
+@click.option("--sandbox", is_flag=True, help="Report the sandbox ledger instead.")
+@pass_state
+@handle_errors
+def report_command(state: State, issue: str, as_json: bool, sandbox: bool) -> None:
+    """What the send ledger says: counts per status and, with --json, every recipient."""
+    from newsletter.ledger import format_report, iter_report_json, ledger_path, read_ledger
+
+    config = state.config
+    slug = _issue_file(config, issue).stem
+    ledger = ledger_path(config.sends_dir, slug, sandbox=sandbox)
+    if not ledger.exists():
+        raise NewsletterError(f"{ledger} does not exist: {slug} has not been sent (send it with `newsletter send`).")
+    ledger_state = read_ledger(ledger)
+    if as_json:
+        for chunk in iter_report_json(ledger_state):
+            click.echo(chunk, nl=False)
+        return
+    click.echo(f"{slug}: {ledger}")
+    for line in format_report(ledger_state):
+        click.echo(line)
+
+
+@cli.group("suppressions")
+def suppressions_group() -> None:
+    """SendGrid's suppression lists (bounces, blocks, spam reports, unsubscribes)."""
+
+
+@suppressions_group.command("sync")
+@pass_state
+@handle_errors
+def suppressions_sync_command(state: State) -> None:
+    """Mark subscribers SendGrid lists as bounced, blocked, invalid, spam-reporting or unsubscribed."""
+    from newsletter.providers.sendgrid import SendGridProvider
+    from newsletter.suppressions import sync_suppressions
+
+    config = state.config
+    key = os.environ.get("SENDGRID_API_KEY", "")
+    if not key:
+        raise NewsletterError("SENDGRID_API_KEY is not set: the sync reads SendGrid's lists with it; set it first.")
+    result = sync_suppressions(SendGridProvider(config, key), config.subscribers_path, config.sendgrid.asm_group_id)
+    for name, count in result.found.items():
+        click.echo(f"{name}: {count}")
+    click.echo(f"{config.subscribers_path}: {result.updated} subscriber(s) updated.")
+
+
 # --- editor's desk: add, preview, archive -----------------------------------------------------------------
 
 

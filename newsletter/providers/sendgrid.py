@@ -1,0 +1,290 @@
+"""The SendGrid provider: /v3/mail/send through the official client, every outcome classified.
+
+What an answer means for the readers of a batch (DESIGN.md, "Sending, exactly once"):
+  202 (200 in sandbox mode)            sent; the X-Message-Id header identifies the request
+  429                                  nothing sent: wait until X-RateLimit-Reset, then retry
+  500, 502, 503, refused connection    nothing sent: retry with capped exponential backoff and jitter
+  504, reset or timeout once the request was out
+                                       in doubt: SendGrid may have accepted it, and it has no idempotency key,
+                                       so a retry could deliver twice: never retried here
+  400, 401, 403, 413 (any other 4xx)   refused: stop the whole send with SendGrid's own message
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+import urllib.error
+from collections.abc import Mapping, Sequence
+from email.message import EmailMessage
+from http import HTTPStatus
+from typing import Any
+
+from newsletter.config import Config
+from newsletter.errors import ProviderError
+from newsletter.providers.base import BatchResult, Mailing, Recipient, Retry
+from newsletter.providers.sendgrid_payload import encode_payload, encode_shell, payload_from_message, payload_shell
+
+MAIL_SEND = "/v3/mail/send"
+# A charset makes the client send our pre-encoded body as is (it json.dumps only for plain "application/json"),
+# so the body is encoded once, compactly, and its cost is measured apart from the HTTP exchange.
+JSON_UTF8 = "application/json; charset=utf-8"
+RETRY_STATUSES = frozenset({500, 502, 503})
+IN_DOUBT_STATUSES = frozenset({504})
+HINTS = {
+    401: "Set SENDGRID_API_KEY to a valid SendGrid API key.",
+    403: "Give the API key the permission this needs (Mail Send; Suppressions read for the sync).",
+    413: "Lower [send] batch_size in newsletter.toml.",
+}
+
+
+class _NotSent(Exception):
+    """Nothing reached SendGrid whole (refused, or failed while connecting or writing the request): safe to retry."""
+
+
+class _NoAnswer(Exception):
+    """The request went out but no answer came (timeout, reset): SendGrid may have accepted it."""
+
+
+class _Answer(Exception):
+    """SendGrid answered with an error status."""
+
+    def __init__(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
+        super().__init__(status)
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+
+def describe_error(status: int, body: bytes) -> str:
+    """SendGrid's own words from {"errors": [{"message", "field", "help"}]}, or the start of the body."""
+    try:
+        errors = json.loads(body)["errors"]
+        parts = [
+            str(error["message"]).rstrip(".") + (f" (field {error['field']})" if error.get("field") else "")
+            for error in errors
+        ]
+        text = "; ".join(parts)
+    except (ValueError, KeyError, TypeError):
+        text = body.decode("utf-8", "replace").strip()[:300]
+    return text or "no message"
+
+
+def status_text(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
+
+
+def refusal_message(method: str, path: str, status: int, body: bytes) -> str:
+    hint = HINTS.get(status, "")
+    return f"SendGrid answered {status_text(status)} to {method} {path}: {describe_error(status, body)}." + (
+        f" {hint}" if hint else ""
+    )
+
+
+class SendGridProvider:
+    name = "sendgrid"
+
+    def __init__(self, config: Config, api_key: str, *, retry: Retry | None = None) -> None:
+        if not api_key:
+            # The client would otherwise send "Authorization: Bearer None" and learn it from a 401.
+            raise ProviderError(
+                "SENDGRID_API_KEY is not set: set it in the environment, or send with --provider outbox."
+            )
+        self.config = config
+        self.api_key = api_key
+        self.host = config.sendgrid.host.rstrip("/")
+        self.timeout = config.sendgrid.timeout
+        self.max_batch = config.send.batch_size
+        self.retry = retry or Retry()
+        self._local = threading.local()
+        self.timings: dict[str, float] = {}  # seconds per stage, summed over threads (the benchmark prints them)
+        self._timings_lock = threading.Lock()
+        self._shell: tuple[Mailing, str] | None = None
+
+    # --- the provider shape ---------------------------------------------------------------------------------
+
+    def send_batch(self, mailing: Mailing, recipients: Sequence[Recipient]) -> BatchResult:
+        began = time.perf_counter()
+        body = encode_payload(self._encoded_shell(mailing), recipients)
+        built = time.perf_counter()
+        result = self.post_mail(body)
+        self._time("payload", built - began)
+        self._time("http", time.perf_counter() - built)
+        return result
+
+    def _encoded_shell(self, mailing: Mailing) -> str:
+        """The request minus its personalizations, encoded once per mailing (the HTML is most of it)."""
+        with self._timings_lock:
+            cached = self._shell
+            if cached is None or cached[0] is not mailing:
+                cached = self._shell = (mailing, encode_shell(payload_shell(self.config, mailing)))
+            return cached[1]
+
+    def _time(self, stage: str, seconds: float) -> None:
+        with self._timings_lock:
+            self.timings[stage] = self.timings.get(stage, 0.0) + seconds
+
+    def send_message(self, message: EmailMessage) -> str:
+        payload = payload_from_message(self.config, message)
+        result = self.post_mail(json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+        if result.status != "sent":
+            raise ProviderError(result.fatal or result.reason)
+        return result.message_id
+
+    def close(self) -> None:
+        self._local = threading.local()
+
+    # --- mail send ----------------------------------------------------------------------------------------------
+
+    def post_mail(self, body: str) -> BatchResult:
+        """POST one mail/send body; the result says sent, failed (nothing sent) or in doubt, never raises."""
+        unsent = 0
+        limited = 0
+        while True:
+            try:
+                response = self._attempt("POST", MAIL_SEND, body=body)
+            except _NoAnswer as error:
+                return BatchResult("in_doubt", reason=f"no answer from SendGrid ({error}): it may have sent it")
+            except _NotSent as error:
+                if unsent >= self.retry.attempts:
+                    reason = f"could not reach SendGrid at {self.host} ({error}) after {unsent + 1} attempts"
+                    return BatchResult("failed", reason=reason, fatal=f"{reason}: nothing was sent. Try again later.")
+                self.retry.sleep(self.retry.backoff(unsent))
+                unsent += 1
+                continue
+            except _Answer as answer:
+                status = answer.status
+                if status == 429 and limited < self.retry.rate_limit_waits:
+                    self.retry.sleep(self._rate_limit_wait(answer.headers, limited))
+                    limited += 1
+                    continue
+                if status in IN_DOUBT_STATUSES:
+                    return BatchResult(
+                        "in_doubt", reason=f"SendGrid answered {status_text(status)}: it may have sent it"
+                    )
+                if status in RETRY_STATUSES and unsent < self.retry.attempts:
+                    self.retry.sleep(self.retry.backoff(unsent))
+                    unsent += 1
+                    continue
+                message = refusal_message("POST", MAIL_SEND, status, answer.body)
+                if status in RETRY_STATUSES or status == 429:
+                    # Still nothing sent, but an outage: stop rather than hammer SendGrid batch after batch.
+                    tries = limited + 1 if status == 429 else unsent + 1
+                    return BatchResult(
+                        "failed",
+                        reason=f"SendGrid answered {status_text(status)} {tries} times",
+                        fatal=f"{message} Gave up after {tries} attempts; nothing more was sent.",
+                    )
+                return BatchResult("failed", reason=message, fatal=message)
+            return BatchResult("sent", message_id=str(response.headers.get("X-Message-Id") or ""))
+
+    def _rate_limit_wait(self, headers: Mapping[str, str], waits: int) -> float:
+        """Until X-RateLimit-Reset (epoch seconds), plus up to a second of jitter so parallel requests spread."""
+        try:
+            reset = float(headers.get("X-RateLimit-Reset") or "")
+        except ValueError:
+            return self.retry.backoff(waits)
+        return min(self.retry.cap * 10, max(0.0, reset - self.retry.clock())) + self.retry.jitter()
+
+    # --- other endpoints ----------------------------------------------------------------------------------------
+
+    def request_json(self, method: str, path: str, *, body: Any = None, query: Mapping[str, Any] | None = None) -> Any:
+        """A call other than mail/send (batch ids, scheduled sends, suppressions): safe to retry on no answer."""
+        encoded = None if body is None else json.dumps(body)
+        failures = 0
+        limited = 0
+        while True:
+            try:
+                response = self._attempt(method, path, body=encoded, query=query)
+            except (_NotSent, _NoAnswer) as error:
+                if failures >= self.retry.attempts:
+                    raise ProviderError(
+                        f"could not reach SendGrid at {self.host} for {method} {path} ({error}): "
+                        "check [sendgrid] host in newsletter.toml and the network."
+                    ) from None
+                self.retry.sleep(self.retry.backoff(failures))
+                failures += 1
+                continue
+            except _Answer as answer:
+                if answer.status == 429 and limited < self.retry.rate_limit_waits:
+                    self.retry.sleep(self._rate_limit_wait(answer.headers, limited))
+                    limited += 1
+                    continue
+                if answer.status in RETRY_STATUSES and failures < self.retry.attempts:
+                    self.retry.sleep(self.retry.backoff(failures))
+                    failures += 1
+                    continue
+                raise ProviderError(refusal_message(method, path, answer.status, answer.body)) from None
+            raw = response.body
+            return json.loads(raw) if raw else None
+
+    def create_batch_id(self) -> str:
+        """A new batch id (POST /v3/mail/batch): it groups a scheduled send so it can be cancelled."""
+        data = self.request_json("POST", "/v3/mail/batch")
+        return str(data["batch_id"])
+
+    def cancel_scheduled(self, batch_id: str) -> None:
+        """Cancel every message scheduled under `batch_id` (SendGrid needs this 10 minutes before send_at)."""
+        self.request_json("POST", "/v3/user/scheduled_sends", body={"batch_id": batch_id, "status": "cancel"})
+
+    def get_pages(self, path: str, *, page_size: int = 500) -> list[Any]:
+        """Every item of a paged list endpoint (limit/offset, at most 500 per page)."""
+        items: list[Any] = []
+        offset = 0
+        while True:
+            page = self.request_json("GET", path, query={"limit": page_size, "offset": offset})
+            if not isinstance(page, list):
+                raise ProviderError(f"SendGrid answered GET {path} with something other than a list.")
+            items.extend(page)
+            if len(page) < page_size:
+                return items
+            offset += page_size
+
+    # --- one HTTP exchange ---------------------------------------------------------------------------------------
+
+    def _client(self) -> Any:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            from sendgrid import SendGridAPIClient  # heavy: imported when a send needs it
+
+            # One client per thread: the client keeps request headers in shared, mutable state.
+            client = self._local.client = SendGridAPIClient(self.api_key, host=self.host)
+        return client
+
+    def _attempt(
+        self, method: str, path: str, *, body: str | None = None, query: Mapping[str, Any] | None = None
+    ) -> Any:
+        from python_http_client.exceptions import HTTPError
+
+        client = self._client()
+        client.reset_request_headers()  # per-call headers would otherwise leak into the next call
+        endpoint = client.client
+        for segment in path.strip("/").split("/")[1:]:  # the client adds /v3 itself
+            endpoint = endpoint._(segment)
+        kwargs: dict[str, Any] = {"timeout": self.timeout}
+        if body is not None:
+            kwargs["request_body"] = body
+            kwargs["request_headers"] = {"Content-Type": JSON_UTF8}
+        if query:
+            kwargs["query_params"] = dict(query)
+        try:
+            return getattr(endpoint, method.lower())(**kwargs)
+        except HTTPError as error:
+            raise _Answer(int(error.status_code), error.headers or {}, error.body or b"") from None
+        except urllib.error.URLError as error:
+            # urllib wraps only failures while connecting or writing the request: SendGrid has no whole request.
+            raise _NotSent(_reason(error.reason)) from None
+        except (OSError, http.client.HTTPException) as error:
+            # Raised while waiting for or reading the answer: the request went out.
+            raise _NoAnswer(_reason(error)) from None
+
+
+def _reason(error: object) -> str:
+    if isinstance(error, TimeoutError):
+        return "timed out"
+    return str(error) or type(error).__name__

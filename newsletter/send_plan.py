@@ -1,0 +1,240 @@
+"""Who gets an issue in this run of `newsletter send`: decided from subscribers.csv and the ledger, without I/O.
+
+Every subscriber counts once (the first row of an address speaks for it), in file order. Sent stays sent; failed
+and in-doubt recipients are resent only when asked (--retry-failed, --resend-in-doubt); a resume refuses when the
+rendered content or the provider is not the one the send began with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Protocol
+
+from newsletter.errors import SendError
+from newsletter.ledger import FAILED, IN_DOUBT, PENDING, SENT, SKIPPED, LedgerState, fold_case
+from newsletter.render import RenderedIssue
+
+MAX_SCHEDULE = timedelta(hours=72)  # SendGrid refuses a send_at further ahead
+REMOVED = "no longer in subscribers.csv"
+INVALID = "invalid row in subscribers.csv"
+CONFLICT = "listed twice, once as gone"
+STICKY = frozenset({"unsubscribed", "bounced", "complained"})
+# Why a subscriber is skipped, by status ("pending" would read as the ledger's own status).
+SKIP_REASONS = {"pending": "unconfirmed"}
+
+
+class Subscriber(Protocol):
+    @property
+    def email(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    limit: int | None = None
+    retry_failed: bool = False
+    resend_in_doubt: bool = False
+    sandbox: bool = False
+    send_at: int | None = None  # epoch seconds (--at)
+
+
+@dataclass
+class SendPlan:
+    """Who gets the issue in this run, and what the ledger already says about everyone else."""
+
+    rendered: RenderedIssue
+    provider: str
+    options: SendOptions
+    to_send: list[tuple[str, str]]  # (email, name), in file order
+    snapshot: list[str]  # every distinct active address, recorded so `report` can list who is pending
+    new_skips: list[tuple[str, str]]  # (address, reason) not yet in the ledger with that reason
+    skipped: dict[str, int]  # reason -> count, this run's view
+    already_sent: int = 0
+    held_failed: int = 0  # failed before; resent only with --retry-failed
+    held_in_doubt: int = 0  # in doubt; resent only with --resend-in-doubt
+    held_by_limit: int = 0
+    duplicates: int = 0
+    resuming: bool = False
+    send_at: int | None = None
+    batch_id: str = ""
+
+
+def content_parts(rendered: RenderedIssue) -> dict[str, str]:
+    """A hash per part, so a refused resume can say what changed."""
+    return {
+        name: hashlib.sha256(value.encode("utf-8")).hexdigest()
+        for name, value in (("subject", rendered.subject), ("html", rendered.html), ("text", rendered.text))
+    }
+
+
+def check_resume(state: LedgerState, rendered: RenderedIssue, provider: str, where: Path) -> None:
+    """Refuse to continue a send whose content or provider is not the one it began with."""
+    start = state.start
+    if start is None:
+        return
+    began = str(start.get("at", "?"))
+    if start.get("content_hash") != rendered.content_hash:
+        parts = content_parts(rendered)
+        before = start.get("parts", {})
+        changed = [name for name in parts if before.get(name) != parts[name]] or ["content"]
+        raise SendError(
+            f"{where}: the rendered issue changed since its send began at {began} ({', '.join(changed)} differ): "
+            f"restore the issue and templates as they were to resume, or move {state.path} aside to start over "
+            "(readers already sent would get it twice)."
+        )
+    if start.get("provider") != provider:
+        raise SendError(
+            f"{state.path}: this send began with the {start.get('provider')} provider at {began}: resume it with "
+            f"--provider {start.get('provider')} (for sendgrid, is SENDGRID_API_KEY set?)."
+        )
+
+
+def plan_send(
+    rendered: RenderedIssue,
+    subscribers: Iterable[Subscriber],
+    state: LedgerState,
+    provider: str,
+    options: SendOptions,
+) -> SendPlan:
+    """Decide, without I/O, who is sent to now: one pass over the rows, every address counted once, in file order."""
+    plan = SendPlan(rendered, provider, options, [], [], [], {}, resuming=bool(state.runs))
+    held = {SENT: True, FAILED: not options.retry_failed, IN_DOUBT: not options.resend_in_doubt}
+    seen: set[str] = set()
+    blocked: set[str] = set()  # addresses a row marks as gone: never mailed, whatever another row says
+    invalid: dict[str, str] = {}
+    selected: list[tuple[str, str]] = []
+    for subscriber in subscribers:
+        email = subscriber.email.strip()
+        key = fold_case(email)
+        status_word = subscriber.status.strip().lower()
+        if getattr(subscriber, "problem", "") or "@" not in email:
+            if status_word in STICKY:
+                blocked.add(key)
+            invalid.setdefault(key, email)
+            continue
+        if key in seen:
+            plan.duplicates += 1
+            if status_word in STICKY:
+                blocked.add(key)
+            continue
+        seen.add(key)
+        if status_word != "active":
+            _skip(plan, state, email, SKIP_REASONS.get(status_word, status_word or "no status"))
+            continue
+        plan.snapshot.append(email)
+        entry = state.entries.get(key)
+        if entry is not None and held.get(entry.status, False):
+            _count_held(plan, entry.status)
+        else:
+            selected.append((email, subscriber.name))
+    if blocked:
+        selected = _unblocked(plan, state, selected, blocked, held)
+    for key, email in invalid.items():
+        if key not in seen:
+            seen.add(key)
+            _skip(plan, state, email, INVALID)
+    for key, entry in state.entries.items():
+        if key in seen:
+            continue
+        if entry.status in (PENDING, FAILED):
+            _skip(plan, state, entry.email, REMOVED)
+        elif entry.status == SKIPPED:
+            plan.skipped[entry.reason] = plan.skipped.get(entry.reason, 0) + 1
+        else:
+            _count_held(plan, entry.status)
+    limit = len(selected) if options.limit is None else max(0, options.limit)
+    plan.to_send = selected[:limit]
+    plan.held_by_limit = len(selected) - len(plan.to_send)
+    plan.skipped = dict(sorted(plan.skipped.items()))
+    _apply_schedule(plan, state, options)
+    return plan
+
+
+def _skip(plan: SendPlan, state: LedgerState, email: str, reason: str) -> None:
+    entry = state.entries.get(email.lower())
+    if entry is not None and entry.status in (SENT, IN_DOUBT):
+        _count_held(plan, entry.status)  # it went out before the reader left: the ledger keeps saying so
+        return
+    plan.skipped[reason] = plan.skipped.get(reason, 0) + 1
+    if entry is None or entry.status != SKIPPED or entry.reason != reason:
+        plan.new_skips.append((email, reason))
+
+
+def _unblocked(
+    plan: SendPlan,
+    state: LedgerState,
+    selected: list[tuple[str, str]],
+    blocked: set[str],
+    held: dict[str, bool],
+) -> list[tuple[str, str]]:
+    """Drop addresses that one row lists as active and another as unsubscribed, bounced or complained."""
+    for email in plan.snapshot:
+        if email.lower() in blocked:
+            entry = state.entries.get(email.lower())
+            if entry is not None and held.get(entry.status, False):
+                _uncount_held(plan, entry.status)  # counted in the first pass; _skip counts it again if it stays
+            _skip(plan, state, email, CONFLICT)
+    plan.snapshot = [email for email in plan.snapshot if email.lower() not in blocked]
+    return [item for item in selected if item[0].lower() not in blocked]
+
+
+def _uncount_held(plan: SendPlan, status: str) -> None:
+    if status == SENT:
+        plan.already_sent -= 1
+    elif status == FAILED:
+        plan.held_failed -= 1
+    elif status == IN_DOUBT:
+        plan.held_in_doubt -= 1
+
+
+def _apply_schedule(plan: SendPlan, state: LedgerState, options: SendOptions) -> None:
+    schedule = state.schedule
+    if schedule is None:
+        plan.send_at = options.send_at
+        return
+    if options.send_at is not None and options.send_at != schedule[0]:
+        raise SendError(
+            f"{state.path}: this send is scheduled for {_utc(schedule[0])} (batch {schedule[1]}): resume it "
+            "without --at (or with the same time), or cancel it first with --cancel."
+        )
+    plan.send_at, plan.batch_id = schedule
+
+
+def _count_held(plan: SendPlan, status: str | None) -> None:
+    if status == SENT:
+        plan.already_sent += 1
+    elif status == FAILED:
+        plan.held_failed += 1
+    elif status == IN_DOUBT:
+        plan.held_in_doubt += 1
+
+
+def parse_when(text: str, now: datetime, local: tzinfo) -> int:
+    """--at WHEN: ISO 8601 date and time (local time unless it has an offset), at most 72 hours ahead."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise SendError(
+            f"--at '{text}' is not a date and time: write it as YYYY-MM-DD HH:MM (local time) or with an offset, "
+            "e.g. 2015-03-16T09:00+05:30."
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=local)
+    if when <= now:
+        raise SendError(f"--at {when.isoformat()} is in the past: give a time in the next 72 hours.")
+    if when - now > MAX_SCHEDULE:
+        raise SendError(
+            f"--at {when.isoformat()} is more than 72 hours ahead: SendGrid schedules at most 72 hours out."
+        )
+    return int(when.timestamp())
+
+
+def _utc(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,102 @@
+"""Helpers for the send tests (ledger, plan, providers, CLI): hand-made issues, subscribers and publications."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conftest import ROOT
+from newsletter.config import Config, load_config
+from newsletter.issue import Issue
+from newsletter.providers.base import Recipient, Retry
+from newsletter.render import RenderedIssue, content_hash
+
+SECRET = b"test-secret"
+CSV_HEADER = "email,name,status,joined_at,source,consent,updated_at\n"
+
+
+def make_rendered(
+    subject: str = "Putin to meet top aide to Chinese president",
+    html: str = '<p>Dear %%name%%,</p><p><a href="%%unsubscribe_url%%">Unsubscribe</a></p>',
+    text: str = "Dear %%name_text%%,\nUnsubscribe: %%unsubscribe_url%%\n",
+    slug: str = "2015-03-16",
+) -> RenderedIssue:
+    """A RenderedIssue without the render pipeline: the send code only reads these fields."""
+    issue = Issue(
+        path=Path(f"issues/{slug}.yaml"),
+        slug=slug,
+        subject=subject,
+        number=1,
+        date=dt.date(2015, 3, 16),
+        preheader="",
+        intro="",
+        sections=(),
+    )
+    return RenderedIssue(issue, subject, "", html, text, content_hash(subject, html, text))
+
+
+@dataclass(frozen=True)
+class Sub:
+    email: str
+    name: str = ""
+    status: str = "active"
+    problem: str = ""
+
+
+def readers(count: int, domain: str = "example.org") -> list[Sub]:
+    return [Sub(f"reader{number:05d}@{domain}", f"Reader {number}") for number in range(count)]
+
+
+def recipient(email: str, name: str = "") -> Recipient:
+    return Recipient(
+        email, name, {"%%name%%": name or "reader"}, {"List-Unsubscribe": f"<mailto:u@x.org?subject={email}>"}
+    )
+
+
+@dataclass
+class FakeTime:
+    """An injected clock and sleep: sleeping advances the clock and is recorded, nothing waits."""
+
+    now: float = 1_426_464_000.0  # 2015-03-16 00:00 UTC
+    sleeps: list[float] = field(default_factory=list)
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 3))
+        self.now += seconds
+
+
+def fast_retry(time: FakeTime | None = None, attempts: int = 5) -> Retry:
+    """Retries that never wait: jitter fixed at 0.5, so backoff(n) is 0.75 * 2**n seconds (capped at 30)."""
+    fake = time or FakeTime()
+    return Retry(attempts=attempts, sleep=fake.sleep, clock=fake.clock, jitter=lambda: 0.5)
+
+
+def subscribers_csv(rows: list[Sub]) -> str:
+    return CSV_HEADER + "".join(
+        f"{row.email},{row.name},{row.status},2015-01-01T00:00:00Z,import,yes,2015-01-01T00:00:00Z\n" for row in rows
+    )
+
+
+def make_publication(folder: Path, rows: list[Sub], **settings: dict[str, object]) -> Config:
+    """A copy of the sample publication with these subscribers and [section] settings changed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("issues", "templates"):
+        shutil.copytree(ROOT / name, folder / name, dirs_exist_ok=True)
+    toml = (ROOT / "newsletter.toml").read_text(encoding="utf-8")
+    for section, values in settings.items():
+        for key, value in values.items():
+            literal = f'"{value}"' if isinstance(value, str) else str(value).lower()
+            pattern = rf"(\[{section}\][^\[]*?)^{key} = .*?$"
+            if re.search(pattern, toml, flags=re.M | re.S):
+                toml = re.sub(pattern, rf"\g<1>{key} = {literal}", toml, count=1, flags=re.M | re.S)
+            else:
+                toml = toml.replace(f"[{section}]\n", f"[{section}]\n{key} = {literal}\n", 1)
+    (folder / "newsletter.toml").write_text(toml, encoding="utf-8")
+    (folder / "subscribers.csv").write_text(subscribers_csv(rows), encoding="utf-8")
+    return load_config(folder / "newsletter.toml")

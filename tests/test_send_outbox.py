@@ -1,0 +1,227 @@
+"""`newsletter send` and `report` end to end with the outbox provider: what the editor sees, what is written."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from send_support import SECRET, Sub, make_publication, make_rendered
+
+from conftest import ROOT
+from newsletter.cli import cli
+from newsletter.config import load_config
+from newsletter.ledger import ledger_path
+from newsletter.mime import make_message_id
+from newsletter.providers.base import Mailing
+from newsletter.providers.outbox import OutboxProvider
+from newsletter.send import Personalizer, lock_send
+
+ROWS = [
+    Sub("asha@example.org", "Asha Rao"),
+    Sub("gone@example.org", "Gone", "unsubscribed"),
+    Sub("ravi@example.org", "Ravi"),
+    Sub("bounce@example.org", "", "bounced"),
+    Sub("selvi@example.org", "தமிழ் செல்வி"),
+]
+ISSUE = "issues/2015-03-16.yaml"
+
+
+@pytest.fixture
+def pub(tmp_path: Path) -> Path:
+    make_publication(tmp_path, ROWS)
+    return tmp_path
+
+
+def run(pub: Path, *args: str, input: str | None = None) -> Result:
+    old = Path.cwd()
+    os.chdir(pub)  # as editors run it: from the publication's folder
+    try:
+        return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def lines(result: Result) -> list[str]:
+    """stdout without the elapsed seconds, which vary."""
+    return [re.sub(r"; \d+\.\d s\.$", "; N s.", line) for line in result.stdout.splitlines()]
+
+
+def message_id(email: str) -> str:
+    return make_message_id("2015-03-16", email, "indiawrites.org")
+
+
+def test_send_then_report(pub: Path) -> None:
+    result = run(pub, "send", ISSUE, "--provider", "outbox", "--yes")
+    assert result.exit_code == 0, result.output
+    assert lines(result)[1:] == [
+        "recipients: 3 to send now via outbox",
+        lines(result)[2],
+        "            2 skipped (bounced 1, unsubscribed 1)",
+        "sent 3, skipped 2 (bounced 1, unsubscribed 1), failed 0, in doubt 0, pending 0; N s.",
+    ]
+    assert lines(result)[0] == "issue:      2015-03-16: Putin to meet top aide to Chinese president"
+    assert re.fullmatch(r"content:    sha256 [0-9a-f]{16}", lines(result)[2])
+    folder = pub / "outbox" / "2015-03-16"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "asha@example.org.eml",
+        "ravi@example.org.eml",
+        "selvi@example.org.eml",
+    ]
+    message = message_from_bytes((folder / "selvi@example.org.eml").read_bytes(), policy=policy.default)
+    assert message["To"] == "தமிழ் செல்வி <selvi@example.org>"
+    assert "தமிழ் செல்வி" in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+    report = run(pub, "report", ISSUE, "--json")
+    assert report.exit_code == 0
+    assert json.loads(report.stdout) == {
+        "counts": {"sent": 3, "failed": 0, "in_doubt": 0, "pending": 0, "skipped": 2},
+        "recipients": [
+            {"email": "asha@example.org", "status": "sent", "message_id": message_id("asha@example.org")},
+            {"email": "ravi@example.org", "status": "sent", "message_id": message_id("ravi@example.org")},
+            {"email": "selvi@example.org", "status": "sent", "message_id": message_id("selvi@example.org")},
+            {"email": "gone@example.org", "status": "skipped", "message_id": ""},
+            {"email": "bounce@example.org", "status": "skipped", "message_id": ""},
+        ],
+    }
+    human = run(pub, "report", "2015-03-16")
+    assert human.stdout.splitlines()[2:] == [
+        "sent      3",
+        "failed    0",
+        "in doubt  0",
+        "pending   0",
+        "skipped   2 (bounced 1, unsubscribed 1)",
+    ]
+
+    ledger = pub / "sends" / "2015-03-16.jsonl"
+    before = ledger.read_bytes()
+    again = run(pub, "send", ISSUE, "--yes")
+    assert again.exit_code == 0
+    assert lines(again)[-3:] == [
+        "            2 skipped (bounced 1, unsubscribed 1)",
+        "nothing to send.",
+        "sent 3, skipped 2 (bounced 1, unsubscribed 1), failed 0, in doubt 0, pending 0; N s.",
+    ]
+    assert "            3 already sent" in again.stdout.splitlines()
+    assert ledger.read_bytes() == before
+
+
+def test_dry_run_sends_and_records_nothing(pub: Path) -> None:
+    result = run(pub, "send", ISSUE, "--dry-run")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-5:] == [
+        "            2 skipped (bounced 1, unsubscribed 1)",
+        "  asha@example.org (Asha Rao)",
+        "  ravi@example.org (Ravi)",
+        "  selvi@example.org (தமிழ் செல்வி)",
+        "dry run: nothing was sent and nothing recorded.",
+    ]
+    assert not (pub / "sends").exists() and not (pub / "outbox").exists()
+
+
+def test_limit_then_the_rest(pub: Path) -> None:
+    first = run(pub, "send", ISSUE, "--limit", "2", "--yes")
+    assert first.exit_code == 0
+    assert lines(first)[-1] == "sent 2, skipped 2 (bounced 1, unsubscribed 1), failed 0, in doubt 0, pending 1; N s."
+    report = json.loads(run(pub, "report", ISSUE, "--json").stdout)
+    assert report["counts"] == {"sent": 2, "failed": 0, "in_doubt": 0, "pending": 1, "skipped": 2}
+    rest = run(pub, "send", ISSUE, "--yes")
+    assert lines(rest)[-1] == "sent 3, skipped 2 (bounced 1, unsubscribed 1), failed 0, in doubt 0, pending 0; N s."
+    assert len(list((pub / "outbox" / "2015-03-16").iterdir())) == 3
+
+
+def test_test_copy_records_nothing(pub: Path) -> None:
+    result = run(pub, "send", ISSUE, "--test")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "sent a test copy of 'Putin to meet top aide to Chinese president' to editor@indiawrites.org via outbox "
+        f"({message_id('editor@indiawrites.org')}).\n"
+    )
+    message = message_from_bytes((pub / "outbox" / "editor@indiawrites.org.eml").read_bytes(), policy=policy.default)
+    assert message["Subject"] == "[TEST] Putin to meet top aide to Chinese president"
+    other = run(pub, "send", ISSUE, "--test", "asha@example.org")
+    assert other.exit_code == 0 and (pub / "outbox" / "asha@example.org.eml").exists()
+    assert not (pub / "sends").exists()
+
+
+def test_confirmation_declined(pub: Path) -> None:
+    result = run(pub, "send", ISSUE, input="n\n")
+    assert result.exit_code == 1
+    assert "Send 'Putin to meet top aide to Chinese president' to 3 recipient(s) via outbox? [y/N]: n" in result.output
+    assert "Aborted!" in result.output
+    assert not ledger_path(pub / "sends", "2015-03-16").exists() and not (pub / "outbox").exists()
+
+
+def test_a_second_send_of_the_same_issue_refuses(pub: Path) -> None:
+    with lock_send(ledger_path(pub / "sends", "2015-03-16")):
+        result = run(pub, "send", ISSUE, "--yes")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: another send of 2015-03-16 is running (pid {os.getpid()}): wait for it to finish, or stop that "
+        "process.\n"
+    )
+    assert run(pub, "send", ISSUE, "--yes").exit_code == 0  # released
+
+
+def test_content_changed_since_the_send_began(pub: Path) -> None:
+    assert run(pub, "send", ISSUE, "--limit", "1", "--yes").exit_code == 0
+    issue = pub / ISSUE
+    issue.write_text(issue.read_text(encoding="utf-8").replace("Russia is looking east.", "Russia looks east."))
+    result = run(pub, "send", ISSUE, "--yes")
+    assert result.exit_code == 1
+    started = json.loads((pub / "sends" / "2015-03-16.jsonl").read_text().splitlines()[0])["at"]
+    assert result.stderr == (
+        f"error: {ISSUE}: the rendered issue changed since its send began at {started} (html, text differ): restore "
+        f"the issue and templates as they were to resume, or move {pub / 'sends' / '2015-03-16.jsonl'} aside to "
+        "start over (readers already sent would get it twice).\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--cancel"], "Error: --cancel needs the sendgrid provider (this send uses outbox)."),
+        (["--at", "2015-03-16T09:00"], "Error: --at needs the sendgrid provider (this send uses outbox)."),
+        (["--sandbox"], "Error: --sandbox needs the sendgrid provider (this send uses outbox)."),
+        (["--test", "nobody"], "Error: --test nobody: give an email address, or --test alone for the editor's."),
+    ],
+)
+def test_usage_errors(pub: Path, args: list[str], message: str) -> None:
+    result = run(pub, "send", ISSUE, *args)
+    assert result.exit_code == 2 and result.stderr.splitlines()[-1] == message
+
+
+def test_real_providers_need_the_signing_secret(pub: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEWSLETTER_SECRET")
+    result = run(pub, "send", ISSUE, "--provider", "smtp", "--yes")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: NEWSLETTER_SECRET is not set: set it in the environment to a long random string (it signs "
+        "unsubscribe links; keep it the same between sends).\n"
+    )
+
+
+def test_report_without_a_send(pub: Path) -> None:
+    result = run(pub, "report", ISSUE)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {pub / 'sends' / '2015-03-16.jsonl'} does not exist: 2015-03-16 has not been sent "
+        "(send it with `newsletter send`).\n"
+    )
+
+
+def test_outbox_fails_only_the_address_it_cannot_write(tmp_path: Path) -> None:
+    config = load_config(ROOT / "newsletter.toml")
+    people = [Personalizer(config, SECRET).recipient(a, "") for a in ("செல்வி@example.org", "b@example.org")]
+    result = OutboxProvider(tmp_path, config=config).send_batch(Mailing(make_rendered()), people)
+    failed = result.recipients["செல்வி@example.org"]
+    assert (failed.status, failed.reason) == (
+        "failed",
+        "cannot write a message to செல்வி@example.org (local-part contains non-ASCII characters))",
+    )
+    assert result.recipients["b@example.org"].status == "sent"
+    assert [p.name for p in (tmp_path / "2015-03-16").iterdir()] == ["b@example.org.eml"]

@@ -1,0 +1,83 @@
+"""`newsletter send --provider smtp` against a real SMTP server (aiosmtpd): each reader once, as the report says."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner, Result
+from send_support import Sub, make_publication, readers
+from test_providers_smtp import Sink, free_port
+
+from newsletter.cli import cli
+
+ISSUE = "issues/2015-03-16.yaml"
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[tuple[Sink, int]]:
+    handler = Sink()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+def run(pub: Path, *args: str) -> Result:
+    old = Path.cwd()
+    os.chdir(pub)
+    try:
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def test_send_by_smtp(tmp_path: Path, smtp_sink: tuple[Sink, int]) -> None:
+    handler, port = smtp_sink
+    handler.refuse["reader00007@example.org"] = "550 5.1.1 no such user"
+    rows = [*readers(30), Sub("gone@example.org", status="unsubscribed")]
+    make_publication(
+        tmp_path,
+        rows,
+        send={"provider": "smtp", "concurrency": 3},
+        smtp={"host": "127.0.0.1", "port": port, "security": "none", "username": ""},
+    )
+    result = run(tmp_path, "send", ISSUE, "--yes")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "error: not everyone has the issue (failed 1, in doubt 0, pending 0): see `newsletter report "
+        f"{ISSUE}`, then run the send again (with --retry-failed for failed recipients, --resend-in-doubt for "
+        "those in doubt)."
+    )
+    received = Counter(to for _, tos, _, _ in handler.messages for to in tos)
+    assert received == Counter(row.email for row in rows[:30] if row.email != "reader00007@example.org")
+    report = json.loads(run(tmp_path, "report", ISSUE, "--json").stdout)
+    assert report["counts"] == {"sent": 29, "failed": 1, "in_doubt": 0, "pending": 0, "skipped": 1}
+    ids = {
+        message_from_bytes(raw, policy=policy.default)["To"].addresses[0].addr_spec: message_from_bytes(
+            raw, policy=policy.default
+        )["Message-ID"]
+        for _, _, raw, _ in handler.messages
+    }
+    for item in report["recipients"]:
+        if item["status"] == "sent":
+            assert item["message_id"] == ids[item["email"]]
+    human = run(tmp_path, "report", ISSUE).stdout.splitlines()
+    assert human[-2:] == [
+        "failed (resent only with --retry-failed):",
+        f"  reader00007@example.org: the SMTP server 127.0.0.1:{port} answered 550 5.1.1 no such user to RCPT "
+        "TO:<reader00007@example.org>",
+    ]
+
+    del handler.refuse["reader00007@example.org"]
+    again = run(tmp_path, "send", ISSUE, "--retry-failed", "--yes")
+    assert again.exit_code == 0, again.output
+    received = Counter(to for _, tos, _, _ in handler.messages for to in tos)
+    assert set(received.values()) == {1} and len(received) == 30
