@@ -48,7 +48,8 @@ def make_issue(folder: Path, articles: int) -> Path:
     text = (
         'subject: "Putin to meet top aide to Chinese president"\nnumber: 1\ndate: 2015-03-16\n'
         'preheader: "Russia seeks closer ties with Beijing: Vladimir Putin meets Xi Jinping\'s aide."\n'
-        "intro: |\n  Russia is looking east.\nsections:\n  - heading: Lead story\n    articles:" + body
+        "intro: |\n  Russia is looking east.\nsections:\n  - heading: Lead story\n    articles:"
+        + body
         + 'sign_off: "The editors"\n'
     )
     path = folder / f"2015-03-{articles:02d}.yaml"
@@ -102,8 +103,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        print(f"in-process pipeline (YAML -> validated issue -> Jinja2 -> MJML -> inlined HTML -> text -> MIME), "
-              f"{args.runs} runs each after one warm-up")
+        print(
+            f"in-process pipeline (YAML -> validated issue -> Jinja2 -> MJML -> inlined HTML -> text -> MIME), "
+            f"{args.runs} runs each after one warm-up"
+        )
         print(f"{'articles':>8} {'median ms':>10} {'p95 ms':>8} {'mjml ms':>8} {'HTML KB':>8} {'KB/article':>10}")
         mjml_sources: dict[int, str] = {}
         for count in (3, 10, 20):
@@ -113,8 +116,10 @@ def main() -> None:
             times = time_calls(lambda path=path: pipeline(path, config_path), args.runs)
             mjml_times = time_calls(lambda mjml=mjml: mjml_to_html(mjml, "issue.mjml.j2"), args.runs)
             kb = len(html.encode()) / 1024
-            print(f"{count:>8} {statistics.median(times):>10.2f} {percentile(times, 0.95):>8.2f} "
-                  f"{statistics.median(mjml_times):>8.2f} {kb:>8.1f} {kb / count:>10.2f}")
+            print(
+                f"{count:>8} {statistics.median(times):>10.2f} {percentile(times, 0.95):>8.2f} "
+                f"{statistics.median(mjml_times):>8.2f} {kb:>8.1f} {kb / count:>10.2f}"
+            )
 
         # The whole command, as an editor runs it: interpreter start, imports, render, four files written.
         sample = ROOT / "issues" / "2015-03-16.yaml"
@@ -124,8 +129,10 @@ def main() -> None:
             start = time.perf_counter()
             subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
             process_times.append((time.perf_counter() - start) * 1000)
-        print(f"\n`newsletter render` whole process (sample issue), 7 runs: median "
-              f"{statistics.median(process_times):.0f} ms, max {max(process_times):.0f} ms")
+        print(
+            f"\n`newsletter render` whole process (sample issue), 7 runs: median "
+            f"{statistics.median(process_times):.0f} ms, max {max(process_times):.0f} ms"
+        )
 
         if node is None:
             print("\nnode MJML: not installed (cd benchmarks && npm install): ratio not measured")
@@ -153,11 +160,15 @@ def main() -> None:
         )
         node_cli = statistics.median(node_times)
         print(f"  node `mjml` CLI process:        median {node_cli:.0f} ms")
-        print(f"  `newsletter render` process:    median {statistics.median(process_times):.0f} ms "
-              f"(ratio node CLI / ours: {node_cli / statistics.median(process_times):.1f}x)")
+        print(
+            f"  `newsletter render` process:    median {statistics.median(process_times):.0f} ms "
+            f"(ratio node CLI / ours: {node_cli / statistics.median(process_times):.1f}x)"
+        )
         print(f"  node mjml() in-process:         median {node_inproc:.2f} ms")
-        print(f"  mjml-python in-process:         median {python_inproc:.2f} ms "
-              f"(ratio node / mjml-python: {node_inproc / python_inproc:.1f}x)")
+        print(
+            f"  mjml-python in-process:         median {python_inproc:.2f} ms "
+            f"(ratio node / mjml-python: {node_inproc / python_inproc:.1f}x)"
+        )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ stops a run (a kill, a refused key, Ctrl-C), the ledger says exactly who has the
 from __future__ import annotations
 
 import hashlib
-import html
 import os
 import threading
 import time
@@ -23,20 +22,10 @@ from typing import Any
 from newsletter.config import Config
 from newsletter.errors import SendError
 from newsletter.ledger import FAILED, IN_DOUBT, SENT, LedgerState, LedgerWriter, read_ledger
-from newsletter.personalize import (
-    DEFAULT_NAME,
-    NAME,
-    NAME_TEXT,
-    UNSUBSCRIBE_URL,
-    https_unsubscribe,
-    list_unsubscribe_headers,
-    mailto_unsubscribe,
-    recipient_values,
-)
+from newsletter.personalize import personalization
 from newsletter.providers.base import BatchResult, Mailing, Provider, Recipient, build_recipient_message
 from newsletter.render import RenderedIssue
 from newsletter.send_plan import SendPlan, content_parts
-from newsletter.tokens import make_token
 
 TEST_PREFIX = "[TEST] "
 
@@ -77,33 +66,9 @@ def summary_of(plan: SendPlan, elapsed: float = 0.0) -> SendSummary:
     )
 
 
-class Personalizer:
-    """Each reader's placeholder values and List-Unsubscribe headers, equal to personalize.recipient_values and
-    list_unsubscribe_headers (tests/test_send_run.py holds them equal) at a third of the cost.
-
-    At a million readers those two were the largest cost after JSON: each signs its own token and URL-quotes it
-    character by character. Here one token serves both, and needs no quoting: it is base64url and a dot."""
-
-    def __init__(self, config: Config, secret: bytes) -> None:
-        self.secret = secret
-        self.mailto = mailto_unsubscribe(config, "")  # "mailto:<editor>?subject=unsubscribe%20"
-        self.one_click = https_unsubscribe(config, "")  # "<url>?token=", or "" without an https endpoint
-
-    def recipient(self, email: str, name: str) -> Recipient:
-        token = make_token(self.secret, "unsubscribe", email)
-        mailto = self.mailto + token
-        display = name.strip() or DEFAULT_NAME
-        if self.one_click:
-            one_click = self.one_click + token
-            values = {NAME: html.escape(display), NAME_TEXT: display, UNSUBSCRIBE_URL: one_click}
-            headers = {
-                "List-Unsubscribe": f"<{mailto}>, <{one_click}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            }
-        else:
-            values = {NAME: html.escape(display), NAME_TEXT: display, UNSUBSCRIBE_URL: mailto}
-            headers = {"List-Unsubscribe": f"<{mailto}>"}
-        return Recipient(email, name, values, headers)
+def make_recipient(config: Config, secret: bytes, email: str, name: str) -> Recipient:
+    values, headers = personalization(config, secret, email, name)
+    return Recipient(email, name, values, headers)
 
 
 class Timings:
@@ -175,11 +140,9 @@ def run_send(
     counts_lock = threading.Lock()
     fatal: list[str] = []
 
-    personalizer = Personalizer(config, secret)
-
     def send_one(batch: int, members: Sequence[tuple[str, str]]) -> None:
         began = time.perf_counter()
-        recipients = [personalizer.recipient(email, name) for email, name in members]
+        recipients = [make_recipient(config, secret, email, name) for email, name in members]
         timings.add("personalize", time.perf_counter() - began)
         _timed(timings, "ledger", writer.append, _intent(run, batch, recipients))
         checkpoint("intent")
@@ -307,12 +270,7 @@ def send_test_copy(
     now: Callable[[], datetime] = _utc_now,
 ) -> str:
     """One copy, subject prefixed [TEST], to `to_email`; nothing is recorded. Returns the provider's message id."""
-    recipient = Recipient(
-        to_email,
-        "",
-        recipient_values(config, secret, to_email, ""),
-        list_unsubscribe_headers(config, secret, to_email),
-    )
+    recipient = make_recipient(config, secret, to_email, "")
     message = build_recipient_message(config, Mailing(rendered), recipient, now(), subject_prefix=TEST_PREFIX)
     return provider.send_message(message)
 

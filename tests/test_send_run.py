@@ -13,27 +13,12 @@ from send_support import SECRET, Sub, make_rendered, readers
 from conftest import ROOT
 from newsletter.config import load_config
 from newsletter.ledger import INTERRUPTED, LedgerWriter, read_ledger
-from newsletter.personalize import list_unsubscribe_headers, recipient_values
 from newsletter.providers.base import BatchResult, Mailing, Recipient, RecipientResult
-from newsletter.send import Personalizer, run_send
+from newsletter.send import run_send
 from newsletter.send_plan import SendOptions, plan_send
 
 BASE = load_config(ROOT / "newsletter.toml")
 ONE_CLICK = replace(BASE, unsubscribe=replace(BASE.unsubscribe, url="https://www.indiawrites.org/u?list=1"))
-
-
-@pytest.mark.parametrize("config", [BASE, ONE_CLICK], ids=["mailto", "one-click"])
-@pytest.mark.parametrize("name", ["", "  Asha Rao ", 'A & B <"x">', "தமிழ் செல்வி"])
-def test_personalizer_equals_the_personalize_module(config, name: str) -> None:  # type: ignore[no-untyped-def]
-    for email in ("asha@example.org", "Mixed.Case+tag@Example.ORG"):
-        made = Personalizer(config, SECRET).recipient(email, name)
-        assert made == Recipient(
-            email,
-            name,
-            recipient_values(config, SECRET, email, name),
-            list_unsubscribe_headers(config, SECRET, email),
-        )
-        assert list(made.headers) == list(list_unsubscribe_headers(config, SECRET, email))
 
 
 class Scripted:
