@@ -22,10 +22,12 @@ demo: install
 	cd $(DEMO) && ../../$(BIN)/newsletter render issues/2015-03-16.yaml
 	cd $(DEMO) && env -u SENDGRID_API_KEY ../../$(BIN)/newsletter send issues/2015-03-16.yaml --provider outbox --yes
 	cd $(DEMO) && ../../$(BIN)/newsletter report issues/2015-03-16.yaml
+	cd $(DEMO) && ../../$(BIN)/newsletter archive
 	@echo
 	@echo "Rendered issue:   $(DEMO)/build/2015-03-16.html (open it in a browser), .txt, .eml"
 	@echo "Messages 'sent':  $(DEMO)/outbox/2015-03-16/ (one .eml per subscriber)"
-	@echo "Send ledger:      $(DEMO)/sends/2015-03-16.jsonl"
+	@echo "Send ledger:      $(DEMO)/sends/2015-03-16.jsonl (newsletter report reads it)"
+	@echo "Web archive:      $(DEMO)/build/archive/index.html and feed.xml"
 
 test: install
 	$(BIN)/python -m pytest -q
