@@ -150,7 +150,17 @@ def _line_of(text: str, section: str | None, key: str) -> int:
     return 1
 
 
-def _coerce(where: str, name: str, value: Any, expected: type) -> Any:
+class _Where:
+    """'newsletter.toml:LINE: [section]', computed only when an error message needs it."""
+
+    def __init__(self, text: str, path: Path, section: str, key: str) -> None:
+        self.text, self.path, self.section, self.key = text, path, section, key
+
+    def __str__(self) -> str:
+        return f"{self.path}:{_line_of(self.text, self.section, self.key)}: [{self.section}]"
+
+
+def _coerce(where: _Where, name: str, value: Any, expected: type) -> Any:
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if expected is bool and not isinstance(value, bool):
@@ -186,8 +196,8 @@ def load_config(path: Path) -> Config:
         known = {f.name: f for f in fields(cls)}
         kwargs: dict[str, Any] = {}
         for key, value in values.items():
-            line = _line_of(text, section_name, key)
-            where = f"{path}:{line}: [{section_name}]"
+            # Finding the line costs a scan of the file: only worth it when there is something to report.
+            where = _Where(text, path, section_name, key)
             if key not in known:
                 raise ConfigError(f"{where} unknown key '{key}'{suggest(key, list(known))}.")
             expected = type(known[key].default)
