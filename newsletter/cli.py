@@ -52,6 +52,11 @@ def get_secret(required: bool = False) -> bytes:
             "NEWSLETTER_SECRET is not set: set it in the environment to a long random string "
             "(it signs unsubscribe links; keep it the same between sends)."
         )
+    click.echo(
+        "warning: NEWSLETTER_SECRET is not set: unsubscribe links are signed with a development key "
+        "(fine for trying things out; set the secret before sending for real).",
+        err=True,
+    )
     return DEV_SECRET
 
 
