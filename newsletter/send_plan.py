@@ -8,11 +8,13 @@ rendered content or the provider is not the one the send began with.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from itertools import accumulate, islice
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, overload
 
 from newsletter.errors import SendError
 from newsletter.ledger import FAILED, IN_DOUBT, PENDING, SENT, SKIPPED, LedgerState, fold_case
@@ -36,6 +38,89 @@ class Subscriber(Protocol):
     def status(self) -> str: ...
 
 
+class Recipients(Sequence[tuple[str, str]]):
+    """(email, name) pairs in file order, packed: every BLOCK pairs become one string and an array of field ends.
+
+    A million pairs as tuples of two strings take some 200 MB; packed they take their characters and 8 bytes
+    each, which keeps a million-reader send under its memory budget. A slice is a plain list (a batch)."""
+
+    BLOCK = 1024
+    __slots__ = ("_blocks", "_count", "_open")
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        self._blocks: list[tuple[str, array[int]]] = []
+        self._open: list[str] = []  # email, name, email, name... of the pairs not packed yet
+        self._count = 0
+        for email, name in pairs:
+            self.append(email, name)
+
+    def append(self, email: str, name: str) -> None:
+        fields = self._open
+        fields.append(email)
+        fields.append(name)
+        self._count += 1
+        if len(fields) == 2 * self.BLOCK:
+            self._blocks.append(("".join(fields), array("L", accumulate(map(len, fields)))))
+            self._open = []
+
+    def head(self, count: int) -> Recipients:
+        """The first `count` pairs (all of them when there are fewer)."""
+        return self if count >= self._count else Recipients(islice(self, max(0, count)))
+
+    def _pairs(self, block: int, first: int, stop: int) -> Iterator[tuple[str, str]]:
+        """Pairs first..stop-1 of one block (the last, open one included)."""
+        if block == len(self._blocks):
+            fields = self._open
+            for at in range(2 * first, 2 * stop, 2):
+                yield fields[at], fields[at + 1]
+            return
+        text, ends = self._blocks[block]
+        start = ends[2 * first - 1] if first else 0
+        for at in range(2 * first, 2 * stop, 2):
+            middle, end = ends[at], ends[at + 1]
+            yield text[start:middle], text[middle:end]
+            start = end
+
+    def _range(self, start: int, stop: int) -> Iterator[tuple[str, str]]:
+        size = self.BLOCK
+        while start < stop:
+            block, first = divmod(start, size)
+            last = min(size, first + stop - start)
+            yield from self._pairs(block, first, last)
+            start += last - first
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return self._range(0, self._count)
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, str]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[str, str]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[str, str] | list[tuple[str, str]]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._count)
+            if step == 1:
+                return list(self._range(start, max(start, stop)))
+            return [self[at] for at in range(start, stop, step)]
+        at = index + self._count if index < 0 else index
+        if not 0 <= at < self._count:
+            raise IndexError("recipient index out of range")
+        return next(self._range(at, at + 1))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Recipients | list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=False))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+    def __repr__(self) -> str:
+        return f"Recipients({list(self)!r})"
+
+
 @dataclass(frozen=True)
 class SendOptions:
     limit: int | None = None
@@ -52,7 +137,7 @@ class SendPlan:
     rendered: RenderedIssue
     provider: str
     options: SendOptions
-    to_send: list[tuple[str, str]]  # (email, name), in file order
+    to_send: Recipients  # (email, name), in file order
     snapshot: list[str]  # every distinct active address, recorded so `report` can list who is pending
     new_skips: list[tuple[str, str]]  # (address, reason) not yet in the ledger with that reason
     skipped: dict[str, int]  # reason -> count, this run's view
@@ -104,12 +189,12 @@ def plan_send(
     options: SendOptions,
 ) -> SendPlan:
     """Decide, without I/O, who is sent to now: one pass over the rows, every address counted once, in file order."""
-    plan = SendPlan(rendered, provider, options, [], [], [], {}, resuming=bool(state.runs))
+    plan = SendPlan(rendered, provider, options, Recipients(), [], [], {}, resuming=bool(state.runs))
     held = {SENT: True, FAILED: not options.retry_failed, IN_DOUBT: not options.resend_in_doubt}
     seen: set[str] = set()
     blocked: set[str] = set()  # addresses a row marks as gone: never mailed, whatever another row says
     invalid: dict[str, str] = {}
-    selected: list[tuple[str, str]] = []
+    selected = Recipients()
     for subscriber in subscribers:
         email = subscriber.email.strip()
         key = fold_case(email)
@@ -133,7 +218,7 @@ def plan_send(
         if entry is not None and held.get(entry.status, False):
             _count_held(plan, entry.status)
         else:
-            selected.append((email, subscriber.name))
+            selected.append(email, subscriber.name)
     if blocked:
         selected = _unblocked(plan, state, selected, blocked, held)
     for key, email in invalid.items():
@@ -150,7 +235,7 @@ def plan_send(
         else:
             _count_held(plan, entry.status)
     limit = len(selected) if options.limit is None else max(0, options.limit)
-    plan.to_send = selected[:limit]
+    plan.to_send = selected.head(limit)
     plan.held_by_limit = len(selected) - len(plan.to_send)
     plan.skipped = dict(sorted(plan.skipped.items()))
     _apply_schedule(plan, state, options)
@@ -170,10 +255,10 @@ def _skip(plan: SendPlan, state: LedgerState, email: str, reason: str) -> None:
 def _unblocked(
     plan: SendPlan,
     state: LedgerState,
-    selected: list[tuple[str, str]],
+    selected: Recipients,
     blocked: set[str],
     held: dict[str, bool],
-) -> list[tuple[str, str]]:
+) -> Recipients:
     """Drop addresses that one row lists as active and another as unsubscribed, bounced or complained."""
     for email in plan.snapshot:
         if email.lower() in blocked:
@@ -182,7 +267,7 @@ def _unblocked(
                 _uncount_held(plan, entry.status)  # counted in the first pass; _skip counts it again if it stays
             _skip(plan, state, email, CONFLICT)
     plan.snapshot = [email for email in plan.snapshot if email.lower() not in blocked]
-    return [item for item in selected if item[0].lower() not in blocked]
+    return Recipients(item for item in selected if item[0].lower() not in blocked)
 
 
 def _uncount_held(plan: SendPlan, status: str) -> None:

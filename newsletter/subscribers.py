@@ -44,6 +44,7 @@ _UNKNOWN = len(STATUSES)
 _INVALID = 254
 _BLANK = 255
 LOCK_TIMEOUT = 60.0
+_SCAN_SLICE = 50_000
 
 Clock = Callable[[], datetime]
 
@@ -156,10 +157,13 @@ class SubscriberList:
     _columns: dict[str, int] = field(default_factory=dict)
     _codes: bytearray = field(default_factory=bytearray)
     _row_problems: dict[int, str] = field(default_factory=dict)
-    _index: dict[str, int] = field(default_factory=dict)
+    _index: dict[str, int] | None = None  # key -> first row; built on first use (a send never needs it)
     _blocked: set[str] = field(default_factory=set)
     _shared: _Layout | None = None
     _slow: set[int] = field(default_factory=set)  # rows whose address email-validator itself had to check
+    # Each original row's key (None where invalid): a row whose address is its key hands out this very string,
+    # so the send's sets and lists of a million addresses share the index's strings instead of copying them.
+    _keys: list[str | None] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.table.header_raw:
@@ -185,11 +189,26 @@ class SubscriberList:
         # A million short-lived lists would wake the cycle collector hundreds of times for nothing.
         collecting = gc.isenabled()
         gc.disable()
+        codes = bytearray()
+        keys: list[str | None] = []
+        overfull: list[int] = []
+        slow: dict[int, str] = {}  # row -> address, for the rows the quick test could not pass
         try:
-            addresses, statuses, overfull = pick_columns(table, email_at, status_at, exact=exact)
-            codes = bytearray(map(_CODES.get, statuses, repeat(_UNKNOWN)))
-            del statuses
-            keys, slow = fast_keys(addresses)
+            # In slices, so that only the keys outlive the scan: a million addresses and statuses held at once
+            # would add some 150 MB to the peak, and leave it fragmented.
+            for start in range(0, len(table.records), _SCAN_SLICE):
+                part = CsvTable(
+                    table.path, table.header, table.header_raw, table.records[start : start + _SCAN_SLICE],
+                    delimiter=table.delimiter,
+                )  # fmt: skip
+                addresses, statuses, part_overfull = pick_columns(part, email_at, status_at, exact=exact)
+                codes += bytearray(map(_CODES.get, statuses, repeat(_UNKNOWN)))
+                del statuses
+                part_keys, part_slow = fast_keys(addresses)
+                keys += part_keys
+                overfull.extend(start + number for number in part_overfull)
+                slow.update((start + number, addresses[number]) for number in part_slow)
+                del addresses, part_keys
         finally:
             if collecting:
                 gc.enable()
@@ -199,26 +218,26 @@ class SubscriberList:
                 f"has more cells than the {len(table.header)} columns the header names: "
                 f"quote a value that holds '{table.delimiter}'"
             )
-        for number in slow:
-            keys[number] = self._check_slowly(number, addresses[number], codes, problems)
+        for number, address in slow.items():
+            keys[number] = self._check_slowly(number, address, codes, problems)
         self._slow = set(slow)
         for number in _positions(codes, _UNKNOWN):
             self._check_status(number, codes, problems)
         for number in problems:
             keys[number] = None
             codes[number] = _INVALID
-        # Walking backwards, each address ends up pointing at its first row.
-        index = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
-        index.pop(None, None)
-        if len(index) != len(keys) - keys.count(None):
+        self._index = None
+        if len(set(keys)) != len(keys) - max(0, keys.count(None) - 1):
+            index = _first_rows(keys)
             self._mark_duplicates(keys, index, codes, problems)
+            self._index = index
         self._codes = codes
-        self._index = index  # type: ignore[assignment]  # None was popped
+        self._keys = keys
         self._row_problems = problems
         self.problems = [f"{table.path}:{table.line_of(n)}: {text}." for n, text in sorted(problems.items())]
 
     def _mark_duplicates(
-        self, keys: list[str | None], index: dict[str | None, int], codes: bytearray, problems: dict[int, str]
+        self, keys: list[str | None], index: dict[str, int], codes: bytearray, problems: dict[int, str]
     ) -> None:
         for number, key in enumerate(keys):
             if key is None or index[key] == number:
@@ -289,7 +308,7 @@ class SubscriberList:
         name_at = self._columns.get("name", -1)
         status_at = self._columns.get("status", -1)
         needed = max(email_at, name_at) + 1
-        codes, problems, slow = self._codes, self._row_problems, self._slow
+        codes, problems, slow, keys = self._codes, self._row_problems, self._slow, self._keys
         make = tuple.__new__  # skips the NamedTuple's Python-level __new__: a million rows add up
         append = rows.append
         for number in numbers:
@@ -317,6 +336,8 @@ class SubscriberList:
                     local, _, domain = email.rpartition("@")
                     if not domain.islower():
                         email = f"{local}@{domain.lower()}"
+                    if number < len(keys) and keys[number] == email:
+                        email = keys[number]  # type: ignore[assignment]  # equal, so not None
             if 0 <= name_at < count:
                 name = cells[name_at]
                 if name_at == count - 1 and isinstance(row, str):
@@ -339,7 +360,12 @@ class SubscriberList:
             key = normalize_email(email).lower()
         except InvalidAddress:
             return None
-        return self._index.get(key)
+        return self._lookup().get(key)
+
+    def _lookup(self) -> dict[str, int]:
+        if self._index is None:
+            self._index = _first_rows(self._keys)
+        return self._index
 
     def find(self, email: str) -> Subscriber | None:
         number = self.index_of(email)
@@ -395,7 +421,7 @@ class SubscriberList:
     def add(self, email: str, status: str, now: datetime, **values: str) -> Subscriber:
         """Append a row for an address that is not in the list yet (name, source, consent, reason in `values`)."""
         normalised = normalize_email(email)
-        if normalised.lower() in self._index:
+        if normalised.lower() in self._lookup():
             raise ValueError(f"{normalised} is already in the list")
         stamp = format_time(now)
         cells = {
@@ -410,7 +436,7 @@ class SubscriberList:
         }
         number = self._write_cells(None, {**cells, **values})
         self._codes[number] = _CODES[status]
-        self._index[normalised.lower()] = number
+        self._lookup()[normalised.lower()] = number
         return self[number]
 
     def update(self, number: int, values: Mapping[str, str], now: datetime) -> Subscriber:
@@ -441,6 +467,14 @@ class SubscriberList:
         return self.table.to_bytes()
 
 
+def _first_rows(keys: list[str | None]) -> dict[str, int]:
+    """key -> the first row holding it; rows without a key (None) are left out."""
+    # Walking backwards, each address ends up pointing at its first row.
+    index = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+    index.pop(None, None)
+    return index  # type: ignore[return-value]  # None was popped
+
+
 def _positions(codes: bytearray, value: int) -> Iterator[int]:
     found = codes.find(value)
     while found != -1:
@@ -458,7 +492,12 @@ def read_subscribers(path: Path) -> SubscriberList:
         ) from None
     except OSError as error:
         raise SubscriberError(f"{path}: cannot read the file ({error.strerror}).") from None
-    return SubscriberList(parse_csv(path, decode_csv(path, data)))
+    # A million rows are 100 MB of bytes and as much again of text: neither may live on through the scan.
+    text = decode_csv(path, data)
+    del data
+    table = parse_csv(path, text)
+    del text
+    return SubscriberList(table)
 
 
 def active_subscribers(path: Path) -> list[Subscriber]:

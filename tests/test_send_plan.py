@@ -10,7 +10,7 @@ from send_support import Sub, make_rendered
 
 from newsletter.errors import SendError
 from newsletter.ledger import LedgerWriter, read_ledger
-from newsletter.send_plan import SendOptions, check_resume, content_parts, parse_when, plan_send
+from newsletter.send_plan import Recipients, SendOptions, check_resume, content_parts, parse_when, plan_send
 
 RENDERED = make_rendered()
 
@@ -125,6 +125,32 @@ def test_limit_sends_the_first_n(tmp_path: Path) -> None:
     result = plan(tmp_path, [Sub(f"{n}@x.org") for n in range(5)], limit=2)
     assert result.to_send == [("0@x.org", ""), ("1@x.org", "")]
     assert result.held_by_limit == 3 and len(result.snapshot) == 5
+
+
+def test_packed_recipients_read_back_exactly_across_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Recipients, "BLOCK", 4)
+    pairs = [(f"r{n}@x.org", "" if n % 3 else f"Név {n}, Jr") for n in range(10)]  # 2 packed blocks + 2 open
+    packed = Recipients(pairs)
+    assert len(packed) == 10 and list(packed) == pairs
+    assert packed == pairs and packed == tuple(pairs) and packed != pairs[:9] and packed != pairs[::-1]
+    assert [packed[n] for n in range(-10, 10)] == pairs + pairs
+    for start in range(11):
+        for stop in range(start, 12):
+            assert packed[start:stop] == pairs[start:stop]
+    assert packed[1:9:3] == pairs[1:9:3]
+    assert packed.head(6) == pairs[:6] and packed.head(0) == [] and packed.head(99) is packed
+    with pytest.raises(IndexError):
+        packed[10]
+
+
+def test_limit_and_conflicts_across_packed_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Recipients, "BLOCK", 2)
+    rows = [Sub(f"{n}@x.org", f"N{n}") for n in range(7)] + [Sub("3@x.org", status="bounced")]
+    result = plan(tmp_path, rows, limit=5)
+    assert result.to_send == [("0@x.org", "N0"), ("1@x.org", "N1"), ("2@x.org", "N2"), ("4@x.org", "N4"),
+                              ("5@x.org", "N5")]  # fmt: skip
+    assert result.held_by_limit == 1
+    assert result.new_skips == [("3@x.org", "listed twice, once as gone")]
 
 
 def test_content_change_is_refused_naming_the_parts(tmp_path: Path) -> None:
