@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import binascii
 import datetime as dt
 import ipaddress
 import socket
@@ -23,9 +24,9 @@ from conftest import ROOT, SAMPLE_ISSUE
 from newsletter.config import Config, load_config
 from newsletter.errors import ProviderError
 from newsletter.issue import load_issue
-from newsletter.personalize import list_unsubscribe_headers, recipient_values
+from newsletter.personalize import list_unsubscribe_headers, personalize, recipient_values
 from newsletter.providers.base import Mailing, Recipient, RecipientResult, build_recipient_message
-from newsletter.providers.smtp import MessageFactory, SmtpProvider, dot_stuff
+from newsletter.providers.smtp import MessageFactory, SmtpProvider, cut_template, dot_stuff, encode_text
 from newsletter.render import render_issue
 
 BASE = load_config(ROOT / "newsletter.toml")
@@ -331,6 +332,26 @@ def test_fast_messages_equal_build_message(config: Config, mailing: Mailing) -> 
 
 def test_dot_stuffing() -> None:
     assert dot_stuff(b"a\r\n.b\r\n..c") == b"a\r\n..b\r\n...c\r\n.\r\n"
+    assert dot_stuff(b".x\r\n.\r\n") == b"..x\r\n..\r\n.\r\n"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "Dear %%name_text%%,\n\n.dot line\n" + "x" * 100 + " %%name_text%%\nend %%unsubscribe_url%%",
+        "%%name_text%%\r\ntrailing space \nplain\tline\t\n\n.\n%%name_text%% \n",
+        "no placeholder at all \n",
+        "",
+    ],
+)
+@pytest.mark.parametrize("name", ["Asha", "two\nlines", "ends with a break\n", "cr\r", " spaced ", ".", "é" * 80])
+def test_parts_encoded_in_pieces_equal_the_whole_text_encoded(template: str, name: str) -> None:
+    values = {"%%name_text%%": name, "%%unsubscribe_url%%": "mailto:e@x.org?subject=unsubscribe%20t.k"}
+    whole = "\n".join(personalize(template, values).splitlines()) + "\n"
+    expected = binascii.b2a_qp(whole.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
+    pieces = cut_template(template)
+    encoded = b"".join(p if isinstance(p, bytes) else encode_text(personalize(p, values)) for p in pieces)
+    assert encoded == expected
 
 
 def render_for_unit() -> Any:
