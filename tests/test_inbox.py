@@ -60,13 +60,18 @@ def expected_statuses() -> dict[str, str]:
 
 
 def outbox_messages(pub: Path) -> dict[str, EmailMessage]:
+    """The latest answer to each address (the outbox writes <address>.eml, then <address>.2.eml, ...)."""
     folder = pub / "outbox" / "_transactional"
-    found = {}
-    for path in sorted(folder.glob("*.eml")) if folder.is_dir() else []:
+    found: dict[str, tuple[int, EmailMessage]] = {}
+    for path in folder.glob("*.eml") if folder.is_dir() else []:
+        address, _, number = path.stem.rpartition(".")
+        if not number.isdigit():
+            address, number = path.stem, "1"
         message = message_from_bytes(path.read_bytes(), policy=policy.default)
         assert isinstance(message, EmailMessage)
-        found[path.stem] = message
-    return found
+        if address not in found or int(number) > found[address][0]:
+            found[address] = (int(number), message)
+    return {address: message for address, (_, message) in found.items()}
 
 
 def test_maildir_corpus_then_a_second_run_changes_nothing(pub: Path, tmp_path: Path) -> None:
@@ -163,6 +168,12 @@ def test_confirmation_round_trip_activates_a_pending_reader(pub: Path, tmp_path:
     row = read_subscribers(pub / "subscribers.csv").find("vikram.rao@example.com")
     assert row is not None and row.status == "active"
     assert '"auth": "signed confirm token"' in row.consent and '"request": {' in row.consent
+    # Both answers are kept, in order: the confirmation request, then the welcome.
+    folder = pub / "outbox" / "_transactional"
+    assert sorted(p.name for p in folder.glob("vikram.rao@example.com*")) == [
+        "vikram.rao@example.com.2.eml",
+        "vikram.rao@example.com.eml",
+    ]
     welcome = outbox_messages(pub)["vikram.rao@example.com"]
     assert welcome["Subject"] == "Welcome to India and the World"
 

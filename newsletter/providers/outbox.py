@@ -38,8 +38,15 @@ class OutboxProvider:
         self.max_batch = config.send.batch_size if config else 1000
 
     def send_message(self, message: EmailMessage) -> str:
+        """One file per message: <address>.eml, then <address>.2.eml, ... so that a confirmation followed by a
+        welcome to the same reader keeps both, in order."""
         _, address = parseaddr(str(message["To"]))
-        path = self.directory / f"{safe_filename(address)}.eml"
+        base = safe_filename(address)
+        path = self.directory / f"{base}.eml"
+        number = 1
+        while path.exists():
+            number += 1
+            path = self.directory / f"{base}.{number}.eml"
         write_atomic(path, message.as_bytes())
         return str(message["Message-ID"] or path.name)
 
