@@ -5,9 +5,7 @@ is tested too. One known login; every test starts from an empty mailbox."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import imaplib
-import ipaddress
 import socket
 import ssl
 import subprocess
@@ -18,10 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from tls_support import write_certificate
 
 USER = "editor@indiawrites.org"
 PASSWORD = "imap-test-password"
@@ -60,33 +55,6 @@ class ImapServer:
                     client.delete(f'"{name}"')
         finally:
             client.logout()
-
-
-def write_certificate(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "imap-cert.pem", folder / "imap-key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_path, key_path
 
 
 def free_port() -> int:
@@ -156,7 +124,7 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
 
 @contextlib.contextmanager
 def run_pymap(folder: Path) -> Iterator[ImapServer]:
-    cert, key = write_certificate(folder)
+    cert, key = write_certificate(folder, "imap-")
     port = free_port()
     command = [
         sys.executable, "-c", "from pymap.main import main; main()",
