@@ -169,9 +169,17 @@ def watch(state: PreviewState, interval: float, seen: tuple[tuple[str, int, int]
     """Rebuild whenever a watched file differs from `seen`; runs until state.stopping is set."""
     while not state.stopping.wait(interval):
         now = snapshot(state.watched())
-        if now != seen:
-            seen = now
-            state.rebuild()
+        if now == seen:
+            continue
+        # A save can be caught half-done (many editors truncate the file, then write it): rebuild once the
+        # files have stopped changing for one interval, not on the empty file in between.
+        while not state.stopping.wait(interval):
+            later = snapshot(state.watched())
+            if later == now:
+                break
+            now = later
+        seen = now
+        state.rebuild()
 
 
 def page_environment(templates_dir: Path) -> jinja2.Environment:
