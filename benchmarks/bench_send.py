@@ -7,6 +7,21 @@ Targets (issue 4): 1,000,000 recipients in under 60 s of wall time and under 500
 process. The fake server runs in its own process (python tests/sendgrid_fake.py), so it does not share the sender's
 GIL; the sender runs in a child process, measured with wait4 (its own peak RSS, not the server's). Each run starts
 from a fresh publication, so nothing is resumed. Every run is checked: each address delivered exactly once.
+
+    .venv/bin/python benchmarks/bench_send.py --resume [--recipients 1000000] [--runs 1] [--report-runs 3]
+
+measures a resume instead, and `newsletter report ISSUE --json` on the ledger it leaves. How the send is
+interrupted: the sender is SIGKILLed once the fake server has recorded (answered) half of the batches. That is the
+crash the ledger exists for (issue 4: "killed at any moment"), it needs no fault mode in the server, and it leaves
+what a real kill leaves: the batches in flight as intents without outcomes (in doubt; SendGrid accepted some of
+them, not others), perhaps a torn last line. The resumed run is a plain `send` (no --resend-in-doubt), measured as
+above (wall time from its own process start, peak RSS with wait4, time per stage, "read ledger" included). Checked:
+every address the report calls sent was delivered exactly once, the in-doubt ones at most once, nobody else
+delivered, and nothing pending or failed. Then `newsletter report ISSUE --json` runs as its own process on that
+ledger (two runs, a million snapshot entries each, some 85 MB of JSON lines) `--report-runs` times: wall, peak RSS, and
+the report's counts are checked against the server's record. A 1,000,000 resume cycle takes under two minutes, so
+it runs once unless --runs says otherwise; the median is of whatever ran. `--ledger-only` figures (the peak RSS of
+read_ledger alone) show how much of the resume's memory is the ledger replay.
 """
 
 from __future__ import annotations
@@ -15,6 +30,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -22,9 +38,11 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUE = "issues/2015-03-16.yaml"
+LEDGER = "2015-03-16.jsonl"
 API_KEY = "SG.fake-key-for-tests"  # the fake server's key (tests/sendgrid_fake_api.py)
 
 
@@ -74,7 +92,7 @@ def child(publication: Path) -> None:
     from newsletter.providers.sendgrid import SendGridProvider
     from newsletter.render import render_issue
     from newsletter.send import lock_send, run_send
-    from newsletter.send_plan import SendOptions, plan_send
+    from newsletter.send_plan import SendOptions, check_resume, plan_send
     from newsletter.subscribers import read_subscribers
     from newsletter.suppressions import sync_suppressions
 
@@ -91,6 +109,9 @@ def child(publication: Path) -> None:
         stages["suppressions sync"] = time.perf_counter() - mark
         mark = time.perf_counter()
         state = read_ledger(ledger)
+        check_resume(state, rendered, "sendgrid", publication / ISSUE)
+        stages["read ledger"] = time.perf_counter() - mark
+        mark = time.perf_counter()
         plan = plan_send(rendered, read_subscribers(config.subscribers_path), state, "sendgrid", SendOptions())
         stages["read subscribers + plan"] = time.perf_counter() - mark
         with LedgerWriter(ledger) as writer:
@@ -122,8 +143,15 @@ def reader_only(publication: Path) -> None:
         pass
 
 
-def peak_of_reading(publication: Path) -> float:
-    reader = subprocess.Popen([sys.executable, __file__, "--reader-only", str(publication)])
+def ledger_only(publication: Path) -> None:
+    """Only replay the ledger: the part of a resume's (and a report's) memory that is the ledger's."""
+    from newsletter.ledger import read_ledger
+
+    read_ledger(publication / "sends" / LEDGER)
+
+
+def peak_of_reading(publication: Path, mode: str = "--reader-only") -> float:
+    reader = subprocess.Popen([sys.executable, __file__, mode, str(publication)])
     _, _, usage = os.wait4(reader.pid, 0)
     return usage.ru_maxrss / 1024
 
@@ -165,14 +193,150 @@ def run_once(recipients: int, validate: str, concurrency: int) -> dict[str, obje
     return result
 
 
+def kill_half_way(publication: Path, record: Path, batches: int) -> int:
+    """Start a send and SIGKILL it once the server has answered `batches` requests; returns how many it had."""
+    sender = subprocess.Popen(
+        [sys.executable, __file__, "--child", str(publication)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    answered = 0
+    with record.open("ab+") as handle:  # created here, so polling never races the server's first write
+        handle.seek(0)
+        while answered < batches and sender.poll() is None:
+            answered += handle.read().count(b"\n")
+            time.sleep(0.005)
+    sender.send_signal(signal.SIGKILL)
+    sender.wait()
+    return answered
+
+
+def run_report(publication: Path, out: Path) -> tuple[float, float]:
+    """`newsletter report ISSUE --json` as its own process, stdout to a file: (wall seconds, peak RSS MB)."""
+    began = time.perf_counter()
+    with out.open("wb") as handle:
+        reporter = subprocess.Popen(
+            [sys.executable, "-m", "newsletter", "report", ISSUE, "--json"], cwd=publication, stdout=handle
+        )
+        _, status, usage = os.wait4(reporter.pid, 0)
+    wall = time.perf_counter() - began
+    if status != 0:
+        raise SystemExit(f"report --json failed (status {status})")
+    return wall, usage.ru_maxrss / 1024
+
+
+def check_resumed(recipients: int, delivered: Counter[str], report: dict[str, Any]) -> dict[str, int]:
+    """Exactly once: sent means delivered once, in doubt at most once, nobody else delivered, nothing left over."""
+    counts: dict[str, int] = report["counts"]
+    statuses = {item["email"]: item["status"] for item in report["recipients"]}
+    problems = []
+    if len(statuses) != recipients or counts["sent"] + counts["in_doubt"] != recipients:
+        problems.append(f"report: {counts} for {len(statuses)} addresses, expected {recipients}")
+    if delivered and max(delivered.values()) > 1:
+        problems.append(f"{sum(1 for n in delivered.values() if n > 1)} addresses delivered twice")
+    if any(statuses.get(address) not in ("sent", "in_doubt") for address in delivered):
+        problems.append("an address delivered that the report does not list as sent or in doubt")
+    if any(delivered[address] != 1 for address, status in statuses.items() if status == "sent"):
+        problems.append("an address reported sent was not delivered")
+    if problems:
+        raise SystemExit("not exactly once after the resume: " + "; ".join(problems))
+    return counts
+
+
+def resume_once(recipients: int, validate: str, concurrency: int, report_runs: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-resume-") as tmp:
+        folder = Path(tmp)
+        record = folder / "accepted.jsonl"
+        server, url = start_server(record, validate)
+        try:
+            publication = folder / "publication"
+            publication.mkdir()
+            make_publication(publication, recipients, url, concurrency)
+            batches = (recipients + 999) // 1000
+            answered = kill_half_way(publication, record, batches // 2)
+            ledger = publication / "sends" / LEDGER
+            ledger_mb = ledger.stat().st_size / 1e6
+            began = time.perf_counter()
+            sender = subprocess.Popen(
+                [sys.executable, __file__, "--child", str(publication)], stdout=subprocess.PIPE, text=True
+            )
+            assert sender.stdout is not None
+            output = sender.stdout.read()
+            _, status, usage = os.wait4(sender.pid, 0)
+            wall = time.perf_counter() - began
+            if status != 0:
+                raise SystemExit(f"the resumed send failed (status {status})")
+            replay_peak = peak_of_reading(publication, "--ledger-only")
+            reports = [run_report(publication, folder / "report.json") for _ in range(report_runs)]
+            report = json.loads((folder / "report.json").read_bytes())
+        finally:
+            server.terminate()
+            os.wait4(server.pid, 0)
+        delivered = Counter(
+            address for line in record.read_text().splitlines() for address in json.loads(line)["addresses"]
+        )
+    result: dict[str, Any] = json.loads(output)
+    result["counts"] = check_resumed(recipients, delivered, report)
+    result.update(
+        answered_at_kill=answered,
+        ledger_mb_at_kill=ledger_mb,
+        wall=wall,
+        peak_rss_mb=usage.ru_maxrss / 1024,
+        cpu=usage.ru_utime + usage.ru_stime,
+        replay_peak_mb=replay_peak,
+        report_walls=[w for w, _ in reports],
+        report_peaks=[p for _, p in reports],
+    )
+    return result
+
+
+def resume_in_new_process(recipients: int, args: argparse.Namespace) -> dict[str, Any]:
+    """One resume_once in a process of its own, so that every process it starts is measured alone.
+
+    A child's ru_maxrss counts its parent's peak RSS when it was started (Linux carries the high-water mark over
+    fork or vfork and exec), and checking a million-address run makes this process big: run in the measuring
+    process, the second run's figures would be this process's size, not the sender's."""
+    command = [sys.executable, __file__, "--resume-run", str(recipients), "--validate", args.validate]
+    command += ["--concurrency", str(args.concurrency), "--report-runs", str(args.report_runs)]
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def print_resumes(recipients: int, results: list[dict[str, Any]]) -> None:
+    walls = [float(r["wall"]) for r in results]
+    peaks = [float(r["peak_rss_mb"]) for r in results]
+    median = results[walls.index(statistics.median_low(walls))]
+    print(f"\n{recipients:,} recipients, killed half-way then resumed, {len(results)} run(s):")
+    print(
+        f"  resumed run wall {', '.join(f'{w:.1f}' for w in walls)} s; peaks {', '.join(f'{peak:.0f}' for peak in peaks)} MB"
+    )
+    print(
+        f"  median: killed after {median['answered_at_kill']} answered requests (ledger {median['ledger_mb_at_kill']:.0f} MB); "
+        f"resumed in {median['wall']:.1f} s, peak RSS {median['peak_rss_mb']:.0f} MB, CPU {median['cpu']:.1f} s"
+    )
+    print(f"  read_ledger alone on the final ledger peaks at {median['replay_peak_mb']:.0f} MB")
+    print(f"  report counts: {median['counts']} (in doubt: the batches in flight at the kill, not resent)")
+    for stage, seconds in median["stages"].items():
+        print(f"  {stage:<26} {seconds:7.2f} s")
+    report_walls = [w for r in results for w in r["report_walls"]]
+    report_peaks = [p for r in results for p in r["report_peaks"]]
+    print(
+        f"  report --json, {len(report_walls)} run(s): wall {', '.join(f'{w:.1f}' for w in report_walls)} s "
+        f"(median {statistics.median(report_walls):.1f} s), peak RSS median {statistics.median(report_peaks):.0f} MB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--runs", type=int, default=3, help="runs per size (1 for 1,000,000 unless asked)")
     parser.add_argument("--validate", choices=("full", "sample", "off"), default="sample")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--resume", action="store_true", help="measure a resume after a kill half-way, and report")
+    parser.add_argument("--report-runs", type=int, default=3, help="runs of `report --json` per resume (--resume)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--reader-only", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--ledger-only", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--resume-run", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child)
@@ -180,7 +344,20 @@ def main() -> None:
     if args.reader_only:
         reader_only(args.reader_only)
         return
+    if args.ledger_only:
+        ledger_only(args.ledger_only)
+        return
+    if args.resume_run:
+        print(json.dumps(resume_once(args.resume_run, args.validate, args.concurrency, args.report_runs)))
+        return
     print(f"fake SendGrid validation: {args.validate}; {os.cpu_count()} CPUs; concurrency {args.concurrency}")
+    if args.resume:
+        sizes = args.recipients if "--recipients" in sys.argv else [1_000_000]
+        for recipients in sizes:
+            runs = args.runs if recipients < 1_000_000 or "--runs" in sys.argv else 1
+            resumes = [resume_in_new_process(recipients, args) for _ in range(runs)]
+            print_resumes(recipients, resumes)
+        return
     for recipients in args.recipients:
         runs = args.runs if recipients < 1_000_000 or "--runs" in sys.argv else 1
         results = [run_once(recipients, args.validate, args.concurrency) for _ in range(runs)]

@@ -22,44 +22,68 @@ from __future__ import annotations
 import json
 import os
 import threading
+from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
 from newsletter.errors import SendError
+from newsletter.ledger_entries import (
+    FAILED,
+    FAILED_CODE,
+    IN_DOUBT,
+    IN_DOUBT_CODE,
+    OUTCOMES,
+    PENDING,
+    PENDING_CODE,
+    SENT,
+    SENT_CODE,
+    SKIPPED,
+    SKIPPED_CODE,
+    STATUS_CODE,
+    STATUSES,
+    Entries,
+    Entry,
+    fold_case,
+)
 
-SENT = "sent"
-FAILED = "failed"
-IN_DOUBT = "in_doubt"
-PENDING = "pending"
-SKIPPED = "skipped"
-STATUSES = (SENT, FAILED, IN_DOUBT, PENDING, SKIPPED)
-OUTCOMES = (SENT, FAILED, IN_DOUBT)
+# The statuses are the ledger's vocabulary: other modules import them from here (they live beside the packed
+# entries, which need them too).
+__all__ = [
+    "CANCELLED",
+    "FAILED",
+    "INTERRUPTED",
+    "IN_DOUBT",
+    "OUTCOMES",
+    "PENDING",
+    "SENT",
+    "SKIPPED",
+    "STATUSES",
+    "Entry",
+    "LedgerState",
+    "LedgerWriter",
+    "fold_case",
+    "format_report",
+    "iter_report_json",
+    "ledger_path",
+    "read_ledger",
+]
 
 INTERRUPTED = "interrupted during the request: no outcome was recorded"
 CANCELLED = "the scheduled send was cancelled"
 # Addresses per `recipients`/`skipped` record: big enough for few lines, small enough to keep lines short.
 CHUNK = 10_000
+REPORT_CHUNK = 1000  # recipients per piece of `report --json`
 
 
 def ledger_path(sends_dir: Path, slug: str, *, sandbox: bool = False) -> Path:
     """sends/<slug>.jsonl; sandbox sends (validated, never delivered) keep their own ledger."""
     return sends_dir / (f"{slug}.sandbox.jsonl" if sandbox else f"{slug}.jsonl")
-
-
-class Entry:
-    """One recipient's derived status. __slots__ because a million of them live at once during a resume."""
-
-    __slots__ = ("batch", "email", "message_id", "reason", "status")
-
-    def __init__(self, email: str, status: str, reason: str = "") -> None:
-        self.email = email
-        self.status = status
-        self.reason = reason
-        self.message_id = ""
-        self.batch = 0
 
 
 @dataclass
@@ -68,7 +92,7 @@ class LedgerState:
 
     path: Path
     runs: list[dict[str, Any]] = field(default_factory=list)
-    entries: dict[str, Entry] = field(default_factory=dict)
+    entries: Entries = field(default_factory=Entries)
     next_batch: int = 1
     batch_runs: dict[int, int] = field(default_factory=dict)
     cancelled: set[str] = field(default_factory=set)
@@ -89,38 +113,36 @@ class LedgerState:
         return None
 
     def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(STATUSES, 0)
-        for entry in self.entries.values():
-            counts[entry.status] += 1
-        return counts
+        return {status: self.entries.status.count(code) for code, status in enumerate(STATUSES)}
 
     def skipped_reasons(self) -> dict[str, int]:
-        reasons: dict[str, int] = {}
-        for entry in self.entries.values():
-            if entry.status == SKIPPED:
-                reasons[entry.reason] = reasons.get(entry.reason, 0) + 1
+        entries = self.entries
+        reasons = Counter(entries.texts[entries.reason[row]] for row in entries.rows(SKIPPED_CODE))
         return dict(sorted(reasons.items()))
 
     def status_of(self, email: str) -> str | None:
-        entry = self.entries.get(email.lower())
+        entry = self.entries.get(fold_case(email))
         return entry.status if entry else None
 
 
-def fold_case(email: str) -> str:
-    """The address compared case-insensitively. An address already in lower case is its own key, the same object:
-    at a million readers a second copy of every address would cost some 75 MB."""
-    return email if email.islower() else email.lower()
-
-
 def iter_report_json(state: LedgerState) -> Iterator[str]:
-    """`report --json`, streamed: {"counts": {status: n}, "recipients": [{"email", "status", "message_id"}]}."""
+    """`report --json`, streamed: {"counts": {status: n}, "recipients": [{"email", "status", "message_id"}]}.
+
+    Each item is what json.dumps(item, ensure_ascii=False) writes, put together from pre-quoted parts, and items
+    go out REPORT_CHUNK at a time: at a million readers, a dumps and a write per item took most of the report."""
     yield '{"counts": ' + json.dumps(state.counts()) + ', "recipients": ['
+    entries = state.entries
+    quoted = [encode_basestring(text) + "}" for text in entries.texts]
+    statuses = [f', "status": "{status}", "message_id": ' for status in STATUSES]
+    items = (
+        '{"email": ' + encode_basestring(email) + statuses[status] + quoted[message_id]
+        for email, status, message_id in zip(entries.emails(), entries.status, entries.message_id, strict=True)
+    )
     separator = "\n  "
-    for entry in state.entries.values():
-        item = {"email": entry.email, "status": entry.status, "message_id": entry.message_id}
-        yield separator + json.dumps(item, ensure_ascii=False)
+    while chunk := list(islice(items, REPORT_CHUNK)):
+        yield separator + ",\n  ".join(chunk)
         separator = ",\n  "
-    yield "\n]}\n" if state.entries else "]}\n"
+    yield "\n]}\n" if entries else "]}\n"
 
 
 def format_report(state: LedgerState) -> list[str]:
@@ -141,7 +163,7 @@ def format_report(state: LedgerState) -> list[str]:
             detail = " (" + ", ".join(f"{reason} {n}" for reason, n in state.skipped_reasons().items()) + ")"
         lines.append(f"{status.replace('_', ' '):<9} {counts[status]}{detail}")
     for status, advice in ((FAILED, "--retry-failed"), (IN_DOUBT, "--resend-in-doubt")):
-        stuck = [entry for entry in state.entries.values() if entry.status == status]
+        stuck = [state.entries.entry(row) for row in state.entries.rows(STATUS_CODE[status])]
         if stuck:
             lines.append(f"{status.replace('_', ' ')} (resent only with {advice}):")
             lines.extend(f"  {entry.email}: {entry.reason}" for entry in stuck)
@@ -175,9 +197,15 @@ def read_ledger(path: Path) -> LedgerState:
     state = LedgerState(path=path)
     if not path.exists():
         return state
-    open_batches: dict[int, list[str]] = {}
-    for _, record in iter_records(path):
-        _apply(state, open_batches, record)
+    open_batches: dict[int, array[int]] = {}
+    for number, record in iter_records(path):
+        try:
+            _apply(state, open_batches, record)
+        except (KeyError, ValueError, TypeError, IndexError, OverflowError) as error:
+            raise SendError(
+                f"{path}:{number}: the send ledger is damaged ({record['type']} record, {type(error).__name__}: "
+                f"{error}): restore it from a backup; do not edit it by hand."
+            ) from None
     with path.open("rb") as handle:
         handle.seek(0, os.SEEK_END)
         if handle.tell():
@@ -186,64 +214,55 @@ def read_ledger(path: Path) -> LedgerState:
     return state
 
 
-def _apply(state: LedgerState, open_batches: dict[int, list[str]], record: dict[str, Any]) -> None:
+def _apply(state: LedgerState, open_batches: dict[int, array[int]], record: dict[str, Any]) -> None:
     kind = record["type"]
     entries = state.entries
+    status, reason = entries.status, entries.reason
     if kind == "start":
         state.runs.append(record)
     elif kind == "recipients":
-        for email in record["emails"]:
-            key = fold_case(email)
-            entry = entries.get(key)
-            if entry is None:
-                entries[key] = Entry(email, PENDING)
-            elif entry.status == SKIPPED:  # active again since an earlier run skipped it
-                entry.status, entry.reason = PENDING, ""
+        for row in entries.locate(record["emails"]):
+            if status[row] == SKIPPED_CODE:  # active again since an earlier run skipped it
+                status[row], reason[row] = PENDING_CODE, 0
     elif kind == "skipped":
-        for email, reason in record["recipients"]:
-            key = fold_case(email)
-            entry = entries.get(key)
-            if entry is None:
-                entries[key] = Entry(email, SKIPPED, reason)
-            elif entry.status in (PENDING, SKIPPED, FAILED):  # never hide a sent or in-doubt copy
-                entry.status, entry.reason = SKIPPED, reason
+        pairs = record["recipients"]
+        for row, (_, why) in zip(entries.locate(email for email, _ in pairs), pairs, strict=True):
+            if status[row] in (PENDING_CODE, SKIPPED_CODE, FAILED_CODE):  # never hide a sent or in-doubt copy
+                status[row], reason[row] = SKIPPED_CODE, entries.text_code(why)
     elif kind == "intent":
         batch = int(record["batch"])
-        keys = []
-        for email in record["emails"]:
-            key = fold_case(email)
-            entry = entries.get(key)
-            if entry is None:
-                entry = entries[key] = Entry(email, IN_DOUBT)
-            entry.status, entry.reason, entry.message_id, entry.batch = IN_DOUBT, INTERRUPTED, "", batch
-            keys.append(key)
-        open_batches[batch] = keys
+        interrupted, message_id, batches = entries.text_code(INTERRUPTED), entries.message_id, entries.batch
+        rows = open_batches[batch] = entries.locate(record["emails"])
+        for row in rows:
+            status[row], reason[row], message_id[row], batches[row] = IN_DOUBT_CODE, interrupted, 0, batch
         state.batch_runs[batch] = int(record.get("run", 0))
         state.next_batch = max(state.next_batch, batch + 1)
     elif kind == "outcome":
-        _apply_outcome(state, open_batches.pop(int(record["batch"]), []), record)
+        _apply_outcome(entries, open_batches.pop(int(record["batch"]), array("I")), record)
     elif kind == "cancel":
         batch_id = str(record["batch_id"])
         state.cancelled.add(batch_id)
         runs = {int(run.get("run", 0)) for run in state.runs if run.get("batch_id") == batch_id}
-        for entry in entries.values():
+        cancelled = entries.text_code(CANCELLED)
+        for row in sorted([*entries.rows(SENT_CODE), *entries.rows(IN_DOUBT_CODE)]):
             # Whatever SendGrid accepted under the batch id (in doubt included) will now never go out.
-            if entry.status in (SENT, IN_DOUBT) and state.batch_runs.get(entry.batch) in runs:
-                entry.status, entry.reason = FAILED, CANCELLED
+            if state.batch_runs.get(entries.batch[row]) in runs:
+                status[row], reason[row] = FAILED_CODE, cancelled
 
 
-def _apply_outcome(state: LedgerState, keys: list[str], record: dict[str, Any]) -> None:
-    status = str(record["status"])
-    message_id = str(record.get("message_id", ""))
-    reason = str(record.get("reason", ""))
+def _apply_outcome(entries: Entries, rows: array[int], record: dict[str, Any]) -> None:
+    code = STATUS_CODE[str(record["status"])]
+    text_code = entries.text_code
+    message_id = text_code(str(record.get("message_id", "")))
+    reason = text_code(str(record.get("reason", "")))
     overrides: dict[str, list[str]] = record.get("recipients") or {}
-    for key in keys:
-        entry = state.entries[key]
-        override = overrides.get(key)
+    for row in rows:
+        override = overrides.get(fold_case(entries.email_at(row))) if overrides else None
         if override is None:
-            entry.status, entry.message_id, entry.reason = status, message_id, reason
+            entries.status[row], entries.message_id[row], entries.reason[row] = code, message_id, reason
         else:
-            entry.status, entry.message_id, entry.reason = override[0], override[1], override[2]
+            entries.status[row] = STATUS_CODE[override[0]]
+            entries.message_id[row], entries.reason[row] = text_code(override[1]), text_code(override[2])
 
 
 class LedgerWriter:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +19,7 @@ from newsletter.ledger import (
     ledger_path,
     read_ledger,
 )
+from newsletter.ledger_entries import OUTCOMES, Entries, Entry
 
 
 def write(path: Path, *records: dict[str, object]) -> None:
@@ -228,3 +231,199 @@ def test_report_for_people(tmp_path: Path) -> None:
         "in doubt (resent only with --resend-in-doubt):",
         "  a@x.org: no answer from SendGrid",
     ]
+
+
+# --- the packed replay (Entries) against the replay it replaced: one Entry object per recipient in a dict ---------
+
+
+def replay_by_objects(records: list[dict[str, Any]]) -> dict[str, tuple[str, str, str, str, int]]:
+    """The ledger's rules written the plain way (the implementation before Entries): the oracle for the packed one."""
+    entries: dict[str, list[Any]] = {}  # key -> [email, status, reason, message_id, batch]
+    open_batches: dict[int, list[str]] = {}
+    batch_runs: dict[int, int] = {}
+    runs: list[dict[str, Any]] = []
+    for record in records:
+        kind = record["type"]
+        if kind == "start":
+            runs.append(record)
+        elif kind == "recipients":
+            for email in record["emails"]:
+                entry = entries.setdefault(email.lower(), [email, "pending", "", "", 0])
+                if entry[1] == "skipped":
+                    entry[1], entry[2] = "pending", ""
+        elif kind == "skipped":
+            for email, reason in record["recipients"]:
+                entry = entries.setdefault(email.lower(), [email, "skipped", reason, "", 0])
+                if entry[1] in ("pending", "skipped", "failed"):
+                    entry[1], entry[2] = "skipped", reason
+        elif kind == "intent":
+            keys = [email.lower() for email in record["emails"]]
+            for email, key in zip(record["emails"], keys, strict=True):
+                entry = entries.setdefault(key, [email, "", "", "", 0])
+                entry[1:] = ["in_doubt", INTERRUPTED, "", record["batch"]]
+            open_batches[record["batch"]] = keys
+            batch_runs[record["batch"]] = record["run"]
+        elif kind == "outcome":
+            overrides = record.get("recipients") or {}
+            for key in open_batches.pop(record["batch"], []):
+                default = [record["status"], record.get("message_id", ""), record.get("reason", "")]
+                status, message_id, reason = overrides.get(key, default)
+                entries[key][1:4] = [status, reason, message_id]
+        elif kind == "cancel":
+            cancelled = {run["run"] for run in runs if run.get("batch_id") == record["batch_id"]}
+            for entry in entries.values():
+                if entry[1] in ("sent", "in_doubt") and batch_runs.get(entry[4]) in cancelled:
+                    entry[1], entry[2] = "failed", CANCELLED
+    return {key: (e[0], e[1], e[2], e[3], e[4]) for key, e in entries.items()}
+
+
+def random_ledger(seed: int) -> list[dict[str, Any]]:
+    """Runs of snapshots, skips, batches with outcomes and per-address overrides, batches left open (in doubt),
+    addresses in several spellings of case, non-ASCII ones, duplicates within a record, and a cancelled schedule."""
+    rng = random.Random(seed)
+    pool = [f"reader{n}@example.org" for n in range(900)] + [f"செல்வி{n}@example.in" for n in range(20)]
+
+    def spell(email: str) -> str:
+        return email.upper() if rng.random() < 0.05 else email
+
+    records: list[dict[str, Any]] = []
+    batch = 1
+    for run in range(1, 4):
+        scheduled = f"batch-{run}" if run == 2 else ""
+        records.append({"type": "start", "run": run, "batch_id": scheduled, "send_at": 1426500000})
+        snapshot = [spell(email) for email in rng.sample(pool, 700)]
+        records += [{"type": "recipients", "run": run, "emails": snapshot[at : at + 300]} for at in (0, 300, 600)]
+        skips = [[spell(email), rng.choice(["unsubscribed", "bounced"])] for email in rng.sample(pool, 60)]
+        records.append({"type": "skipped", "run": run, "recipients": skips + skips[:3]})
+        for _ in range(rng.randrange(5, 12)):
+            emails = [spell(email) for email in rng.sample(snapshot, rng.randrange(1, 80))]
+            records.append({"type": "intent", "run": run, "batch": batch, "emails": emails + emails[:1]})
+            if rng.random() < 0.85:  # the rest stay open: in doubt
+                outcome = {"type": "outcome", "run": run, "batch": batch, "status": rng.choice(OUTCOMES)}
+                outcome |= {"message_id": f"<m{batch}@sg>"} if outcome["status"] == "sent" else {"reason": "503"}
+                if rng.random() < 0.3:
+                    picked = rng.sample(emails, min(3, len(emails)))
+                    outcome["recipients"] = {e.lower(): ["failed", "", 'refused: 550 "no"'] for e in picked}
+                records.append(outcome)
+            batch += 1
+        if run == 2 and rng.random() < 0.7:
+            records.append({"type": "cancel", "batch_id": "batch-2", "at": "2015-03-16T10:00:00+00:00"})
+    return records
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_packed_replay_matches_the_plain_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    monkeypatch.setattr(Entries, "BLOCK", 64)  # many full blocks and an open one, at a few hundred addresses
+    records = random_ledger(seed)
+    path = tmp_path / "x.jsonl"
+    write(path, *records)
+    expected = replay_by_objects(records)
+    entries = read_ledger(path).entries
+    assert [(key, tuple(entry)) for key, entry in entries.items()] == list(expected.items())
+    assert list(entries) == list(expected) and len(entries) == len(expected)
+    for key, (email, status, reason, message_id, batch) in expected.items():
+        assert entries[key] == Entry(email, status, reason, message_id, batch)
+        assert entries.get(key.upper().lower()) == entries[key] and key in entries
+    assert "nobody@example.org" not in entries and entries.get("nobody@example.org") is None
+    with pytest.raises(KeyError):
+        entries["nobody@example.org"]
+
+
+def test_statuses_after_replay_at_block_and_table_edges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Entries, "BLOCK", 4)
+    path = tmp_path / "x.jsonl"
+    emails = [f"r{n}@x.org" for n in range(41)]  # 10 full blocks and one open; the table grows 3 times
+    write(
+        path,
+        START,
+        {"type": "recipients", "run": 1, "emails": emails},
+        {"type": "intent", "run": 1, "batch": 1, "emails": emails[3:9]},
+        {"type": "outcome", "run": 1, "batch": 1, "status": "sent", "message_id": "m1"},
+        {"type": "intent", "run": 1, "batch": 2, "emails": ["R40@X.org", "new@x.org"]},
+    )
+    state = read_ledger(path)
+    got = {key: (e.status, e.message_id, e.reason, e.batch) for key, e in state.entries.items()}
+    assert got == {
+        **{f"r{n}@x.org": ("pending", "", "", 0) for n in range(41)},
+        **{f"r{n}@x.org": ("sent", "m1", "", 1) for n in range(3, 9)},
+        "r40@x.org": ("in_doubt", "", INTERRUPTED, 2),
+        "new@x.org": ("in_doubt", "", INTERRUPTED, 2),
+    }
+    assert list(got)[-1] == "new@x.org" and state.entries["r40@x.org"].email == "r40@x.org"  # first spelling kept
+    assert state.counts() == {"sent": 6, "failed": 0, "in_doubt": 2, "pending": 34, "skipped": 0}
+    assert state.status_of("R5@x.ORG") == "sent" and state.status_of("r99@x.org") is None
+    assert state.next_batch == 3
+
+
+def test_torn_line_after_many_records_keeps_every_status(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    emails = [f"r{n:04d}@x.org" for n in range(2500)]
+    write(
+        path,
+        START,
+        {"type": "recipients", "run": 1, "emails": emails},
+        {"type": "intent", "run": 1, "batch": 1, "emails": emails[:1000]},
+        {"type": "outcome", "run": 1, "batch": 1, "status": "sent", "message_id": "m1"},
+        {"type": "intent", "run": 1, "batch": 2, "emails": emails[1000:2000]},
+    )
+    with path.open("ab") as handle:
+        handle.write(b'{"type":"outcome","run":1,"batch":2,"status":"se')  # SIGKILL mid-write
+    state = read_ledger(path)
+    assert state.torn is True
+    assert state.counts() == {"sent": 1000, "failed": 0, "in_doubt": 1000, "pending": 500, "skipped": 0}
+    assert [state.entries[email].status for email in (emails[999], emails[1000], emails[1999], emails[2000])] == [
+        "sent",
+        "in_doubt",
+        "in_doubt",
+        "pending",
+    ]
+    assert state.entries[emails[1500]] == Entry(emails[1500], "in_doubt", INTERRUPTED, "", 2)
+
+
+def test_report_json_is_byte_for_byte_json_dumps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("newsletter.ledger.REPORT_CHUNK", 2)  # items across several chunks
+    path = tmp_path / "x.jsonl"
+    odd = ['q"uote@x.org', "back\\slash@x.org", "செல்வி@x.org", "tab\t@x.org", "Mixed@X.org"]
+    write(
+        path,
+        {"type": "recipients", "run": 1, "emails": odd},
+        {"type": "intent", "run": 1, "batch": 1, "emails": odd[:3]},
+        {"type": "outcome", "run": 1, "batch": 1, "status": "sent", "message_id": '<"id"\\\n@sg>'},
+    )
+    state = read_ledger(path)
+    items = [{"email": e.email, "status": e.status, "message_id": e.message_id} for e in state.entries.values()]
+    expected = (
+        '{"counts": '
+        + json.dumps(state.counts())
+        + ', "recipients": [\n  '
+        + ",\n  ".join(json.dumps(item, ensure_ascii=False) for item in items)
+        + "\n]}\n"
+    )
+    assert "".join(iter_report_json(state)) == expected
+    assert json.loads(expected)["recipients"][4] == {"email": "Mixed@X.org", "status": "pending", "message_id": ""}
+
+
+def test_entries_are_read_only_copies(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    write(path, {"type": "intent", "run": 1, "batch": 1, "emails": ["a@x.org"]})
+    state = read_ledger(path)
+    entry = state.entries["a@x.org"]
+    with pytest.raises(AttributeError):
+        entry.status = "sent"  # type: ignore[misc]
+    assert state.entries == {"a@x.org": Entry("a@x.org", "in_doubt", INTERRUPTED, "", 1)}
+    assert state.entries != {"a@x.org": Entry("a@x.org", "sent", "", "", 1)}
+
+
+def test_an_outcome_with_an_unknown_status_is_damage(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    write(
+        path,
+        {"type": "intent", "run": 1, "batch": 1, "emails": ["a@x.org"]},
+        {"type": "outcome", "run": 1, "batch": 1, "status": "delivered"},
+    )
+    with pytest.raises(SendError) as error:
+        read_ledger(path)
+    assert str(error.value) == (
+        f"{path}:2: the send ledger is damaged (outcome record, KeyError: 'delivered'): restore it from a backup; "
+        "do not edit it by hand."
+    )
