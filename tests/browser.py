@@ -48,7 +48,7 @@ def run_in_page(chromium: str, html: str, script: str, width: int, dark: bool = 
         f"<iframe id='frame' style='border:0;width:{width}px;height:3000px' srcdoc=\"{escape(inner, quote=True)}\">"
         "</iframe><pre id='__result'></pre></body></html>"
     )
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as folder:  # Chromium helpers may linger
         path = Path(folder) / "page.html"
         path.write_text(outer, encoding="utf-8")
         command = [

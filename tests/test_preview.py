@@ -254,7 +254,9 @@ def devtools() -> Iterator[DevTools]:
     path = chromium_path()
     require(path is not None, "chromium is not installed (apt-get install chromium)")
     assert path is not None
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes can still be writing the profile as the browser exits: cleaning up after it
+    # must not turn a passed test into an error.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         command = [
             path,
             *[flag for flag in FLAGS if not flag.startswith("--blink-settings")],
