@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sendgrid_fake import sendgrid_server  # noqa: F401  (fixture: a local fake SendGrid v3 API, tests/sendgrid_fake.py)
+from smtp_sink import sink  # noqa: F401  (fixture: a real SMTP server, tests/smtp_sink.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

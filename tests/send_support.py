@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from click.testing import CliRunner, Result
+
 from conftest import ROOT
+from newsletter.cli import cli
 from newsletter.config import Config, load_config
 from newsletter.issue import Issue
 from newsletter.providers.base import Recipient, Retry
@@ -100,3 +104,13 @@ def make_publication(folder: Path, rows: list[Sub], **settings: dict[str, object
     (folder / "newsletter.toml").write_text(toml, encoding="utf-8")
     (folder / "subscribers.csv").write_text(subscribers_csv(rows), encoding="utf-8")
     return load_config(folder / "newsletter.toml")
+
+
+def run(pub: Path, *args: str) -> Result:
+    """`newsletter ARGS` run from the publication's folder, as an editor would."""
+    old = Path.cwd()
+    os.chdir(pub)
+    try:
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(old)

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from send_support import SECRET, FakeTime, Sub, fast_retry, make_publication, make_rendered, readers
+from send_support import SECRET, FakeTime, Sub, fast_retry, make_publication, make_rendered, readers, run
 from sendgrid_fake import API_KEY, FakeSendGrid, Fault
 
-from newsletter.cli import cli
 from newsletter.config import Config
 from newsletter.ledger import LedgerWriter, ledger_path, read_ledger
 from newsletter.providers.sendgrid import SendGridProvider
@@ -116,15 +113,6 @@ def pub(tmp_path: Path, sendgrid_server: FakeSendGrid, monkeypatch: pytest.Monke
     make_publication(tmp_path, ROWS, send={"batch_size": 2, "concurrency": 1}, sendgrid={"host": sendgrid_server.url})
     monkeypatch.setenv("SENDGRID_API_KEY", API_KEY)
     return tmp_path
-
-
-def run(pub: Path, *args: str) -> Result:
-    old = Path.cwd()
-    os.chdir(pub)
-    try:
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    finally:
-        os.chdir(old)
 
 
 def report(pub: Path, *args: str) -> dict[str, object]:

@@ -3,44 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
-from collections.abc import Iterator
 from email import message_from_bytes, policy
 from pathlib import Path
 
-import pytest
-from aiosmtpd.controller import Controller
-from click.testing import CliRunner, Result
-from send_support import Sub, make_publication, readers
-from test_providers_smtp import Sink, free_port
-
-from newsletter.cli import cli
+from send_support import Sub, make_publication, readers, run
+from smtp_sink import Sink
 
 ISSUE = "issues/2015-03-16.yaml"
 
 
-@pytest.fixture
-def smtp_sink() -> Iterator[tuple[Sink, int]]:
-    handler = Sink()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
-
-
-def run(pub: Path, *args: str) -> Result:
-    old = Path.cwd()
-    os.chdir(pub)
-    try:
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    finally:
-        os.chdir(old)
-
-
-def test_send_by_smtp(tmp_path: Path, smtp_sink: tuple[Sink, int]) -> None:
-    handler, port = smtp_sink
+def test_send_by_smtp(tmp_path: Path, sink: tuple[Sink, int]) -> None:
+    handler, port = sink
     handler.refuse["reader00007@example.org"] = "550 5.1.1 no such user"
     rows = [*readers(30), Sub("gone@example.org", status="unsubscribed")]
     make_publication(

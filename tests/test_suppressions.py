@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from send_support import FakeTime, Sub, fast_retry, make_publication
+from send_support import FakeTime, Sub, fast_retry, make_publication, run
 from sendgrid_fake import ALL_SCOPES, API_KEY, FakeSendGrid
 
-from newsletter.cli import cli
 from newsletter.config import load_config
 from newsletter.providers.sendgrid import SendGridProvider
 from newsletter.subscribers import read_subscribers
@@ -84,15 +81,6 @@ def test_sync_marks_subscribers(pub: Path) -> None:
         "fine@example.org": "active",
     }
     assert sync_suppressions(provider, config.subscribers_path, 7).updated == 0  # a second sync changes nothing
-
-
-def run(pub: Path, *args: str) -> Result:
-    old = Path.cwd()
-    os.chdir(pub)
-    try:
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    finally:
-        os.chdir(old)
 
 
 def test_cli(pub: Path, monkeypatch: pytest.MonkeyPatch) -> None:
