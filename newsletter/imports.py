@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from newsletter.addresses import InvalidAddress, email_key
-from newsletter.csvfile import iter_cells, parse_csv, read_csv, safe_cell
+from newsletter.csvfile import iter_cells, read_csv, safe_cell
 from newsletter.errors import SubscriberError
 from newsletter.subscribers import (
     COLUMNS,
@@ -29,7 +29,7 @@ from newsletter.subscribers import (
     editing,
     format_time,
     next_status,
-    read_subscribers,
+    read_or_empty,
     utc_now,
 )
 
@@ -251,7 +251,7 @@ def import_subscribers(path: Path, source: Path, *, now: Clock = utc_now, dry_ru
     """Import `source` into subscribers.csv at `path` (nothing is written with `dry_run`)."""
     tool, rows = read_import(source)
     if dry_run:
-        subscribers = read_subscribers(path) if path.exists() else SubscriberList(parse_csv(path, ""))
+        subscribers = read_or_empty(path)
         return apply_import(subscribers, tool, rows, now())
     with editing(path) as subscribers:
         return apply_import(subscribers, tool, rows, now())

@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from newsletter.config import Config
-from newsletter.csvfile import parse_csv
 from newsletter.errors import NewsletterError
 from newsletter.inbox_mail import Reply, build_reply, latest_issue_url
 from newsletter.inbox_rules import Decision, Rules, classify
 from newsletter.inbox_sources import Item, MailSource
 from newsletter.providers.base import Provider
-from newsletter.subscribers import STICKY, SubscriberList, editing, next_status, read_subscribers
+from newsletter.subscribers import STICKY, SubscriberList, editing, next_status, read_or_empty
 
 
 @dataclass(frozen=True)
@@ -144,7 +143,7 @@ def run_inbox(
     moment = now()
     path = config.subscribers_path
     if dry_run:
-        subscribers = read_subscribers(path) if path.exists() else SubscriberList(parse_csv(path, ""))
+        subscribers = read_or_empty(path)
         report.outcomes = [apply_decision(subscribers, d, moment, config) for _, d in pending]
         return report
     with editing(path) as subscribers:

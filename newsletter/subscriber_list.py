@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from newsletter.addresses import InvalidAddress, normalize_email
+from newsletter.addresses import InvalidAddress, email_key, normalize_email
 from newsletter.csvfile import CsvTable, Misgrouped, regroup, split_record
 from newsletter.errors import SubscriberError
 from newsletter.subscriber_scan import (
@@ -258,7 +258,7 @@ class SubscriberList:
     def index_of(self, email: str) -> int | None:
         """The row of a valid address (its first row, if the file repeats it), matched case-insensitively."""
         try:
-            key = normalize_email(email).lower()
+            key = email_key(email)
         except InvalidAddress:
             return None
         return self._lookup().get(key)

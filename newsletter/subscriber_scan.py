@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from itertools import repeat
 from typing import NamedTuple
 
-from newsletter.addresses import InvalidAddress, fast_keys, normalize_email
+from newsletter.addresses import InvalidAddress, email_key, fast_keys
 from newsletter.csvfile import CsvTable, pick_columns
 
 STATUSES = ("active", "pending", "unsubscribed", "bounced", "complained")
@@ -112,7 +112,7 @@ def _check_slowly(table: CsvTable, number: int, address: str, codes: bytearray, 
         codes[number] = BLANK
         return None
     try:
-        return normalize_email(address).lower()
+        return email_key(address)
     except InvalidAddress as error:
         problems[number] = f"'{address}' is not a valid email address ({error}): correct it or delete the row"
         return None

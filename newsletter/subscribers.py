@@ -16,7 +16,7 @@ from pathlib import Path
 
 import filelock
 
-from newsletter.addresses import InvalidAddress, normalize_email
+from newsletter.addresses import InvalidAddress, email_key, normalize_email
 from newsletter.csvfile import decode_csv, format_row, parse_csv
 from newsletter.errors import SubscriberError
 from newsletter.files import write_atomic
@@ -36,6 +36,7 @@ __all__ = [
     "editing",
     "format_time",
     "next_status",
+    "read_or_empty",
     "read_subscribers",
     "remove_subscriber",
     "update_statuses",
@@ -89,10 +90,15 @@ def _locked(path: Path) -> Iterator[None]:
         lock.release()
 
 
+def read_or_empty(path: Path) -> SubscriberList:
+    """The list at `path`, or an empty one when there is no file yet (the first subscriber creates it)."""
+    return read_subscribers(path) if path.exists() else SubscriberList(parse_csv(path, ""))
+
+
 @contextmanager
 def _edited(path: Path) -> Iterator[SubscriberList]:
     """The list, written back atomically on exit if it changed; the caller holds the lock."""
-    subscribers = read_subscribers(path) if path.exists() else SubscriberList(parse_csv(path, ""))
+    subscribers = read_or_empty(path)
     yield subscribers
     if subscribers.changed:
         write_atomic(path, subscribers.to_bytes())
@@ -134,7 +140,7 @@ def _append_if_absent(path: Path, email: str, values: Mapping[str, str]) -> bool
     for match in re.finditer(rb"\n" + plain + rb"[\x80-\xff]" + plain, data):
         cell = match.group()[1:].decode("utf-8", "replace").strip('"')
         with contextlib.suppress(InvalidAddress):
-            if normalize_email(cell).lower() == key:
+            if email_key(cell) == key:
                 return False
     cells = [values.get(name, "") for name in names]
     row = format_row(cells, table.delimiter, table.newline).encode()
