@@ -156,6 +156,21 @@ def peak_of_reading(publication: Path, mode: str = "--reader-only") -> float:
     return usage.ru_maxrss / 1024
 
 
+def run_sender(publication: Path, what: str) -> tuple[str, Any, float]:
+    """Run the send in a child process: (its JSON output, its resource usage, wall seconds)."""
+    began = time.perf_counter()
+    sender = subprocess.Popen(
+        [sys.executable, __file__, "--child", str(publication)], stdout=subprocess.PIPE, text=True
+    )
+    assert sender.stdout is not None
+    output = sender.stdout.read()
+    _, status, usage = os.wait4(sender.pid, 0)
+    wall = time.perf_counter() - began
+    if status != 0:
+        raise SystemExit(f"the {what} failed (status {status})")
+    return output, usage, wall
+
+
 def run_once(recipients: int, validate: str, concurrency: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="bench-send-") as tmp:
         folder = Path(tmp)
@@ -165,16 +180,7 @@ def run_once(recipients: int, validate: str, concurrency: int) -> dict[str, obje
             publication = folder / "publication"
             publication.mkdir()
             make_publication(publication, recipients, url, concurrency)
-            began = time.perf_counter()
-            sender = subprocess.Popen(
-                [sys.executable, __file__, "--child", str(publication)], stdout=subprocess.PIPE, text=True
-            )
-            assert sender.stdout is not None
-            output = sender.stdout.read()
-            _, status, usage = os.wait4(sender.pid, 0)
-            wall = time.perf_counter() - began
-            if status != 0:
-                raise SystemExit(f"the send failed (status {status})")
+            output, usage, wall = run_sender(publication, "send")
             reading_peak = peak_of_reading(publication)
         finally:
             server.terminate()
@@ -254,16 +260,7 @@ def resume_once(recipients: int, validate: str, concurrency: int, report_runs: i
             answered = kill_half_way(publication, record, batches // 2)
             ledger = publication / "sends" / LEDGER
             ledger_mb = ledger.stat().st_size / 1e6
-            began = time.perf_counter()
-            sender = subprocess.Popen(
-                [sys.executable, __file__, "--child", str(publication)], stdout=subprocess.PIPE, text=True
-            )
-            assert sender.stdout is not None
-            output = sender.stdout.read()
-            _, status, usage = os.wait4(sender.pid, 0)
-            wall = time.perf_counter() - began
-            if status != 0:
-                raise SystemExit(f"the resumed send failed (status {status})")
+            output, usage, wall = run_sender(publication, "resumed send")
             replay_peak = peak_of_reading(publication, "--ledger-only")
             reports = [run_report(publication, folder / "report.json") for _ in range(report_runs)]
             report = json.loads((folder / "report.json").read_bytes())
