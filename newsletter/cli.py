@@ -44,9 +44,11 @@ class State:
 
 def get_secret(required: bool = False) -> bytes:
     """NEWSLETTER_SECRET from the environment; without it, a development key (refused when `required`)."""
+    from newsletter.tokens import check_secret
+
     value = os.environ.get("NEWSLETTER_SECRET", "")
     if value:
-        return value.encode("utf-8")
+        return check_secret(value.encode("utf-8"))
     if required:
         raise NewsletterError(
             "NEWSLETTER_SECRET is not set: set it in the environment to a long random string "

@@ -14,6 +14,9 @@ import hmac
 from newsletter.errors import TokenError
 
 PURPOSES = ("unsubscribe", "confirm")
+# HMAC-SHA256 keys shorter than the hash's 32 bytes weaken it; a short secret can also be guessed offline from one
+# published unsubscribe link.
+MIN_SECRET_BYTES = 32
 # 16 bytes of HMAC-SHA256 (128 bits) keep the token short enough for a mail subject line.
 _SIG_BYTES = 16
 
@@ -28,6 +31,16 @@ def _unb64(text: str) -> bytes:
 
 def _signature(secret: bytes, payload: bytes) -> bytes:
     return hmac.new(secret, payload, hashlib.sha256).digest()[:_SIG_BYTES]
+
+
+def check_secret(secret: bytes) -> bytes:
+    """The secret, or a TokenError when it is too short to sign with."""
+    if len(secret) < MIN_SECRET_BYTES:
+        raise TokenError(
+            f"NEWSLETTER_SECRET is {len(secret)} bytes long: set it to at least {MIN_SECRET_BYTES} random bytes, "
+            "e.g. the output of `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`."
+        )
+    return secret
 
 
 def make_token(secret: bytes, purpose: str, email: str) -> str:

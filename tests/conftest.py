@@ -14,6 +14,8 @@ from smtp_sink import sink  # noqa: F401  (fixture: a real SMTP server, tests/sm
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE_ISSUE = ROOT / "issues" / "2015-03-16.yaml"
+# NEWSLETTER_SECRET in every test: at least 32 bytes, as the tool requires of a real secret.
+TEST_SECRET = b"test-secret-of-the-newsletter-suite-32b+"
 
 
 def require(condition: bool, reason: str) -> None:
@@ -47,5 +49,5 @@ def publication(tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def _test_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     """A fixed signing secret, and no real SendGrid key leaking in from the developer's shell."""
-    monkeypatch.setenv("NEWSLETTER_SECRET", "test-secret")
+    monkeypatch.setenv("NEWSLETTER_SECRET", TEST_SECRET.decode())
     monkeypatch.delenv("SENDGRID_API_KEY", raising=False)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from browser import MEASURE, run_in_page
-from conftest import ROOT, SAMPLE_ISSUE, chromium_path, require
+from conftest import ROOT, SAMPLE_ISSUE, TEST_SECRET, chromium_path, require
 from newsletter.config import load_config
 from newsletter.issue import load_issue
 from newsletter.personalize import personalize, recipient_values
@@ -21,7 +21,7 @@ AA = 4.5
 def page() -> str:
     config = load_config(ROOT / "newsletter.toml")
     rendered = render_issue(load_issue(SAMPLE_ISSUE), config)
-    return personalize(rendered.html, recipient_values(config, b"test-secret", "reader@example.org", "Reader"))
+    return personalize(rendered.html, recipient_values(config, TEST_SECRET, "reader@example.org", "Reader"))
 
 
 @pytest.fixture(scope="module")

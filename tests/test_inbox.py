@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import DATA
+from conftest import DATA, TEST_SECRET
 from newsletter.cli import cli
 from newsletter.config import load_config
 from newsletter.inbox import run_inbox
@@ -130,7 +130,7 @@ def run_files(pub: Path, source_path: Path, *, mbox: bool = False) -> list[str]:
     source = opener(source_path, load_state(state_path), state_path)
     try:
         report = run_inbox(
-            source, config, b"test-secret", OutboxProvider(pub / "outbox" / "_transactional"), now=clock,
+            source, config, TEST_SECRET, OutboxProvider(pub / "outbox" / "_transactional"), now=clock,
             sent_slugs=["2015-03-09", "2015-03-16"],
         )  # fmt: skip
     finally:

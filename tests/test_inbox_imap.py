@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from imap_server import PASSWORD, USER, ImapServer, run_pymap
 
-from conftest import DATA
+from conftest import DATA, TEST_SECRET
 from newsletter.cli import cli
 from newsletter.config import load_config
 from newsletter.errors import InboxError
@@ -123,7 +123,7 @@ def test_imaps_and_new_mail_after_a_run(imap: ImapServer, pub: Path) -> None:
         source = ImapSource(address, PASSWORD, PROCESSED, load_state(state_path), state_path,
                             ssl_context=imap.client_context())  # fmt: skip
         try:
-            report = run_inbox(source, config, b"test-secret", OutboxProvider(pub / "outbox"),
+            report = run_inbox(source, config, TEST_SECRET, OutboxProvider(pub / "outbox"),
                                now=lambda: datetime(2015, 3, 26, tzinfo=UTC))  # fmt: skip
         finally:
             source.close()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, TEST_SECRET
 from newsletter.authres import is_aligned, judge_sender, parse_authentication_results, strip_comments
 from newsletter.config import load_config
 from newsletter.csvfile import safe_cell
@@ -20,7 +20,7 @@ from newsletter.subscribers import read_subscribers
 CORPUS = DATA / "inbox"
 EXPECTED = list(csv.DictReader((CORPUS / "expected.csv").open(encoding="utf-8")))
 CONFIG = load_config(ROOT / "newsletter.toml")
-RULES = rules_for(CONFIG, b"test-secret")
+RULES = rules_for(CONFIG, TEST_SECRET)
 
 
 def test_the_corpus_is_complete() -> None:
@@ -72,7 +72,7 @@ def test_a_different_secret_refuses_every_token() -> None:
 
 def test_without_a_trusted_server_nobody_is_authenticated() -> None:
     config = load_config(ROOT / "newsletter.toml")
-    rules = rules_for(config, b"test-secret")
+    rules = rules_for(config, TEST_SECRET)
     untrusting = type(rules)(rules.own_addresses, "", rules.secret)
     decision = classify((CORPUS / "01_gmail_subscribe_hindi.eml").read_bytes(), untrusting)
     assert (decision.authenticated, decision.proof) == (

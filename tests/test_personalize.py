@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
+from pathlib import Path
 
-from conftest import ROOT
+import pytest
+
+from conftest import ROOT, TEST_SECRET
 from newsletter.config import load_config
 from newsletter.personalize import personalization, personalize, web_values
 from newsletter.tokens import make_token, read_token
 
-SECRET = b"test-secret"
+SECRET = TEST_SECRET
 BASE = load_config(ROOT / "newsletter.toml")
 ONE_CLICK = replace(BASE, unsubscribe=replace(BASE.unsubscribe, url="https://www.indiawrites.org/u?list=1"))
 
@@ -43,4 +47,22 @@ def test_personalize_and_web_values() -> None:
     text = "Dear %%name%%, unsubscribe at %%unsubscribe_url%%."
     assert personalize(text, web_values(BASE)) == (
         "Dear reader, unsubscribe at mailto:editor@indiawrites.org?subject=Unsubscribe."
+    )
+
+
+def test_a_short_secret_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from newsletter.cli import cli
+
+    shutil.copytree(ROOT / "issues", tmp_path / "issues")
+    shutil.copy(ROOT / "newsletter.toml", tmp_path / "newsletter.toml")
+    shutil.copy(ROOT / "subscribers.csv", tmp_path / "subscribers.csv")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEWSLETTER_SECRET", "x")
+    result = CliRunner().invoke(cli, ["render", "issues/2015-03-16.yaml"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: NEWSLETTER_SECRET is 1 bytes long: set it to at least 32 random bytes, e.g. the output of "
+        "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`.\n"
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from conftest import ROOT, TEST_SECRET
 from golden_files import assert_golden
 from newsletter.cli import cli
 from newsletter.tokens import read_token
@@ -63,7 +63,7 @@ def test_eml_unsubscribe_is_signed_for_the_reader_in_both_parts(build: Path) -> 
     match = re.fullmatch(r"<mailto:editor@indiawrites\.org\?subject=unsubscribe%20([A-Za-z0-9_.-]+)>", header)
     assert match, header
     token = match.group(1)
-    assert read_token(b"test-secret", token, "unsubscribe") == "reader@example.org"
+    assert read_token(TEST_SECRET, token, "unsubscribe") == "reader@example.org"
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert f"Unsubscribe: mailto:editor@indiawrites.org?subject=unsubscribe%20{token}" in text

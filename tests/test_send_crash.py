@@ -20,6 +20,8 @@ import pytest
 from send_support import Sub, make_publication, readers
 from sendgrid_fake import API_KEY, FakeSendGrid, Fault
 
+from conftest import TEST_SECRET
+
 ISSUE = "issues/2015-03-16.yaml"
 ROWS = [*readers(200), Sub("gone@example.org", "Gone", "unsubscribed")]
 ACTIVE = {row.email for row in ROWS if row.status == "active"}
@@ -29,7 +31,7 @@ def start_send(pub: Path, crash_at: str = "") -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "SENDGRID_API_KEY": API_KEY,
-        "NEWSLETTER_SECRET": "test-secret",
+        "NEWSLETTER_SECRET": TEST_SECRET.decode(),
         "NEWSLETTER_CRASH_AT": crash_at,
     }
     return subprocess.Popen(
