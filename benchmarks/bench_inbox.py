@@ -89,7 +89,7 @@ def run_once(template: Path, work: Path) -> tuple[float, str]:
         report = run_inbox(
             source,
             config,
-            b"bench-secret",
+            b"benchmark-secret-of-at-least-32-bytes",
             OutboxProvider(work / "outbox" / "_transactional"),
             now=lambda: datetime(2015, 3, 26, tzinfo=UTC),
         )

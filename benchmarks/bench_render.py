@@ -26,7 +26,7 @@ from newsletter.mime import MAIL_POLICY, build_message, make_message_id  # noqa:
 from newsletter.personalize import list_unsubscribe_headers, recipient_values  # noqa: E402
 from newsletter.render import mjml_to_html, render_issue  # noqa: E402
 
-SECRET = b"benchmark-secret"
+SECRET = b"benchmark-secret-of-at-least-32-bytes"
 ARTICLE = """
       - title: "Putin to meet top aide to Chinese president, part {n}"
         url: "https://www.indiawrites.org/diplomacy/putin-to-meet-top-aide-{n}/"

@@ -121,7 +121,7 @@ def child(publication: Path) -> None:
                 writer,
                 state,
                 config=config,
-                secret=b"bench-secret",
+                secret=b"benchmark-secret-of-at-least-32-bytes",
                 concurrency=config.send.concurrency,
             )
     stages["send (wall)"] = summary.elapsed
