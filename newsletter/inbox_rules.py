@@ -22,9 +22,10 @@ from email.message import Message
 
 from newsletter.addresses import InvalidAddress, normalize_email
 from newsletter.authres import judge_sender
+from newsletter.clean import clean_line, find_unsafe
 from newsletter.csvfile import safe_cell
 from newsletter.errors import TokenError
-from newsletter.inbox_text import body_text, decode_words, first_lines, new_text, raw_header, sender
+from newsletter.inbox_text import body_text, decode_words, first_lines, header_text, new_text, raw_header, sender
 from newsletter.tokens import read_token
 
 _TOKEN = re.compile(r"\b(confirm|unsubscribe)\s+([A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})(?![A-Za-z0-9_.-])", re.I)
@@ -44,6 +45,11 @@ _NEGATION = re.compile(r"\b(?:not|never|don'?t|do not|didn'?t|won'?t)\b(?:\W+\w+
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|fw|tr|wg|рв|转发)\s*:", re.I)
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|antw|ответ|回复|答复)\s*(?:\[\d+\])?\s*[:：]\s*)+", re.I)
 _AUTOMATIC_LOCAL_PARTS = frozenset({"mailer-daemon", "postmaster"})
+# Caps on what a message's headers may put into subscribers.csv, the consent record and inbox-state.json (names
+# are capped at clean.NAME_LIMIT). Real Message-IDs are well under 100 characters, dates about 31.
+MESSAGE_ID_LIMIT = 250
+DATE_LIMIT = 100
+AUTH_RESULTS_LIMIT = 4_000
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,10 @@ class Rules:
 
 @dataclass(frozen=True)
 class Decision:
-    """What to do about one message. `action`: subscribe, unsubscribe, refuse (bad token) or ignore."""
+    """What to do about one message. `action`: subscribe, unsubscribe, refuse (bad token) or ignore.
+
+    Every text field is one clean line (newsletter/clean.py): nothing from the message reaches a file, a reply or
+    the terminal without passing through it, once, where classify reads it."""
 
     message_id: str
     action: str
@@ -70,16 +79,16 @@ class Decision:
 
 
 def message_key(message: Message, raw: bytes) -> str:
-    """The Message-ID that identifies a message across runs; a digest of the bytes when it has none."""
-    values = raw_header(message, "Message-ID")
-    value = " ".join(values[0].split()) if values else ""
-    return value or "sha256:" + hashlib.sha256(raw).hexdigest()
+    """The Message-ID that identifies a message across runs (cleaned, capped); a digest of the bytes when it has
+    none."""
+    return header_text(message, "Message-ID", MESSAGE_ID_LIMIT) or "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
 def _ignored_because(message: Message, address: str, rules: Rules) -> str:
     if address.lower() in rules.own_addresses:
         return "mail from the editor's own address"
-    headers = {key.lower(): " ".join(str(value).split()).lower() for key, value in message.raw_items()}
+    # Values are quoted in the reason: read them as one clean, short line each.
+    headers = {key.lower(): clean_line(str(value)[:1_000], 100).lower() for key, value in message.raw_items()}
     flags = (headers.get("x-spam", "").split(",")[0].split(), headers.get("x-spam-flag", "").split())
     if any(words[:1] in (["yes"], ["true"]) for words in flags):
         return "marked as spam"
@@ -117,11 +126,13 @@ def _request(subject: str, lines: str) -> str:
     return ""
 
 
-def _consent(message: Message, message_id: str, verdict: str) -> str:
+def _consent(message: Message, message_id: str, display: str, email: str, verdict: str) -> str:
+    """The record of who asked, when and how it was proven; 'from' is written from the cleaned, capped display
+    name and the validated address, so a long name can never push the address out of it."""
     record = {
         "message_id": message_id,
-        "date": " ".join(" ".join(raw_header(message, "Date")[:1]).split()),
-        "from": decode_words(" ".join(raw_header(message, "From")[:1])),
+        "date": header_text(message, "Date", DATE_LIMIT),
+        "from": f"{display} <{email}>" if display else email,
         "auth": verdict,
     }
     return json.dumps(record, ensure_ascii=False, sort_keys=True)
@@ -142,8 +153,10 @@ def classify(raw: bytes, rules: Rules) -> Decision:
     display, address = found
     try:
         email = normalize_email(address)
+        if find_unsafe(email):  # email-validator refuses these already; the Decision must never carry one
+            raise InvalidAddress(address)
     except InvalidAddress:
-        return Decision(message_id, "ignore", f"the From address '{address}' is not valid")
+        return Decision(message_id, "ignore", f"the From address '{clean_line(address, 100)}' is not valid")
     why = _ignored_because(message, email, rules)
     if why:
         return Decision(message_id, "ignore", why, email)
@@ -163,13 +176,16 @@ def classify(raw: bytes, rules: Rules) -> Decision:
         action = "subscribe" if purpose == "confirm" else "unsubscribe"
         # The token names the mailbox it was sent to; the display name only counts when that is the sender.
         who = name if target.lower() == email.lower() else ""
-        consent = _consent(message, message_id, proof)
+        consent = _consent(message, message_id, display, email, proof)
         return Decision(message_id, action, f"{action} ({proof})", target, who, True, proof, consent)
     request = _request("" if _FORWARD_SUBJECT.match(subject) else _REPLY_PREFIX.sub("", subject), lines)
     if not request:
         return Decision(message_id, "ignore", "not about the newsletter", email)
     domain = email.rpartition("@")[2]
-    verdict = judge_sender(raw_header(message, "Authentication-Results"), domain, rules.authserv_id)
-    consent = _consent(message, message_id, verdict.summary)
+    # Only the topmost Authentication-Results counts; it is written by our server, but it quotes the sender's own
+    # identities (header.d, smtp.mailfrom), so it is read like every other header.
+    topmost = header_text(message, "Authentication-Results", AUTH_RESULTS_LIMIT)
+    verdict = judge_sender([topmost] if topmost else [], domain, rules.authserv_id)
+    consent = _consent(message, message_id, display, email, verdict.summary)
     reason = f"{request} request ({'authenticated' if verdict.authenticated else 'not authenticated'})"
     return Decision(message_id, request, reason, email, name, verdict.authenticated, verdict.summary, consent)
