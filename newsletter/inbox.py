@@ -65,7 +65,9 @@ def _subscribe(subscribers: SubscriberList, d: Decision, now: datetime, config: 
     current = None if number is None else subscribers.status_of(number)
     if not d.authenticated:
         if current is None:
-            subscribers.add(d.email, "pending", now, name=d.name, source="inbox", consent=d.consent)
+            # Anybody can ask for anybody's address: an unproven request stores no name, so a stranger's text
+            # never becomes the name another reader's issues are addressed to.
+            subscribers.add(d.email, "pending", now, source="inbox", consent=d.consent)
             return Outcome(d, f"{d.email} added as pending; confirmation requested", (Reply("confirm", d.email),))
         if current in ("pending", "unsubscribed"):
             # Only the reader can undo an unsubscribe: the confirmation's signed token proves it is them.
@@ -80,7 +82,11 @@ def _subscribe(subscribers: SubscriberList, d: Decision, now: datetime, config: 
         return Outcome(d, f"{d.email} is {current}: left as it is")
     row = subscribers[number]
     values = {"status": "active", "consent": _merged_consent(row.consent, d.consent), "reason": ""}
-    if d.name and not row.name:
+    if current == "pending" and row.source == "inbox":
+        # A pending row from the inbox was asked for by an unproven sender (older versions stored that sender's
+        # display name): the name is the one the address itself gave when it proved it was them, or none.
+        values["name"] = d.name
+    elif d.name and not row.name:
         values["name"] = d.name
     subscribers.update(number, values, now)
     return Outcome(d, f"{d.email} subscribed (was {current}, now active)", welcome)

@@ -1,10 +1,13 @@
-"""Hostile mail to the editor (issue 8): control characters in names and Message-IDs stop at the boundary."""
+"""Hostile mail to the editor (issue 8): control characters in names and Message-IDs stop at the boundary, and a
+stranger's display name never becomes another reader's name or header."""
 
 from __future__ import annotations
 
 import base64
 import json
 import shutil
+from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -12,11 +15,15 @@ from test_inbox import invoke, make_maildir, outbox_messages
 
 from conftest import DATA, ROOT, TEST_SECRET
 from newsletter.config import load_config
+from newsletter.errors import RenderError
 from newsletter.inbox import rules_for
+from newsletter.inbox_mail import Reply, build_reply
 from newsletter.inbox_rules import classify
 from newsletter.inbox_sources import STATE_NAME
 from newsletter.inbox_text import decode_words
+from newsletter.providers.sendgrid_payload import payload_from_message
 from newsletter.subscribers import read_subscribers
+from newsletter.tokens import make_token
 
 CORPUS = DATA / "inbox"
 RULES = rules_for(load_config(ROOT / "newsletter.toml"), TEST_SECRET)
@@ -153,4 +160,127 @@ def test_hostile_request_end_to_end_stays_out_of_files_and_terminal(pub: Path, t
     assert json.loads((pub / STATE_NAME).read_text()) == {"processed": ["< ]0;pwned id@example.org>"], "imap": {}}
     welcome = outbox_messages(pub)["eve@example.org"]
     assert str(welcome["To"]) == '"Eve [2J Bcc: x@evil.example" <eve@example.org>'
-    assert welcome["Bcc"] is None
+    assert welcome["Bcc"] is None and welcome["In-Reply-To"] is None  # not an RFC 5322 msg-id: not repeated
+
+
+# --- 2. names and headers of the answers ----------------------------------------------------------------------
+
+
+def confirm_reply(target: str, sender: bytes, message_id: bytes) -> bytes:
+    token = make_token(TEST_SECRET, "confirm", target)
+    subject = f"Re: Please confirm your subscription to India and the World (confirm {token})".encode()
+    return mail(sender, subject=subject, message_id=message_id, authenticated=False, text=b"Yes.")
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        b"=?utf-8?q?Support=0D=0AContent-Type=3A_text/html=0D=0A=0D=0A=3Ch1=3EPay_here=3C/h1=3E?=",
+        b'"Support\r\n Content-Type: text/html"',
+        b"=?utf-8?q?=3Ca_href=3Dhttp://evil.example=3E%%name_text%%=3C/a=3E?=",
+    ],
+)
+def test_a_strangers_name_never_becomes_the_victims(pub: Path, tmp_path: Path, hostile: bytes) -> None:
+    first = make_maildir(tmp_path / "one", [])
+    (first / "new" / "1.M1P1.mx").write_bytes(
+        mail(hostile + b" <victim@example.net>", message_id=b"<stranger@evil.example>", authenticated=False)
+    )
+    result = invoke(pub, "inbox", "--maildir", str(first))
+    assert result.output.splitlines()[0] == (
+        "<stranger@evil.example>: victim@example.net added as pending; confirmation requested"
+    )
+    row = read_subscribers(pub / "subscribers.csv").find("victim@example.net")
+    assert row is not None and (row.status, row.name) == ("pending", "")
+    confirmation = outbox_messages(pub)["victim@example.net"]
+    assert str(confirmation["To"]) == "victim@example.net"
+
+    second = make_maildir(tmp_path / "two", [])
+    (second / "new" / "2.M2P2.mx").write_bytes(
+        confirm_reply("victim@example.net", b"Victor Ma <victim@example.net>", b"<yes@example.net>")
+    )
+    result = invoke(pub, "inbox", "--maildir", str(second))
+    assert result.output.splitlines()[:2] == [
+        "<yes@example.net>: victim@example.net subscribed (was pending, now active)",
+        "sent welcome to victim@example.net",
+    ]
+    row = read_subscribers(pub / "subscribers.csv").find("victim@example.net")
+    assert row is not None and (row.status, row.name) == ("active", "Victor Ma")
+    welcome = outbox_messages(pub)["victim@example.net"]
+    assert str(welcome["To"]) == "Victor Ma <victim@example.net>"
+    assert [name for name, _ in welcome.items()] == [
+        "From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "References", "Auto-Submitted",
+        "List-Unsubscribe", "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
+    ]  # fmt: skip
+    assert welcome.get_content().startswith("Dear Victor Ma,\n")
+
+
+def test_a_pending_row_holding_a_strangers_name_loses_it_on_confirmation(pub: Path, tmp_path: Path) -> None:
+    # Rows written before this fix kept the requester's display name; the confirmation decides the name.
+    csv_path = pub / "subscribers.csv"
+    csv_path.write_text(csv_path.read_text().replace("meera.iyer@example.org,Meera Iyer,", "meera.iyer@example.org,"
+                                                     "Support Content-Type: text/html,"))  # fmt: skip
+    maildir = make_maildir(tmp_path / "box", [])
+    (maildir / "new" / "1.M1P1.mx").write_bytes(
+        confirm_reply("meera.iyer@example.org", b"<meera.iyer@example.org>", b"<c1@example.org>")
+    )
+    invoke(pub, "inbox", "--maildir", str(maildir))
+    row = read_subscribers(csv_path).find("meera.iyer@example.org")
+    assert row is not None and (row.status, row.name) == ("active", "")
+    assert str(outbox_messages(pub)["meera.iyer@example.org"]["To"]) == "meera.iyer@example.org"
+
+
+def test_a_token_forwarded_by_another_sender_confirms_without_any_name(pub: Path, tmp_path: Path) -> None:
+    maildir = make_maildir(tmp_path / "box", [])
+    (maildir / "new" / "1.M1P1.mx").write_bytes(
+        confirm_reply("meera.iyer@example.org", b"Mallory <mallory@evil.example>", b"<c2@evil.example>")
+    )
+    invoke(pub, "inbox", "--maildir", str(maildir))
+    row = read_subscribers(pub / "subscribers.csv").find("meera.iyer@example.org")
+    assert row is not None and (row.status, row.name) == ("active", "")
+
+
+def test_the_editors_name_for_a_pending_reader_stays(pub: Path, tmp_path: Path) -> None:
+    csv_path = pub / "subscribers.csv"
+    csv_path.write_text(csv_path.read_text() + "asha@example.org,Asha Rao,pending,2015-03-01T00:00:00Z,cli,,"
+                                               "2015-03-01T00:00:00Z,\n")  # fmt: skip
+    maildir = make_maildir(tmp_path / "box", [])
+    (maildir / "new" / "1.M1P1.mx").write_bytes(
+        confirm_reply("asha@example.org", b"=?utf-8?q?A=0D=0AX?= <asha@example.org>", b"<c3@example.org>")
+    )
+    invoke(pub, "inbox", "--maildir", str(maildir))
+    row = read_subscribers(csv_path).find("asha@example.org")
+    assert row is not None and (row.status, row.name) == ("active", "Asha Rao")
+
+
+def build(reply: Reply) -> EmailMessage:
+    return build_reply(
+        load_config(ROOT / "newsletter.toml"), TEST_SECRET, reply, date=datetime(2015, 3, 26, tzinfo=UTC)
+    )
+
+
+def test_answers_are_written_by_the_email_package_which_refuses_a_line_break() -> None:
+    # Names are cleaned where they are read; a caller that skipped the boundary gets an error, not a header.
+    with pytest.raises(RenderError) as caught:
+        build(Reply("welcome", "eve@example.org", "Eve\r\nBcc: x@evil.example"))
+    assert str(caught.value) == (
+        "welcome to eve@example.org: a header cannot be written (invalid arguments; address parts cannot contain "
+        "CR or LF)."
+    )
+    message = build(Reply("welcome", "eve@example.org", 'Support Content-Type: text/html <h1>"Hi"</h1>'))
+    lines = message.as_bytes().split(b"\n")
+    assert [line for line in lines if line.startswith(b"To:")] == [
+        b'To: "Support Content-Type: text/html <h1>\\"Hi\\"</h1>" <eve@example.org>'
+    ]
+    payload = payload_from_message(load_config(ROOT / "newsletter.toml"), message)
+    assert payload["personalizations"][0]["to"] == [
+        {"email": "eve@example.org", "name": 'Support Content-Type: text/html <h1>"Hi"</h1>'}
+    ]
+    assert sorted(payload["personalizations"][0]["headers"]) == ["Auto-Submitted", "List-Unsubscribe"]
+
+
+def test_answer_addresses_outside_ascii() -> None:
+    assert str(build(Reply("goodbye", "reader@bücher.example", "Jürgen"))["To"]) == (
+        "Jürgen <reader@xn--bcher-kva.example>"
+    )
+    with pytest.raises(RenderError, match=r"^josé@example.com: an address with a non-ASCII local part needs SMTPUTF8"):
+        build(Reply("welcome", "josé@example.com"))
