@@ -331,6 +331,9 @@ def inbox_command(
 
     if sum(x is not None for x in (imap_url, mbox_path, maildir_path)) > 1:
         raise click.UsageError("give one of --imap, --mbox and --maildir.")
+    # Every source, dry run included: the inbox verifies tokens, and the development key is published, so
+    # anybody could sign a confirm or unsubscribe token with it (and the answers go through a real provider).
+    secret = _inbox_secret()
     config = state.config
     state_path = config.subscribers_path.with_name(STATE_NAME)
     memory = load_state(state_path)
@@ -346,14 +349,12 @@ def inbox_command(
         password = os.environ.get("NEWSLETTER_IMAP_PASSWORD", "")
         if not password:
             raise NewsletterError("NEWSLETTER_IMAP_PASSWORD is not set: set it to the mailbox password.")
-        # Tokens from real mail were signed with the real secret: the development key would refuse them all.
-        get_secret(required=not dry_run)
         source = ImapSource(address, password, config.inbox.processed_folder, memory, state_path)
     try:
         report = run_inbox(
             source,
             config,
-            get_secret(),
+            secret,
             None if dry_run else _transactional_provider(config),
             now=lambda: datetime.now(UTC),
             dry_run=dry_run,
@@ -374,6 +375,18 @@ def inbox_command(
     )
     if report.failures:
         raise NewsletterError(f"{len(report.failures)} answer(s) could not be sent: " + "; ".join(report.failures))
+
+
+def _inbox_secret() -> bytes:
+    """NEWSLETTER_SECRET for `inbox`, which never runs with the published development key, even when it is set
+    explicitly."""
+    secret = get_secret(required=True)
+    if secret == DEV_SECRET:
+        raise NewsletterError(
+            "NEWSLETTER_SECRET is the published development key: set it to your own long random string "
+            "(the one your unsubscribe and confirmation links were signed with)."
+        )
+    return secret
 
 
 def _transactional_provider(config: Config) -> Any:
