@@ -326,6 +326,7 @@ def inbox_command(
     """Turn subscribe and unsubscribe requests in the editor's mailbox into subscribers.csv changes."""
     from datetime import UTC, datetime
 
+    from newsletter.clean import show
     from newsletter.inbox import run_inbox
     from newsletter.inbox_sources import STATE_NAME, ImapSource, load_state, open_maildir, open_mbox, parse_imap_url
 
@@ -362,19 +363,27 @@ def inbox_command(
         )
     finally:
         source.close()
+    # Message-IDs and reasons come from strangers' mail: cleaned where they were read, and shown escaped here.
     prefix = "would: " if dry_run else ""
     for outcome in report.outcomes:
-        if dry_run or outcome.decision.action != "ignore":
-            click.echo(f"{prefix}{outcome.decision.message_id}: {outcome.result}")
+        if (dry_run or outcome.decision.action != "ignore") and not outcome.failed:
+            click.echo(f"{prefix}{show(outcome.decision.message_id)}: {show(outcome.result)}")
     for line in report.sent:
-        click.echo(f"sent {line}")
+        click.echo(f"sent {show(line)}")
+    for failure in report.failures:
+        click.echo(f"failed: {show(str(failure))}")
     ignored = len(report.outcomes) - len(report.acted_on)
     click.echo(
-        f"{'dry run: ' if dry_run else ''}{report.source}: {len(report.outcomes)} new message(s), "
+        f"{'dry run: ' if dry_run else ''}{show(report.source)}: {len(report.outcomes)} new message(s), "
         f"{len(report.acted_on)} about the newsletter, {ignored} left alone, {report.already_done} handled before."
     )
     if report.failures:
-        raise NewsletterError(f"{len(report.failures)} answer(s) could not be sent: " + "; ".join(report.failures))
+        count = len({failure.message_id for failure in report.failures})
+        done = "" if dry_run else "; everything else was saved and these are read again on the next run"
+        raise NewsletterError(
+            f"{count} message(s) could not be fully handled (the 'failed:' lines above){done}: fix the cause or "
+            "move them out of the mailbox."
+        )
 
 
 def _inbox_secret() -> bytes:

@@ -13,7 +13,7 @@ import json
 import mailbox
 import re
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -68,8 +68,8 @@ class MailSource(Protocol):
         """Remember (item, message id) pairs that were acted on."""
         ...
 
-    def finish(self) -> None:
-        """After a successful run: record how far this run read."""
+    def finish(self, failed: Sequence[Item] = ()) -> None:
+        """After a run: record how far it read, short of the first message that `failed` (read again next run)."""
         ...
 
     def close(self) -> None: ...
@@ -91,7 +91,8 @@ class FileSource:
     def mark_processed(self, done: list[tuple[Item, str]]) -> None:
         self.state.processed.update(message_id for _, message_id in done)
 
-    def finish(self) -> None:
+    def finish(self, failed: Sequence[Item] = ()) -> None:
+        # Failed messages are not in `processed`, so the next run reads them again anyway.
         save_state(self.state_path, self.state)
 
     def close(self) -> None:
@@ -245,9 +246,12 @@ class ImapSource:
         else:
             self.client.expunge()
 
-    def finish(self) -> None:
+    def finish(self, failed: Sequence[Item] = ()) -> None:
+        # A failed message stays in the folder unflagged: stop the mark just before it, so the next run fetches
+        # it again (with the editor's other mail after it, which is classified again and left alone again).
+        last = min([self.highest, *(int(item.ref) - 1 for item in failed)])
         if self.highest:
-            self.state.imap[self.label] = {"uidvalidity": self.validity, "last_uid": self.highest}
+            self.state.imap[self.label] = {"uidvalidity": self.validity, "last_uid": last}
         save_state(self.state_path, self.state)
 
     def close(self) -> None:

@@ -1,5 +1,6 @@
-"""Hostile mail to the editor (issue 8): control characters in names and Message-IDs stop at the boundary, and a
-stranger's display name never becomes another reader's name or header."""
+"""Hostile mail to the editor (issue 8): control characters in names and Message-IDs stop at the boundary, a
+stranger's display name never becomes another reader's name or header, and nothing from a message or a path
+reaches the terminal raw."""
 
 from __future__ import annotations
 
@@ -161,6 +162,15 @@ def test_hostile_request_end_to_end_stays_out_of_files_and_terminal(pub: Path, t
     welcome = outbox_messages(pub)["eve@example.org"]
     assert str(welcome["To"]) == '"Eve [2J Bcc: x@evil.example" <eve@example.org>'
     assert welcome["Bcc"] is None and welcome["In-Reply-To"] is None  # not an RFC 5322 msg-id: not repeated
+
+
+def test_the_source_label_is_shown_escaped(pub: Path, tmp_path: Path) -> None:
+    maildir = make_maildir(tmp_path / "box\x1b[2J", [CORPUS / "29_unrelated_invitation.eml"])
+    result = invoke(pub, "inbox", "--maildir", str(maildir))
+    shown = str(maildir).replace("\x1b", "\\x1b")
+    assert result.output.splitlines() == [
+        f"Maildir {shown}: 1 new message(s), 0 about the newsletter, 1 left alone, 0 handled before."
+    ]
 
 
 # --- 2. names and headers of the answers ----------------------------------------------------------------------
