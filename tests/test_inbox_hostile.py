@@ -294,3 +294,49 @@ def test_answer_addresses_outside_ascii() -> None:
     )
     with pytest.raises(RenderError, match=r"^josé@example.com: an address with a non-ASCII local part needs SMTPUTF8"):
         build(Reply("welcome", "josé@example.com"))
+
+
+# --- 5. automatic replies -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("marker", "prefix"),
+    [
+        (b"X-Auto-Response-Suppress: All\r\n", "Automatic reply: "),  # Exchange, no Auto-Submitted
+        (b"", "Automatic reply: "),
+        (b"", "Abwesenheitsnotiz: "),
+        (b"X-MS-Exchange-Inbox-Rules-Loop: victim@example.net\r\n", "RE: "),
+        (b"Precedence: auto_reply\r\n", "Re: "),
+    ],
+)
+def test_an_automatic_reply_quoting_the_token_confirms_nothing(
+    pub: Path, tmp_path: Path, marker: bytes, prefix: str
+) -> None:
+    first = make_maildir(tmp_path / "one", [])
+    (first / "new" / "1.M1P1.mx").write_bytes(
+        mail(b"Mallory <victim@example.net>", message_id=b"<stranger@evil.example>", authenticated=False)
+    )
+    invoke(pub, "inbox", "--maildir", str(first))
+    confirmation = outbox_messages(pub)["victim@example.net"]
+    # The victim's mail server answers the confirmation by itself, quoting its subject and the token in it.
+    second = make_maildir(tmp_path / "two", [])
+    subject = (prefix + str(confirmation["Subject"])).encode()
+    (second / "new" / "2.M2P2.mx").write_bytes(marker + mail(b"Victim <victim@example.net>", subject=subject,
+                                                              message_id=b"<ooo@example.net>", text=b"Away."))  # fmt: skip
+    result = invoke(pub, "inbox", "--maildir", str(second))
+    assert result.output.splitlines() == [
+        f"Maildir {second}: 1 new message(s), 0 about the newsletter, 1 left alone, 0 handled before."
+    ]
+    row = read_subscribers(pub / "subscribers.csv").find("victim@example.net")
+    assert row is not None and row.status == "pending"
+    assert sorted(p.name for p in (pub / "outbox" / "_transactional").iterdir()) == ["victim@example.net.eml"]
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [b"subscribe", b"Autonomy in foreign policy: please subscribe me", b"Automatic subscription, please",
+     b"Re: Out of the blue: subscribe", b"Absent-minded: subscribe me"],
+)  # fmt: skip
+def test_a_persons_request_is_not_taken_for_an_automatic_reply(subject: bytes) -> None:
+    decision = classify(mail(b"Eve <eve@example.org>", subject=subject), RULES)
+    assert (decision.action, decision.reason) == ("subscribe", "subscribe request (authenticated)")
