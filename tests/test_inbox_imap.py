@@ -227,3 +227,50 @@ def test_a_failed_message_stays_in_the_folder_and_is_fetched_again(imap: ImapSer
     assert run_once() == (["josé@example.com is active: left as it is"], [])
     assert folder_contents(imap, "INBOX") == []
     assert run_once() == ([], [])
+
+
+PASSWORD_IN_URL = "the IMAP URL holds a password: remove it from the URL and set NEWSLETTER_IMAP_PASSWORD instead."
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "imaps://editor:S3cret-pw@imap.example.org/INBOX",
+        "imap://editor%40indiawrites.org:S3cret-pw@imap.example.org:143/INBOX",
+        "https://editor:S3cret-pw@imap.example.org/",  # wrong scheme: said after the password
+        "imaps:/editor:S3cret-pw@imap.example.org/INBOX",  # one slash: urlsplit sees no user at all
+        "editor:S3cret-pw@imap.example.org",  # no scheme: urlsplit reads 'editor' as one
+        "imaps://editor:S3cret-pw@imap.example.org:99999/INBOX",  # and an invalid port
+        "imaps://editor:S3cret-pw@[::1/INBOX",  # and an unclosed IPv6 bracket
+        "imaps://editor\uff1aS3cret-pw@imap.example.org/INBOX",  # a full-width colon, which urllib reads as ':'
+        "imaps://editor:@imap.example.org/INBOX",  # an empty password is still one
+    ],
+)
+def test_a_url_that_holds_a_password_is_never_repeated(url: str) -> None:
+    with pytest.raises(InboxError) as caught:
+        parse_imap_url(url)
+    assert str(caught.value) == PASSWORD_IN_URL
+    assert "S3cret" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://host/", "'https://host/' is not an IMAP URL: write imaps://USER@HOST/FOLDER (or imap:// for STARTTLS)."),
+        ("imaps://imap.example.org/INBOX",
+         "'imaps://imap.example.org/INBOX' names no user or host: write imaps://USER@HOST/FOLDER (user as %40-escaped)."),
+        ("imaps://u@host:99x/INBOX",
+         "'imaps://u@host:99x/INBOX' has an invalid port: write a number after the host, as in HOST:993."),
+        ("imaps://u@[::1/INBOX", "'imaps://u@[::1/INBOX' is not a valid URL: write imaps://USER@HOST/FOLDER."),
+        ("imaps://\x1b[2Jhost/INBOX", "'imaps://\\x1b[2Jhost/INBOX' is not a valid URL: write imaps://USER@HOST/FOLDER."),
+    ],
+)  # fmt: skip
+def test_other_url_errors_name_the_url_shown_safely(url: str, message: str) -> None:
+    with pytest.raises(InboxError) as caught:
+        parse_imap_url(url)
+    assert str(caught.value) == message
+
+
+def test_a_folder_or_port_next_to_the_user_is_not_taken_for_a_password() -> None:
+    address = parse_imap_url("imaps://u%40x.org@host:1993/Lists@work:2015")
+    assert (address.user, address.host, address.port, address.folder) == ("u@x.org", "host", 1993, "Lists@work:2015")
