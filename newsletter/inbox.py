@@ -213,10 +213,10 @@ def run_inbox(
     latest = latest_issue_url(config, sent_slugs or [])
     items = [item for item, _, _ in pending]
     failed += _send_replies(report, items, config, secret, provider, moment, latest)
-    done = {id(item) for item in failed}
+    unfinished = {id(item) for item in failed}
     source.mark_processed(
         [(item, o.decision.message_id) for item, o in zip(items, report.outcomes, strict=True)
-         if o.decision.action != "ignore" and id(item) not in done]
+         if o.decision.action != "ignore" and id(item) not in unfinished]
     )  # fmt: skip
     source.finish(failed)
     return report
