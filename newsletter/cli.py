@@ -326,11 +326,15 @@ def inbox_command(
     """Turn subscribe and unsubscribe requests in the editor's mailbox into subscribers.csv changes."""
     from datetime import UTC, datetime
 
+    from newsletter.clean import show
     from newsletter.inbox import run_inbox
     from newsletter.inbox_sources import STATE_NAME, ImapSource, load_state, open_maildir, open_mbox, parse_imap_url
 
     if sum(x is not None for x in (imap_url, mbox_path, maildir_path)) > 1:
         raise click.UsageError("give one of --imap, --mbox and --maildir.")
+    # Every source, dry run included: the inbox verifies tokens, and the development key is published, so
+    # anybody could sign a confirm or unsubscribe token with it (and the answers go through a real provider).
+    secret = _inbox_secret()
     config = state.config
     state_path = config.subscribers_path.with_name(STATE_NAME)
     memory = load_state(state_path)
@@ -346,14 +350,12 @@ def inbox_command(
         password = os.environ.get("NEWSLETTER_IMAP_PASSWORD", "")
         if not password:
             raise NewsletterError("NEWSLETTER_IMAP_PASSWORD is not set: set it to the mailbox password.")
-        # Tokens from real mail were signed with the real secret: the development key would refuse them all.
-        get_secret(required=not dry_run)
         source = ImapSource(address, password, config.inbox.processed_folder, memory, state_path)
     try:
         report = run_inbox(
             source,
             config,
-            get_secret(),
+            secret,
             None if dry_run else _transactional_provider(config),
             now=lambda: datetime.now(UTC),
             dry_run=dry_run,
@@ -361,19 +363,39 @@ def inbox_command(
         )
     finally:
         source.close()
+    # Message-IDs and reasons come from strangers' mail: cleaned where they were read, and shown escaped here.
     prefix = "would: " if dry_run else ""
     for outcome in report.outcomes:
-        if dry_run or outcome.decision.action != "ignore":
-            click.echo(f"{prefix}{outcome.decision.message_id}: {outcome.result}")
+        if (dry_run or outcome.decision.action != "ignore") and not outcome.failed:
+            click.echo(f"{prefix}{show(outcome.decision.message_id)}: {show(outcome.result)}")
     for line in report.sent:
-        click.echo(f"sent {line}")
+        click.echo(f"sent {show(line)}")
+    for failure in report.failures:
+        click.echo(f"failed: {show(str(failure))}")
     ignored = len(report.outcomes) - len(report.acted_on)
     click.echo(
-        f"{'dry run: ' if dry_run else ''}{report.source}: {len(report.outcomes)} new message(s), "
+        f"{'dry run: ' if dry_run else ''}{show(report.source)}: {len(report.outcomes)} new message(s), "
         f"{len(report.acted_on)} about the newsletter, {ignored} left alone, {report.already_done} handled before."
     )
     if report.failures:
-        raise NewsletterError(f"{len(report.failures)} answer(s) could not be sent: " + "; ".join(report.failures))
+        count = len({failure.message_id for failure in report.failures})
+        done = "" if dry_run else "; everything else was saved and these are read again on the next run"
+        raise NewsletterError(
+            f"{count} message(s) could not be fully handled (the 'failed:' lines above){done}: fix the cause or "
+            "move them out of the mailbox."
+        )
+
+
+def _inbox_secret() -> bytes:
+    """NEWSLETTER_SECRET for `inbox`, which never runs with the published development key, even when it is set
+    explicitly."""
+    secret = get_secret(required=True)
+    if secret == DEV_SECRET:
+        raise NewsletterError(
+            "NEWSLETTER_SECRET is the published development key: set it to your own long random string "
+            "(the one your unsubscribe and confirmation links were signed with)."
+        )
+    return secret
 
 
 def _transactional_provider(config: Config) -> Any:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
-from email.header import Header
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from pathlib import Path
 
 import jinja2
@@ -96,37 +97,50 @@ def render_reply(config: Config, secret: bytes, reply: Reply, latest_url: str = 
     return " ".join(head[len("Subject:") :].split()), body.strip("\n") + "\n"
 
 
-def _address(name: str, email: str) -> str:
-    if not name:
-        return email
-    return formataddr((name, email), charset="utf-8")
+# A Message-ID as RFC 5322 writes it (printable ASCII, no space or angle bracket inside): the only shape of a
+# reader's Message-ID that In-Reply-To and References repeat. Anything else is left out; threading is a nicety.
+_MESSAGE_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,120}@[\x21-\x3b\x3d\x3f-\x7e]{1,120}>")
 
 
-def _encoded(text: str) -> str:
-    return text if text.isascii() else Header(text, "utf-8").encode()
+def _address(name: str, email: str) -> Address:
+    """A header address built by the email package, which quotes or encodes the name and refuses CR/LF."""
+    local, _, domain = email.rpartition("@")
+    if not local.isascii():
+        raise RenderError(
+            f"{email}: an address with a non-ASCII local part needs SMTPUTF8, which answers are not sent with: "
+            "write to this reader by hand."
+        )
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise RenderError(f"{email}: the domain cannot be written in ASCII (IDNA): check the address.") from None
+    return Address(display_name=name, username=local, domain=domain)
 
 
 def build_reply(config: Config, secret: bytes, reply: Reply, *, date: datetime, latest_url: str = "") -> EmailMessage:
     """The complete message for `reply`, stamped with `date` (injected) and a Message-ID derived from its inputs.
 
-    Thousands of answers go out after a big import of mail, so the message is assembled from raw header text.
+    The addresses and the subject (which hold a reader's name and the publication's settings) are headers built
+    by the email package; the other headers are text this function makes itself (a date, our own Message-ID, a
+    reader's Message-ID only when it has the strict RFC 5322 shape, URLs with a base64url token), so they are
+    set raw: header objects for all of them would cost a millisecond an answer over a big import of mail.
     """
     subject, body = render_reply(config, secret, reply, latest_url)
     settings = config.newsletter
     domain = settings.from_email.rpartition("@")[2] or "localhost"
     digest = hashlib.sha256(f"{reply.kind}\n{reply.email.lower()}\n{reply.in_reply_to}".encode()).hexdigest()
-    headers = [
-        ("From", _address(settings.from_name, settings.from_email)),
-        ("To", _address(reply.name if reply.kind in ("welcome", "goodbye") else "", reply.email)),
-    ]
-    if settings.reply_to and settings.reply_to.lower() != settings.from_email.lower():
-        headers.append(("Reply-To", settings.reply_to))
-    headers += [
-        ("Subject", _encoded(subject)),
-        ("Date", format_datetime(date)),
-        ("Message-ID", f"<{reply.kind}.{digest[:24]}@{domain}>"),
-    ]
-    if reply.in_reply_to.startswith("<"):
+    message = EmailMessage(policy=_POLICY)
+    try:
+        message["From"] = _address(settings.from_name, settings.from_email)
+        message["To"] = _address(reply.name if reply.kind in ("welcome", "goodbye") else "", reply.email)
+        if settings.reply_to and settings.reply_to.lower() != settings.from_email.lower():
+            message["Reply-To"] = _address("", settings.reply_to)
+        message["Subject"] = subject
+    except ValueError as error:  # the email package refusing a name, address or subject
+        raise RenderError(f"{reply.kind} to {reply.email}: a header cannot be written ({error}).") from None
+    headers = [("Date", format_datetime(date)), ("Message-ID", f"<{reply.kind}.{digest[:24]}@{domain}>")]
+    if _MESSAGE_ID.fullmatch(reply.in_reply_to):
         headers += [("In-Reply-To", reply.in_reply_to), ("References", reply.in_reply_to)]
     # RFC 3834: an automatic answer, so autoresponders do not answer it back and loop.
     headers.append(("Auto-Submitted", "auto-replied"))
@@ -137,8 +151,6 @@ def build_reply(config: Config, secret: bytes, reply: Reply, *, date: datetime, 
         ("Content-Type", 'text/plain; charset="utf-8"'),
         ("Content-Transfer-Encoding", "7bit" if body.isascii() else "base64"),
     ]
-    # Raw headers, not policy.default header objects: those cost milliseconds each to build and to fold again.
-    message = EmailMessage(policy=_POLICY)
     for name, value in headers:
         message.set_raw(name, value)
     message.set_payload(body if body.isascii() else base64.encodebytes(body.encode("utf-8")).decode("ascii"))

@@ -13,12 +13,14 @@ import json
 import mailbox
 import re
 import ssl
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from newsletter.clean import show
 from newsletter.errors import InboxError
 from newsletter.files import write_text_atomic
 
@@ -68,8 +70,8 @@ class MailSource(Protocol):
         """Remember (item, message id) pairs that were acted on."""
         ...
 
-    def finish(self) -> None:
-        """After a successful run: record how far this run read."""
+    def finish(self, failed: Sequence[Item] = ()) -> None:
+        """After a run: record how far it read, short of the first message that `failed` (read again next run)."""
         ...
 
     def close(self) -> None: ...
@@ -91,7 +93,8 @@ class FileSource:
     def mark_processed(self, done: list[tuple[Item, str]]) -> None:
         self.state.processed.update(message_id for _, message_id in done)
 
-    def finish(self) -> None:
+    def finish(self, failed: Sequence[Item] = ()) -> None:
+        # Failed messages are not in `processed`, so the next run reads them again anyway.
         save_state(self.state_path, self.state)
 
     def close(self) -> None:
@@ -129,21 +132,41 @@ class ImapAddress:
         return f"{scheme}://{self.user}@{self.host}:{self.port}/{self.folder}"
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:/*")
+
+
+def _holds_password(url: str) -> bool:
+    """Whether the user part of `url` has a colon, read leniently: a URL with a typo in its scheme or slashes can
+    still hold a password, and an error message must not repeat it."""
+    text = unicodedata.normalize("NFKC", url).strip()  # urllib reads a full-width colon as ':' too
+    scheme = _SCHEME.match(text)
+    for candidate in (text, text[scheme.end() :] if scheme else ""):
+        authority = re.split(r"[/?#\\]", candidate, maxsplit=1)[0]
+        if ":" in authority.rpartition("@")[0]:
+            return True
+    return False
+
+
 def parse_imap_url(url: str) -> ImapAddress:
-    """imaps://USER@HOST[:PORT]/FOLDER or imap://... (STARTTLS); the password never goes in the URL."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("imap", "imaps"):
-        raise InboxError(f"'{url}' is not an IMAP URL: write imaps://USER@HOST/FOLDER (or imap:// for STARTTLS).")
-    if parts.password is not None:
+    """imaps://USER@HOST[:PORT]/FOLDER or imap://... (STARTTLS); the password never goes in the URL, and an error
+    never repeats a URL that holds one."""
+    if _holds_password(url):
         raise InboxError(
             "the IMAP URL holds a password: remove it from the URL and set NEWSLETTER_IMAP_PASSWORD instead."
         )
+    shown = show(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed IPv6 bracket, or a host that NFKC changes
+        raise InboxError(f"'{shown}' is not a valid URL: write imaps://USER@HOST/FOLDER.") from None
+    if parts.scheme not in ("imap", "imaps"):
+        raise InboxError(f"'{shown}' is not an IMAP URL: write imaps://USER@HOST/FOLDER (or imap:// for STARTTLS).")
     if not parts.username or not parts.hostname:
-        raise InboxError(f"'{url}' names no user or host: write imaps://USER@HOST/FOLDER (user as %40-escaped).")
+        raise InboxError(f"'{shown}' names no user or host: write imaps://USER@HOST/FOLDER (user as %40-escaped).")
     try:
         port = parts.port or (993 if parts.scheme == "imaps" else 143)
     except ValueError:
-        raise InboxError(f"'{url}' has an invalid port: write a number after the host, as in HOST:993.") from None
+        raise InboxError(f"'{shown}' has an invalid port: write a number after the host, as in HOST:993.") from None
     folder = unquote(parts.path.lstrip("/")) or "INBOX"
     return ImapAddress(parts.scheme == "imaps", parts.hostname, port, unquote(parts.username), folder)
 
@@ -195,7 +218,7 @@ class ImapSource:
         status, _ = self.client.select(_quote(address.folder))
         if status != "OK":
             self.close()
-            raise InboxError(f"the IMAP folder '{address.folder}' cannot be opened: check the folder in the URL.")
+            raise InboxError(f"the IMAP folder '{show(address.folder)}' cannot be opened: check the folder in the URL.")
         validity = self.client.response("UIDVALIDITY")[1]
         self.validity = int(validity[0]) if validity and validity[0] else 0
         permanent = self.client.response("PERMANENTFLAGS")[1]
@@ -245,9 +268,12 @@ class ImapSource:
         else:
             self.client.expunge()
 
-    def finish(self) -> None:
+    def finish(self, failed: Sequence[Item] = ()) -> None:
+        # A failed message stays in the folder unflagged: stop the mark just before it, so the next run fetches
+        # it again (with the editor's other mail after it, which is classified again and left alone again).
+        last = min([self.highest, *(int(item.ref) - 1 for item in failed)])
         if self.highest:
-            self.state.imap[self.label] = {"uidvalidity": self.validity, "last_uid": self.highest}
+            self.state.imap[self.label] = {"uidvalidity": self.validity, "last_uid": last}
         save_state(self.state_path, self.state)
 
     def close(self) -> None:

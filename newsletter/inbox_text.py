@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
 from html.parser import HTMLParser
+
+from newsletter.clean import LINE_LIMIT, NAME_LIMIT, clean_line
+
+# Raw header text read at most: longer values are cut before decoding (a 10 MB Subject costs nothing to refuse).
+RAW_HEADER_LIMIT = 16_384
+# What a request or token is looked for in: the new text's first lines. A body is cut to this many characters
+# before it is split into lines, and an HTML part to BODY_LIMIT * 4 before it is parsed.
+BODY_LIMIT = 100_000
 
 # Lines that start quoted or forwarded text in the clients readers use: Gmail, Outlook (desktop and web), Apple
 # Mail, Thunderbird, and their French, German, Spanish, Russian, Chinese and Hindi versions.
@@ -34,15 +43,17 @@ _WROTE_START = re.compile(r"^on\s.{10,}$", re.IGNORECASE)
 _WROTE_END = re.compile(r"wrote:\s*$", re.IGNORECASE)
 
 
-def decode_words(raw: str) -> str:
-    """An RFC 2047 header value decoded right: the space between adjacent encoded words is dropped, as the RFC
-    says and email.policy.default does not. Bytes the charset cannot decode become U+FFFD."""
-    raw = _from_surrogates(raw)
+def decode_words(raw: str, limit: int = LINE_LIMIT) -> str:
+    """An RFC 2047 header value decoded right (the space between adjacent encoded words is dropped, as the RFC
+    says and email.policy.default does not; bytes the charset cannot decode become U+FFFD), then made one clean
+    line of at most `limit` characters: an encoded word can carry NUL, ESC, CR/LF or bidi overrides."""
+    raw = _from_surrogates(raw[:RAW_HEADER_LIMIT])
     try:
         text = str(make_header(decode_header(raw)))
-    except (LookupError, UnicodeDecodeError, ValueError, AssertionError):
+    # A bad charset, or a B word whose base64 is cut short (HeaderParseError): the raw text, cleaned, is kept.
+    except (LookupError, ValueError, AssertionError, HeaderParseError):
         text = raw
-    return " ".join(text.split())
+    return clean_line(text, limit)
 
 
 def _from_surrogates(text: str) -> str:
@@ -57,9 +68,17 @@ def _from_surrogates(text: str) -> str:
 
 
 def raw_header(message: Message, name: str) -> list[str]:
-    """Every value of header `name` as it is in the message, top first (unparsed by the policy)."""
+    """Every value of header `name` as it is in the message, top first (unparsed by the policy). Raw text from a
+    stranger: read it through `header_text` or `decode_words` before it becomes data."""
     wanted = name.lower()
     return [str(value) for key, value in message.raw_items() if key.lower() == wanted]
+
+
+def header_text(message: Message, name: str, limit: int = LINE_LIMIT) -> str:
+    """The first value of header `name` as one clean line of at most `limit` characters, not decoded (for
+    Message-ID, Date, Authentication-Results: fields RFC 2047 does not apply to); '' when there is none."""
+    values = raw_header(message, name)
+    return clean_line(_from_surrogates(values[0][:RAW_HEADER_LIMIT]), limit) if values else ""
 
 
 def sender(message: Message) -> tuple[str, str] | None:
@@ -68,11 +87,13 @@ def sender(message: Message) -> tuple[str, str] | None:
     if len(values) != 1:
         return None
     # Unfold and find the address on the raw text, where encoded words are still atoms, then decode the name.
-    pairs = [pair for pair in getaddresses([" ".join(_from_surrogates(values[0]).split())]) if pair[1]]
+    pairs = [
+        pair for pair in getaddresses([" ".join(_from_surrogates(values[0][:RAW_HEADER_LIMIT]).split())]) if pair[1]
+    ]
     if len(pairs) != 1:
         return None
     name, address = pairs[0]
-    return decode_words(name), address.strip()
+    return decode_words(name, NAME_LIMIT), address.strip()
 
 
 class _HtmlText(HTMLParser):
@@ -120,7 +141,7 @@ class _HtmlText(HTMLParser):
 
 def html_to_text(markup: str) -> str:
     parser = _HtmlText()
-    parser.feed(markup)
+    parser.feed(markup[: BODY_LIMIT * 4])
     parser.close()
     lines = (" ".join(line.replace("\xa0", " ").split()) for line in "".join(parser.parts).splitlines())
     return "\n".join(lines)
@@ -144,7 +165,9 @@ def _decoded(part: Message) -> str:
     charset = part.get_content_charset() or "utf-8"
     try:
         return payload.decode(charset, "replace")
-    except LookupError:  # a charset Python does not know: most such mail is UTF-8 or close to it
+    # A charset Python does not know or cannot look up (a NUL in its name), or one of its codecs that refuses
+    # "replace" (charset=idna, undefined): most such mail is UTF-8 or close to it.
+    except (LookupError, ValueError):
         return payload.decode("utf-8", "replace")
 
 
@@ -156,10 +179,10 @@ def body_text(message: Message) -> str:
     for part in _text_parts(message):
         kind = part.get_content_type()
         if kind == "text/plain":
-            return _decoded(part)
+            return _decoded(part)[:BODY_LIMIT]
         if kind == "text/html" and html is None:
             html = part
-    return html_to_text(_decoded(html)) if html is not None else ""
+    return html_to_text(_decoded(html))[:BODY_LIMIT] if html is not None else ""
 
 
 def new_text(text: str) -> str:

@@ -21,6 +21,7 @@ from newsletter.inbox import run_inbox
 from newsletter.inbox_sources import STATE_NAME, load_state, open_maildir, open_mbox
 from newsletter.providers.outbox import OutboxProvider
 from newsletter.subscribers import read_subscribers
+from newsletter.tokens import make_token
 
 CORPUS = DATA / "inbox"
 EXPECTED = list(csv.DictReader((CORPUS / "expected.csv").open(encoding="utf-8")))
@@ -250,3 +251,50 @@ def test_source_errors_are_one_line(pub: Path, tmp_path: Path) -> None:
     assert result.output == (
         "error: the IMAP URL holds a password: remove it from the URL and set NEWSLETTER_IMAP_PASSWORD instead.\n"
     )
+
+
+DEV_KEY = "newsletter-development-secret-not-for-production"
+UNSET = (
+    "error: NEWSLETTER_SECRET is not set: set it in the environment to a long random string (it signs unsubscribe "
+    "links; keep it the same between sends).\n"
+)
+PUBLISHED = (
+    "error: NEWSLETTER_SECRET is the published development key: set it to your own long random string (the one "
+    "your unsubscribe and confirmation links were signed with).\n"
+)
+
+
+@pytest.mark.parametrize("source", ["--maildir", "--mbox", "--imap"])
+@pytest.mark.parametrize(("secret", "message"), [(None, UNSET), (DEV_KEY, PUBLISHED)], ids=["unset", "dev-key"])
+@pytest.mark.parametrize("dry_run", [False, True], ids=["run", "dry-run"])
+def test_every_source_refuses_the_development_key(
+    pub: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, secret: str | None, message: str,
+    dry_run: bool,
+) -> None:  # fmt: skip
+    # A confirm token signed with the published key, from a stranger, for a reader who is pending.
+    token = make_token(DEV_KEY.encode(), "confirm", "meera.iyer@example.org")
+    forged = (
+        (CORPUS / "19_confirm_token_reply.eml")
+        .read_bytes()
+        .replace(b"Y29uZmlybTptZWVyYS5peWVyQGV4YW1wbGUub3Jn.e_lZqGvsBFC12cY_wIZh6g", token.encode())
+    )
+    maildir = make_maildir(tmp_path / "Maildir", [])
+    (maildir / "new" / "1.M1P1.mx").write_bytes(forged)
+    box = mailbox.mbox(tmp_path / "box.mbox")
+    box.add(forged)
+    box.close()
+    where = {"--maildir": str(maildir), "--mbox": str(tmp_path / "box.mbox"),
+             "--imap": "imaps://editor%40indiawrites.org@127.0.0.1:9/INBOX"}[source]  # fmt: skip
+    monkeypatch.setenv("NEWSLETTER_IMAP_PASSWORD", "imap-password")
+    monkeypatch.setenv("SENDGRID_API_KEY", "SG.a-real-looking-key")  # the answers would go through SendGrid
+    if secret is None:
+        monkeypatch.delenv("NEWSLETTER_SECRET")
+    else:
+        monkeypatch.setenv("NEWSLETTER_SECRET", secret)
+    before = (pub / "subscribers.csv").read_bytes()
+    result = CliRunner().invoke(
+        cli, ["--config", str(pub / "newsletter.toml"), "inbox", source, where, *(["--dry-run"] if dry_run else [])]
+    )
+    assert (result.exit_code, result.output) == (1, message)
+    assert (pub / "subscribers.csv").read_bytes() == before
+    assert not (pub / STATE_NAME).exists() and not (pub / "outbox").exists()

@@ -173,3 +173,104 @@ def test_imap_url_parsing() -> None:
     )
     with pytest.raises(InboxError, match=r"^'https://host/' is not an IMAP URL"):
         parse_imap_url("https://host/")
+
+
+def test_a_failed_message_stays_in_the_folder_and_is_fetched_again(imap: ImapServer, pub: Path) -> None:
+    config = load_config(pub / "newsletter.toml")
+    address = parse_imap_url(f"imaps://{USER.replace('@', '%40')}@127.0.0.1:{imap.tls_port}/INBOX")
+    state_path = pub / STATE_NAME
+    # An authenticated request from a non-ASCII local part: applied, but its welcome cannot be written.
+    unwritable = (CORPUS / "38_raw_utf8_header.eml").read_bytes().replace(b"jose.martinez@", "josé@".encode())
+    client = imap.connect()
+    try:
+        for raw in [(CORPUS / "06_spoofed_no_auth.eml").read_bytes(), unwritable,
+                    (CORPUS / "14_unsubscribe_authenticated.eml").read_bytes()]:  # fmt: skip
+            assert client.append("INBOX", None, None, raw)[0] == "OK"
+    finally:
+        client.logout()
+
+    def run_once() -> tuple[list[str], list[str]]:
+        source = ImapSource(address, PASSWORD, PROCESSED, load_state(state_path), state_path,
+                            ssl_context=imap.client_context())  # fmt: skip
+        try:
+            report = run_inbox(source, config, TEST_SECRET, OutboxProvider(pub / "outbox"),
+                               now=lambda: datetime(2015, 3, 26, tzinfo=UTC))  # fmt: skip
+        finally:
+            source.close()
+        return [outcome.result for outcome in report.outcomes], [str(failure) for failure in report.failures]
+
+    assert run_once() == (
+        [
+            "vikram.rao@example.com added as pending; confirmation requested",
+            "josé@example.com subscribed (active)",
+            "rahul.verma@example.com unsubscribed (was active)",
+        ],
+        [
+            "<utf8-header-38@example.com>: the welcome email to josé@example.com cannot be written (josé@example.com: "
+            "an address with a non-ASCII local part needs SMTPUTF8, which answers are not sent with: write to this "
+            "reader by hand)"
+        ],
+    )
+    assert [mid for mid, _ in folder_contents(imap, PROCESSED)] == [
+        "<20150320010200.GA4411@bulk.example.net>",
+        "<unsub-auth-14@example.com>",
+    ]
+    assert folder_contents(imap, "INBOX") == [("<utf8-header-38@example.com>", "")]
+    client = imap.connect()
+    try:
+        client.select("INBOX")
+        left = int(client.uid("SEARCH", "ALL")[1][0])
+    finally:
+        client.logout()
+    [(_, seen)] = load_state(state_path).imap.items()
+    assert seen["last_uid"] == left - 1  # the mark stops just before the failed message
+    assert run_once() == (["josé@example.com is active: left as it is"], [])
+    assert folder_contents(imap, "INBOX") == []
+    assert run_once() == ([], [])
+
+
+PASSWORD_IN_URL = "the IMAP URL holds a password: remove it from the URL and set NEWSLETTER_IMAP_PASSWORD instead."
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "imaps://editor:S3cret-pw@imap.example.org/INBOX",
+        "imap://editor%40indiawrites.org:S3cret-pw@imap.example.org:143/INBOX",
+        "https://editor:S3cret-pw@imap.example.org/",  # wrong scheme: said after the password
+        "imaps:/editor:S3cret-pw@imap.example.org/INBOX",  # one slash: urlsplit sees no user at all
+        "editor:S3cret-pw@imap.example.org",  # no scheme: urlsplit reads 'editor' as one
+        "imaps://editor:S3cret-pw@imap.example.org:99999/INBOX",  # and an invalid port
+        "imaps://editor:S3cret-pw@[::1/INBOX",  # and an unclosed IPv6 bracket
+        "imaps://editor\uff1aS3cret-pw@imap.example.org/INBOX",  # a full-width colon, which urllib reads as ':'
+        "imaps://editor:@imap.example.org/INBOX",  # an empty password is still one
+    ],
+)
+def test_a_url_that_holds_a_password_is_never_repeated(url: str) -> None:
+    with pytest.raises(InboxError) as caught:
+        parse_imap_url(url)
+    assert str(caught.value) == PASSWORD_IN_URL
+    assert "S3cret" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://host/", "'https://host/' is not an IMAP URL: write imaps://USER@HOST/FOLDER (or imap:// for STARTTLS)."),
+        ("imaps://imap.example.org/INBOX",
+         "'imaps://imap.example.org/INBOX' names no user or host: write imaps://USER@HOST/FOLDER (user as %40-escaped)."),
+        ("imaps://u@host:99x/INBOX",
+         "'imaps://u@host:99x/INBOX' has an invalid port: write a number after the host, as in HOST:993."),
+        ("imaps://u@[::1/INBOX", "'imaps://u@[::1/INBOX' is not a valid URL: write imaps://USER@HOST/FOLDER."),
+        ("imaps://\x1b[2Jhost/INBOX", "'imaps://\\x1b[2Jhost/INBOX' is not a valid URL: write imaps://USER@HOST/FOLDER."),
+    ],
+)  # fmt: skip
+def test_other_url_errors_name_the_url_shown_safely(url: str, message: str) -> None:
+    with pytest.raises(InboxError) as caught:
+        parse_imap_url(url)
+    assert str(caught.value) == message
+
+
+def test_a_folder_or_port_next_to_the_user_is_not_taken_for_a_password() -> None:
+    address = parse_imap_url("imaps://u%40x.org@host:1993/Lists@work:2015")
+    assert (address.user, address.host, address.port, address.folder) == ("u@x.org", "host", 1993, "Lists@work:2015")

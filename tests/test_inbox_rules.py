@@ -1,4 +1,4 @@
-"""The inbox corpus: 40 raw messages (tests/data/inbox/*.eml) with the exact decision and outcome expected for each
+"""The inbox corpus: 52 raw messages (tests/data/inbox/*.eml) with the exact decision and outcome expected for each
 (tests/data/inbox/expected.csv), plus the Authentication-Results and text rules they rest on."""
 
 from __future__ import annotations
