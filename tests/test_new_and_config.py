@@ -40,6 +40,22 @@ def test_new_refuses_to_overwrite(publication: Path, monkeypatch: pytest.MonkeyP
     )
 
 
+def test_new_numbers_by_the_rules_check_applies(publication: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A YAML 1.1 loader read `number: 017` as 15 and expanded the aliases of a hostile file; `new` now passes over
+    what `check` refuses, and stays small on a billion laughs."""
+    monkeypatch.chdir(publication)
+    issues = publication / "issues"
+    sample = (issues / "2015-03-16.yaml").read_text(encoding="utf-8")
+    (issues / "2015-03-30.yaml").write_text(sample.replace("number: 1\n", "number: 017\n"), encoding="utf-8")
+    (issues / "2015-04-06.yaml").write_text(sample.replace("number: 1\n", "number: 1:30\n"), encoding="utf-8")
+    laughs = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]\n" for i in range(1, 10))
+    (issues / "2015-04-13.yaml").write_text(f"number: 99\nl0: &l0 [lol]\n{laughs}", encoding="utf-8")
+    (issues / "2015-04-20.yaml").write_text("number: 7\nsubject: unfinished\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["new", "--date", "2015-04-27"])
+    assert (result.exit_code, result.output) == (0, "issues/2015-04-27.yaml\n")
+    assert "\nnumber: 8\n" in (issues / "2015-04-27.yaml").read_text(encoding="utf-8")
+
+
 def test_new_rejects_a_bad_date(publication: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(publication)
     result = CliRunner().invoke(cli, ["new", "--date", "16/03/2015"])
