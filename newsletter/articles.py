@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 from newsletter.clean import show
 from newsletter.errors import FetchError
 from newsletter.fetch import MAX_BYTES, FetchedPage, address_problem, check_address, decode_html, fetch_page
-from newsletter.pagemeta import PageParser, clean_text, find_jsonld_article, jsonld_image, jsonld_names
+from newsletter.pagemeta import clean_text, find_jsonld_article, jsonld_image, jsonld_names, parse_page
 
 # What `add` used from here before fetching had a module of its own.
 __all__ = ["MAX_BYTES", "ArticleDraft", "FetchedPage", "decode_html", "fetch_page", "parse_html_page", "read_article"]
@@ -140,9 +140,7 @@ def _same_site(url: str, page_url: str) -> bool:
 
 def parse_html_page(html: str, page_url: str = "") -> ArticleDraft:
     """The article's metadata from an HTML page; `page_url` resolves relative links (may be '' for a file)."""
-    parser = PageParser()
-    parser.feed(html)
-    parser.close()
+    parser = parse_page(html)
     meta = parser.meta
     ld = find_jsonld_article(parser.jsonld)
     ld_image, ld_caption = jsonld_image(ld)

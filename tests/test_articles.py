@@ -205,6 +205,44 @@ def test_jsonld_values_of_the_wrong_kind_are_ignored() -> None:
     assert draft.url == PAGE_URL
 
 
+@pytest.mark.parametrize(
+    "ld",
+    [
+        "[" * 100_000 + "]" * 100_000,  # deeper than json.loads recurses: RecursionError, not ValueError
+        '{"@type": "NewsArticle", "headline": "LD title", "author": ' + "[" * 900 + '"A"' + "]" * 900 + "}",
+        '{"@type": "NewsArticle", "headline": "LD title", "about": ' + "[" * 900 + "1" + "]" * 900 + "}",
+        '{"@graph": ' * 900 + '{"@type": "NewsArticle", "headline": "LD title"}' + "}" * 900,
+        '{"@type": "NewsArticle", "headline": "LD title", "publisher": {"name": ["x"]}, '
+        '"image": {"url": "/ld.jpg", "caption": {"@value": "x"}}, "author": {"@id": ["x"]}}',
+    ],
+)
+def test_hostile_jsonld_is_passed_over(ld: str) -> None:
+    """Deep nesting made `add` end in RecursionError; values of the wrong kind must not turn into text."""
+    script = f'<script type="application/ld+json">{ld}</script>'
+    draft = parse_html_page(page(script, "<title>Plain title</title>"), PAGE_URL)
+    assert draft.summary == "The first paragraph of the article has more than six words in it."
+    assert draft.author == ""
+    assert draft.source == "indiawrites.org"
+    assert draft.image_alt == ""
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        # Unterminated at the very end: html.parser rescans it from every '<' (CVE-2025-6069); 35 s for this.
+        "<p>" + "<a " * 20_000,
+        # '<![' before junk: AssertionError from _markupbase, here with the rest of the page after it.
+        "<![<p>Too late to be read: the parser gave up at the '<![' before it.</p></html>",
+    ],
+)
+def test_markup_that_breaks_html_parser_is_cut_or_survived(tail: str) -> None:
+    draft = parse_html_page(page("<title>Plain title</title>") + tail, PAGE_URL)
+    assert (draft.title, draft.summary) == (
+        "Plain title",
+        "The first paragraph of the article has more than six words in it.",
+    )
+
+
 def test_author_profile_urls_are_not_bylines() -> None:
     head = (
         '<meta property="article:author" content="https://facebook.com/someone"><meta name="author" content="R. Name">'
