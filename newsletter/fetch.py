@@ -12,6 +12,7 @@ Three limits, each measured where a hostile server cannot get round it:
 
 from __future__ import annotations
 
+import codecs
 import re
 import ssl
 import time
@@ -37,6 +38,9 @@ MAX_ENCODINGS = 2  # layers of compression: a real server sends one
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 USER_AGENT = "newsletter/0.1 (India and the World digest; +mailto:editor@indiawrites.org)"
 SHOWN = 200  # characters of an address repeated in a message
+# Python codecs a page may name that no browser decodes a page with (WHATWG Encoding): UTF-7 hides markup from
+# filters, the escape codecs turn "\\x3c" into "<", and idna, punycode and undefined raise whatever `errors` says.
+NOT_WEB_ENCODINGS = frozenset(("utf-7", "unicode-escape", "raw-unicode-escape", "idna", "punycode", "undefined"))
 
 
 @dataclass(frozen=True)
@@ -338,6 +342,8 @@ def decode_html(body: bytes, content_type: str = "") -> str:
     if charset.lower() in ("iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii"):
         charset = "cp1252"  # what browsers do (WHATWG Encoding): these labels mean windows-1252 on the web
     try:
+        if charset and codecs.lookup(charset).name in NOT_WEB_ENCODINGS:
+            charset = ""
         return body.decode(charset or "utf-8", errors="replace")
     except (LookupError, ValueError):
         # An unknown name, or a codec that is no text encoding on the web ("idna", "punycode" and "rot13" raise

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsletter.articles import (
+    MAX_BYTES,
     ArticleDraft,
     decode_html,
     escape_markdown,
@@ -325,6 +326,12 @@ def test_markdown_is_escaped() -> None:
         (b"\xef\xbb\xbfRussia\xe2\x80\x99s", "", "Russia’s"),
         ("Russia’s".encode(), "text/html; charset=no-such-charset", "Russia’s"),
         (b"bad \xff byte", "", "bad \ufffd byte"),
+        # Codecs no browser reads a page with: idna and undefined raised UnicodeError whatever `errors` said.
+        (b"a" * 70 + b".\xff", "text/html; charset=idna", "a" * 70 + ".\ufffd"),
+        (b"a\xff", "text/html; charset=undefined", "a\ufffd"),
+        (b"\\x3cscript", "text/html; charset=unicode_escape", "\\x3cscript"),
+        (b"+ADw-script", "text/html; charset=UTF-7", "+ADw-script"),
+        (b"a\xff", "text/html; charset=rot13", "a\ufffd"),
     ],
 )
 def test_decode_html(body: bytes, content_type: str, expected: str) -> None:
@@ -361,6 +368,16 @@ def test_unreadable_sources(tmp_path: Path, name: str, content: bytes | None, me
     with pytest.raises(FetchError) as caught:
         read_article(str(path))
     assert str(caught.value) == message.format(path=path)
+
+
+def test_a_saved_page_over_the_cap_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_bytes(b"<title>x</title>" + b" " * MAX_BYTES)
+    with pytest.raises(FetchError) as caught:
+        read_article(str(path))
+    assert str(caught.value) == (
+        f"{path}: the file is larger than 5 MB, which no article page is: check that it is the article's saved page."
+    )
 
 
 def test_the_address_given_for_a_saved_file_must_be_a_web_address() -> None:
