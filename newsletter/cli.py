@@ -636,14 +636,22 @@ def report_command(state: State, issue: str, as_json: bool, sandbox: bool) -> No
     ledger = ledger_path(config.sends_dir, slug, sandbox=sandbox)
     if not ledger.exists():
         raise NewsletterError(f"{ledger} does not exist: {slug} has not been sent (send it with `newsletter send`).")
-    ledger_state = read_ledger(ledger)
+    # A report shows what the undamaged lines say and names each damaged one; `send` stops at them instead.
+    ledger_state = read_ledger(ledger, skip_damaged=True)
     if as_json:
         for chunk in iter_report_json(ledger_state):
             click.echo(chunk, nl=False)
-        return
-    click.echo(f"{slug}: {ledger}")
-    for line in format_report(ledger_state):
-        click.echo(line)
+    else:
+        click.echo(f"{slug}: {ledger}")
+        for line in format_report(ledger_state):
+            click.echo(line)
+    for number, problem in ledger_state.damaged:
+        click.echo(f"warning: {ledger}:{number}: the send ledger is damaged ({problem}): left out above.", err=True)
+    if ledger_state.damaged:
+        raise NewsletterError(
+            f"{ledger}: {len(ledger_state.damaged)} damaged line(s), so the report may be incomplete and "
+            "`newsletter send` will not continue this issue: restore the ledger from a backup; do not edit it by hand."
+        )
 
 
 @cli.group("suppressions")
