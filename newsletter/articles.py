@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from newsletter.clean import show
+from newsletter.clean import find_unsafe, show
 from newsletter.errors import FetchError
 from newsletter.fetch import MAX_BYTES, FetchedPage, address_problem, check_address, decode_html, fetch_page
 from newsletter.pagemeta import clean_text, find_jsonld_article, jsonld_image, jsonld_names, parse_page
@@ -22,6 +22,7 @@ from newsletter.pagemeta import clean_text, find_jsonld_article, jsonld_image, j
 __all__ = ["MAX_BYTES", "ArticleDraft", "FetchedPage", "decode_html", "fetch_page", "parse_html_page", "read_article"]
 
 SUMMARY_WORDS = 60
+MAX_URL = 2000  # characters: longer addresses break in mail clients and are not an article's
 
 # fmt: off
 # Words whose final period does not end a sentence ("Mr. Putin", "U.S. sanctions").
@@ -130,8 +131,16 @@ def _absolute(url: str, base: str) -> str:
     url = url.strip()
     if not url:
         return ""
-    resolved = urljoin(base, url) if base else url
-    return resolved if urlsplit(resolved).scheme in ("http", "https") and urlsplit(resolved).netloc else ""
+    try:
+        resolved = urljoin(base, url) if base else url
+        parts = urlsplit(resolved)
+        parts.port  # noqa: B018  # raises for a port that is not a number from 0 to 65535
+    except ValueError:  # an unclosed '[' in the host, a port of letters: not an address
+        return ""
+    # A page's address with a space, a control character or a line break in it is not one to put in the issue.
+    if find_unsafe(resolved) or any(ch.isspace() for ch in resolved) or len(resolved) > MAX_URL:
+        return ""
+    return resolved if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def _same_site(url: str, page_url: str) -> bool:
@@ -150,7 +159,7 @@ def parse_html_page(html: str, page_url: str = "") -> ArticleDraft:
     canonical = _first(parser.canonical, meta.get("og:url", ""), _text(ld.get("url")))
     canonical = _absolute(canonical, page_url)
     url = canonical if _same_site(canonical, page_url) else page_url
-    base = urljoin(url or page_url, parser.base_href) if parser.base_href else (page_url or url)
+    base = (_absolute(parser.base_href, url or page_url) if parser.base_href else "") or page_url or url
 
     # A <title> is usually "Headline | Site": with the page's <h1> that tells both apart.
     title_site = ""

@@ -138,9 +138,19 @@ def new_command(state: State, date_text: str | None, title: str) -> None:
         date = dt.date.fromisoformat(date_text) if date_text else dt.date.today()
     except ValueError:
         raise click.BadParameter(f"'{date_text}' is not a date: write YYYY-MM-DD.", param_hint="--date") from None
+    _check_one_line(title, "--title", "the subject")
     config = state.config
     path = create_issue(config.issues_dir, date, title, config.newsletter.name)
     click.echo(_relative(path))
+
+
+def _check_one_line(value: str | None, option: str, what: str) -> None:
+    """A usage error unless `value` is one line of plain text (the rule clean.py applies to text from outside)."""
+    from newsletter.clean import describe_char, find_unsafe
+
+    bad = find_unsafe(value or "")
+    if bad:
+        raise click.BadParameter(f"it contains {describe_char(bad)}: write {what} on one line.", param_hint=option)
 
 
 def _relative(path: Path) -> str:
@@ -694,6 +704,7 @@ def add_command(issue_path: Path, source: str, section: str | None, page_url: st
     from newsletter.articles import read_article
     from newsletter.issue_edit import add_article, describe_missing
 
+    _check_one_line(section, "--section", "the section's heading")
     draft = read_article(source, url=page_url)
     edit = add_article(issue_path, draft, section)
     where = "new section" if edit.created_section else "section"

@@ -8,6 +8,8 @@ from collections import Counter
 from html.parser import HTMLParser
 from typing import Any
 
+from newsletter.clean import clean_line
+
 # fmt: off
 # Paragraphs inside these are site furniture (menus, footers, captions), not the article's opening.
 SKIP_TAGS = frozenset(("nav", "header", "footer", "aside", "form", "figure", "figcaption", "script", "style",
@@ -18,11 +20,15 @@ ARTICLE_TYPES = frozenset(("Article", "NewsArticle", "BlogPosting", "Report", "R
                            "OpinionNewsArticle", "BackgroundNewsArticle", "ReviewNewsArticle", "ScholarlyArticle",
                            "TechArticle", "LiveBlogPosting"))
 # fmt: on
+TEXT_LIMIT = 20_000  # characters of one piece of page text (a paragraph, a description): more is not metadata
 JSONLD_DEPTH = 8  # a list of @graphs of lists is four; publishers nest no deeper
 
 
 def clean_text(text: str) -> str:
-    return " ".join(text.split())
+    """Page text as one line of plain text, through the boundary every text from outside passes (clean.py): NFC,
+    no control, bidirectional or line-separator characters (a page can carry ESC or U+202E in its title), runs of
+    whitespace as one space, at most TEXT_LIMIT characters."""
+    return clean_line(text, TEXT_LIMIT)
 
 
 class PageParser(HTMLParser):

@@ -438,3 +438,31 @@ def test_add_to_a_broken_or_missing_issue(tmp_path: Path) -> None:
         f"{empty}: error: the issue has no sections yet: pass --section NAME to create one.\n",
     )
     assert empty.read_text(encoding="utf-8") == "subject: x\nsections: []\n"
+
+
+@pytest.mark.parametrize("section", ["Lead\nstory", "Lead\u2028story", "Lead\x1b[2Jstory", "Lead\u202estory"])
+def test_a_section_name_must_be_one_line_of_plain_text(issue: Path, section: str) -> None:
+    from newsletter.clean import describe_char, find_unsafe
+
+    before = issue.read_bytes()
+    code, out, err = run("add", str(issue), str(PAGES / "seed-article.html"), "--section", section)
+    assert (code, out) == (2, "")
+    assert err.endswith(
+        f"Error: Invalid value for --section: it contains {describe_char(find_unsafe(section))}: write the "
+        "section's heading on one line.\n"
+    )
+    assert issue.read_bytes() == before
+
+
+def test_add_to_an_issue_of_aliases_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "2015-03-16.yaml"
+    laughs = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]\n" for i in range(1, 10))
+    path.write_text(f"l0: &l0 {{title: Lol}}\n{laughs}sections:\n- heading: Lead\n  articles: *l9\n", encoding="utf-8")
+    before = path.read_bytes()
+    assert run("add", str(path), str(PAGES / "seed-article.html")) == (
+        1,
+        "",
+        f"{path}:2:10: error: '*l0' is a YAML alias, which an issue file never needs (aliases can make a small file "
+        "expand without end): write the value out in full.\n",
+    )
+    assert path.read_bytes() == before

@@ -244,6 +244,29 @@ def test_markup_that_breaks_html_parser_is_cut_or_survived(tail: str) -> None:
     )
 
 
+def test_page_text_passes_the_boundary_and_bad_addresses_are_dropped() -> None:
+    """A page's title can carry terminal escapes, NUL, bidi overrides and line separators; they would reach the
+    YAML, the terminal and readers' mail. Addresses with spaces, control characters or a broken host are not used."""
+    head = (
+        '<meta property="og:title" content="Putin\x1b[2J to meet\u2028top aide\u202e\x00 to Chinese president">'
+        '<meta property="og:site_name" content="India&#x202E; Writes\x07">'
+        '<meta name="author" content="A.&#0; Writer">'
+        '<meta property="og:image" content="/img/a b.jpg">'
+        '<meta name="twitter:image" content="http://www.indiawrites.org:99999/x.jpg">'
+        '<link rel="image_src" href="http://[www.indiawrites.org/y.jpg">'
+        '<base href="http://[broken/">'
+    )
+    draft = parse_html_page(page(head), PAGE_URL)
+    assert fields(draft) == (
+        "Putin [2J to meet top aide to Chinese president",
+        "The first paragraph of the article has more than six words in it.",
+        "",
+        "",
+        "A.\ufffd Writer",
+        "India Writes",
+    )
+
+
 def test_author_profile_urls_are_not_bylines() -> None:
     head = (
         '<meta property="article:author" content="https://facebook.com/someone"><meta name="author" content="R. Name">'

@@ -63,6 +63,16 @@ def test_new_rejects_a_bad_date(publication: Path, monkeypatch: pytest.MonkeyPat
     assert "Invalid value for --date: '16/03/2015' is not a date: write YYYY-MM-DD." in result.stderr
 
 
+def test_new_refuses_a_title_of_more_than_one_line(publication: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(publication)
+    result = CliRunner().invoke(cli, ["new", "--date", "2015-03-23", "--title", "India and\u2028the Gulf"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Error: Invalid value for --title: it contains U+2028 LINE SEPARATOR: write the subject on one line.\n"
+    )
+    assert not (publication / "issues" / "2015-03-23.yaml").exists()
+
+
 def test_scaffold_fields_once_filled_pass_check(publication: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(publication)
     CliRunner().invoke(cli, ["new", "--date", "2015-03-23", "--title", "India and the Gulf this week"])
