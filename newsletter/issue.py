@@ -377,8 +377,8 @@ def _read_number(reader: _Reader, pair: tuple[yaml.Node, yaml.Node] | None) -> i
     # YAML 1.1 (PyYAML's) reads more than digits as a number: 017 is octal 15, 1:30 is sexagesimal 90, and 0x1f,
     # 0b101 and 1_000 count too. An editor who writes them means something else: only plain digits are taken.
     raw = str(node.value)
-    if re.fullmatch(r"[-+]?0*", raw) or re.fullmatch(r"-[0-9]{1,20}", raw):
-        reader.report(node, f"'number' must be 1 or more, not {int(raw or '0')}.")
+    if re.fullmatch(r"[-+]?0+|-[0-9]{1,20}", raw):
+        reader.report(node, f"'number' must be 1 or more, not {int(raw)}.")
     elif re.fullmatch(r"\+?0+[0-9]+", raw):
         reader.report(
             node,

@@ -123,3 +123,28 @@ def test_the_aliases_are_refused_before_anything_expands(tmp_path: Path) -> None
         f"{path}:{line}:34: '*a' is a YAML alias, which an issue file never needs (aliases can make a small file "
         "expand without end): write the value out in full."
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("!!int +", "'number' must be a whole number written in digits, e.g. number: 12, not '+'."),
+        ("!!int ١٢", "'number' must be a whole number written in digits, e.g. number: 12, not '١٢'."),
+        ("0b101", "'number' must be a whole number written in digits, e.g. number: 12, not '0b101'."),
+        ("1_000", "'number' must be a whole number written in digits, e.g. number: 12, not '1_000'."),
+        ("-0", "'number' must be 1 or more, not 0."),
+        ("+017", "'number' is +017: write it without the leading zero (YAML reads +017 as an octal number), e.g. number: 17."),
+    ],
+)  # fmt: skip
+def test_yaml_1_1_numbers_are_refused_with_the_fix(tmp_path: Path, written: str, message: str) -> None:
+    path = tmp_path / "2015-03-16.yaml"
+    path.write_text(SAMPLE_ISSUE.read_text(encoding="utf-8").replace("number: 1\n", f"number: {written}\n"), "utf-8")
+    with pytest.raises(IssueError) as caught:
+        load_issue(path)
+    assert caught.value.problems == [f"{path}:7:9: {message}"]
+
+
+def test_plain_digits_with_a_plus_are_a_number(tmp_path: Path) -> None:
+    path = tmp_path / "2015-03-16.yaml"
+    path.write_text(SAMPLE_ISSUE.read_text(encoding="utf-8").replace("number: 1\n", "number: +12\n"), "utf-8")
+    assert load_issue(path).number == 12
