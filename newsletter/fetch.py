@@ -64,8 +64,10 @@ def address_problem(url: str) -> str:
     except (ValueError, httpx.InvalidURL) as error:
         return f"is not a valid address ({show(str(error)[:SHOWN]) or type(error).__name__})"
     try:
-        # The socket layer encodes an ASCII host itself, raising UnicodeError (which httpx lets through).
-        host.encode("idna")
+        # httpx sends a non-ASCII host IDNA-encoded (checked above); an ASCII one goes to the socket layer as it
+        # is, which encodes it and raises UnicodeError (not caught by httpx) for an empty or over-long label.
+        if host.isascii():
+            host.encode("idna")
     except UnicodeError:
         return "is not a valid address (its host name has an empty part or one over 63 characters)"
     return ""

@@ -466,3 +466,14 @@ def test_add_to_an_issue_of_aliases_writes_nothing(tmp_path: Path) -> None:
         "expand without end): write the value out in full.\n",
     )
     assert path.read_bytes() == before
+
+
+def test_an_internationalised_host_is_fetched() -> None:
+    seen: list[bytes] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.raw_host)
+        return httpx.Response(200, headers={"Content-Type": "text/html"}, content=b"<title>T</title>")
+
+    page = fetch_page("https://भारत.भारत/लेख", transport=httpx.MockTransport(answer))
+    assert (page.html, seen) == ("<title>T</title>", [b"xn--h2brj9c.xn--h2brj9c"])
