@@ -253,7 +253,11 @@ def _read_response(url: str, response: httpx.Response, max_bytes: int, limits: _
     body = bytearray()
     encodings = content_encodings(url, response.headers)
     try:
-        for piece in decode_body(response.iter_raw(), encodings):
+        if response.is_stream_consumed:  # built in memory (a MockTransport's answer): httpx read and decoded it
+            pieces: Iterator[bytes] = iter([response.content])
+        else:
+            pieces = decode_body(response.iter_raw(), encodings)
+        for piece in pieces:
             body.extend(piece)
             if len(body) > max_bytes:
                 raise FetchError(too_big)
