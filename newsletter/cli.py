@@ -701,11 +701,17 @@ def add_command(issue_path: Path, source: str, section: str | None, page_url: st
 
     SOURCE is the article's http(s) address or a saved .html/.htm/.txt file. Title, summary, image, author and
     site are read from the page; what it does not give is marked in the YAML for you to fill in."""
+    import functools
+    import urllib.request
+
     from newsletter.articles import read_article
+    from newsletter.fetch import fetch_page
     from newsletter.issue_edit import add_article, describe_missing
 
     _check_one_line(section, "--section", "the section's heading")
-    draft = read_article(source, url=page_url)
+    # HTTP(S)_PROXY, ALL_PROXY and NO_PROXY, as httpx would read them: library modules never read the environment.
+    fetch = functools.partial(fetch_page, proxies=urllib.request.getproxies())
+    draft = read_article(source, url=page_url, fetch=fetch)
     edit = add_article(issue_path, draft, section)
     where = "new section" if edit.created_section else "section"
     click.echo(f"{issue_path}:{edit.line}: added '{draft.title}' to {where} '{edit.section}'.")

@@ -17,7 +17,7 @@ import re
 import ssl
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -157,12 +157,44 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 
 
 class _DeadlineTransport(httpx.HTTPTransport):
-    def __init__(self, clock: _Clock) -> None:
+    """httpx's transport over our network backend, direct or through an http(s) proxy.
+
+    httpx takes no network backend, so the pool it built is replaced by the same pool over ours. Given a transport,
+    httpx also stops reading proxies from the environment: the caller passes them (`proxies`), and a proxy of
+    another kind (socks) gets httpx's own transport, without the per-operation deadline."""
+
+    def __init__(self, clock: _Clock, proxy: str = "") -> None:
+        parsed = httpx.Proxy(proxy) if proxy else None
+        if parsed is not None and parsed.url.scheme not in ("http", "https"):
+            super().__init__(proxy=parsed)
+            return
         super().__init__()
-        # httpx takes no network backend: the pool it built is replaced by the same pool over ours.
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(), network_backend=_DeadlineBackend(clock)
+        backend, context = _DeadlineBackend(clock), httpx.create_ssl_context()
+        if parsed is None:
+            self._pool = httpcore.ConnectionPool(ssl_context=context, network_backend=backend)
+            return
+        url = parsed.url
+        self._pool = httpcore.HTTPProxy(
+            proxy_url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
+            proxy_auth=parsed.raw_auth,
+            proxy_headers=parsed.headers.raw,
+            ssl_context=context,
+            proxy_ssl_context=parsed.ssl_context,
+            network_backend=backend,
         )
+
+
+def proxy_for(url: str, proxies: Mapping[str, str]) -> str:
+    """The proxy `proxies` (urllib.request.getproxies(): scheme -> proxy, 'no' -> hosts) names for `url`, or ''."""
+    parts = urlsplit(url)
+    proxy = proxies.get(parts.scheme.lower()) or proxies.get("all") or ""
+    host = (parts.hostname or "").lower()
+    for entry in proxies.get("no", "").replace(" ", "").lower().split(","):
+        # NO_PROXY as curl and httpx read it: '*', a host, or a domain (with or without its leading dot).
+        domain = entry.split(":")[0].lstrip(".")
+        if entry == "*" or (domain and (host == domain or host.endswith("." + domain))):
+            return ""
+    return proxy
 
 
 def fetch_page(
@@ -173,12 +205,14 @@ def fetch_page(
     max_bytes: int = MAX_BYTES,
     max_redirects: int = 5,
     transport: httpx.BaseTransport | None = None,
+    proxies: Mapping[str, str] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> FetchedPage:
     """GET an article page: redirects followed by hand so that each hop's address is checked; the whole fetch
     within `deadline` seconds, each network operation within `timeout`, the decoded body within `max_bytes`.
 
-    `transport` replaces the network (tests); the deadline then holds between body pieces only."""
+    `proxies` is urllib.request.getproxies() (the caller reads the environment); `transport` replaces the network
+    (tests), and the deadline then holds between body pieces only."""
     check_address(url, url)
     limits = _Clock(deadline, clock)
     headers = {
@@ -191,7 +225,7 @@ def fetch_page(
         with httpx.Client(
             timeout=timeout,
             follow_redirects=False,
-            transport=transport or _DeadlineTransport(limits),
+            transport=transport or _DeadlineTransport(limits, proxy_for(url, proxies or {})),
             headers=headers,
         ) as client:
             for _ in range(max_redirects + 1):

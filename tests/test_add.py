@@ -30,6 +30,7 @@ PAGES = TESTS / "data" / "pages"
 GOLDEN = TESTS / "golden"
 SEED_PATH = "/diplomacy/putin-to-meet-top-aide-to-chinese-president/"
 BOMB = PAGES / "gzip-bomb-1gib.html.gz.gz"
+SEED_TITLE = "Putin to meet top aide to Chinese president"
 
 
 class PageHandler(BaseHTTPRequestHandler):
@@ -477,3 +478,34 @@ def test_an_internationalised_host_is_fetched() -> None:
 
     page = fetch_page("https://भारत.भारत/लेख", transport=httpx.MockTransport(answer))
     assert (page.html, seen) == ("<title>T</title>", [b"xn--h2brj9c.xn--h2brj9c"])
+
+
+# --- proxies: what httpx read from the environment, cli.py now reads and passes ----------------------------------
+# The fixture server answers a proxy's absolute-form request ("GET http://host/path") for its own path, so it
+# serves as the proxy here; the pages' host does not exist, so only the proxy can have answered.
+ELSEWHERE = "http://www.indiawrites.invalid"
+
+
+def test_pages_come_through_the_proxy_and_the_deadline_holds_there(server: str) -> None:
+    page = fetch_page(ELSEWHERE + SEED_PATH, proxies={"http": server})
+    assert (page.url, page.html) == (ELSEWHERE + SEED_PATH, (PAGES / "seed-article.html").read_text("utf-8"))
+    url = ELSEWHERE + "/trickle-headers"
+    with pytest.raises(FetchError) as caught:
+        fetch_page(url, deadline=0.5, proxies={"http": server, "https": "http://127.0.0.1:9"})
+    assert str(caught.value) == (
+        f"{url}: the page did not arrive within 0.5 seconds: try again later, or save the page and add the file."
+    )
+
+
+@pytest.mark.parametrize("no_proxy", ["127.0.0.1", "*", " localhost , 127.0.0.1:8080"])
+def test_no_proxy_hosts_are_fetched_directly(server: str, no_proxy: str) -> None:
+    page = fetch_page(server + SEED_PATH, proxies={"http": "http://127.0.0.1:9", "no": no_proxy})
+    assert page.url == server + SEED_PATH
+
+
+def test_add_uses_the_proxy_the_environment_names(server: str, issue: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", server)
+    code, out, err = run("add", str(issue), f"{ELSEWHERE}/short/seed")
+    assert (code, out.split(": added ")[1]) == (0, f"'{SEED_TITLE}' to section 'Lead story'.\n"), err
