@@ -8,21 +8,21 @@ JSON-LD, then the plain HTML (<title>, meta description, the first paragraph).
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import httpx
-
+from newsletter.clean import find_unsafe, show
 from newsletter.errors import FetchError
-from newsletter.pagemeta import PageParser, clean_text, find_jsonld_article, jsonld_image, jsonld_names
+from newsletter.fetch import MAX_BYTES, FetchedPage, address_problem, check_address, decode_html, fetch_page
+from newsletter.pagemeta import clean_text, find_jsonld_article, jsonld_image, jsonld_names, parse_page
 
-MAX_BYTES = 5 * 1024 * 1024
+# What `add` used from here before fetching had a module of its own.
+__all__ = ["MAX_BYTES", "ArticleDraft", "FetchedPage", "decode_html", "fetch_page", "parse_html_page", "read_article"]
+
 SUMMARY_WORDS = 60
-HTML_TYPES = ("text/html", "application/xhtml+xml")
-USER_AGENT = "newsletter/0.1 (India and the World digest; +mailto:editor@indiawrites.org)"
+MAX_URL = 2000  # characters: longer addresses break in mail clients and are not an article's
 
 # fmt: off
 # Words whose final period does not end a sentence ("Mr. Putin", "U.S. sanctions").
@@ -48,12 +48,6 @@ class ArticleDraft:
     author: str = ""
     source: str = ""
     notes: tuple[str, ...] = ()  # what the editor should know beyond the empty fields
-
-
-@dataclass(frozen=True)
-class FetchedPage:
-    url: str  # after redirects
-    html: str
 
 
 def split_sentences(text: str) -> list[str]:
@@ -137,8 +131,16 @@ def _absolute(url: str, base: str) -> str:
     url = url.strip()
     if not url:
         return ""
-    resolved = urljoin(base, url) if base else url
-    return resolved if urlsplit(resolved).scheme in ("http", "https") and urlsplit(resolved).netloc else ""
+    try:
+        resolved = urljoin(base, url) if base else url
+        parts = urlsplit(resolved)
+        parts.port  # noqa: B018  # raises for a port that is not a number from 0 to 65535
+    except ValueError:  # an unclosed '[' in the host, a port of letters: not an address
+        return ""
+    # A page's address with a space, a control character or a line break in it is not one to put in the issue.
+    if find_unsafe(resolved) or any(ch.isspace() for ch in resolved) or len(resolved) > MAX_URL:
+        return ""
+    return resolved if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def _same_site(url: str, page_url: str) -> bool:
@@ -147,9 +149,7 @@ def _same_site(url: str, page_url: str) -> bool:
 
 def parse_html_page(html: str, page_url: str = "") -> ArticleDraft:
     """The article's metadata from an HTML page; `page_url` resolves relative links (may be '' for a file)."""
-    parser = PageParser()
-    parser.feed(html)
-    parser.close()
+    parser = parse_page(html)
     meta = parser.meta
     ld = find_jsonld_article(parser.jsonld)
     ld_image, ld_caption = jsonld_image(ld)
@@ -159,7 +159,7 @@ def parse_html_page(html: str, page_url: str = "") -> ArticleDraft:
     canonical = _first(parser.canonical, meta.get("og:url", ""), _text(ld.get("url")))
     canonical = _absolute(canonical, page_url)
     url = canonical if _same_site(canonical, page_url) else page_url
-    base = urljoin(url or page_url, parser.base_href) if parser.base_href else (page_url or url)
+    base = (_absolute(parser.base_href, url or page_url) if parser.base_href else "") or page_url or url
 
     # A <title> is usually "Headline | Site": with the page's <h1> that tells both apart.
     title_site = ""
@@ -250,103 +250,13 @@ def _profile_lines(lines: list[str]) -> list[str]:
     return []
 
 
-def decode_html(body: bytes, content_type: str = "") -> str:
-    """Bytes of a page as text: the charset of the Content-Type header, else a BOM, else <meta charset>, else UTF-8."""
-    charset = ""
-    header = re.search(r"charset=[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
-    if header:
-        charset = header.group(1)
-    elif body.startswith(b"\xef\xbb\xbf"):
-        charset = "utf-8-sig"
-    else:
-        found = re.search(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", body[:4096], re.IGNORECASE)
-        if found:
-            charset = found.group(1).decode("ascii")
-    if charset.lower() in ("iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii"):
-        charset = "cp1252"  # what browsers do (WHATWG Encoding): these labels mean windows-1252 on the web
-    try:
-        return body.decode(charset or "utf-8", errors="replace")
-    except LookupError:  # an unknown charset name: UTF-8 is the web's default
-        return body.decode("utf-8", errors="replace")
-
-
-def _check_scheme(url: str, original: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        if url == original:
-            raise FetchError(
-                f"'{url}' is not a web address: give an http:// or https:// URL, or a saved .html/.txt file."
-            )
-        raise FetchError(f"{original}: redirected to '{url}': only http and https addresses are followed.")
-
-
-def fetch_page(
-    url: str,
-    *,
-    timeout: float = 10.0,
-    max_bytes: int = MAX_BYTES,
-    max_redirects: int = 5,
-    transport: httpx.BaseTransport | None = None,
-    clock: Callable[[], float] = time.monotonic,
-) -> FetchedPage:
-    """GET an article page: redirects followed by hand so that each hop's scheme is checked; size and time capped."""
-    _check_scheme(url, url)
-    deadline = clock() + timeout * 3  # a server dripping one byte per second must not hold us forever
-    headers = {"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"}
-    current = url
-    try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, transport=transport, headers=headers) as client:
-            for _ in range(max_redirects + 1):
-                with client.stream("GET", current) as response:
-                    if response.is_redirect:
-                        current = urljoin(str(response.url), response.headers["location"])
-                        _check_scheme(current, url)
-                        continue
-                    return _read_response(url, response, max_bytes, deadline, clock)
-    except httpx.TimeoutException:
-        raise FetchError(
-            f"{url}: no answer within {timeout:g} seconds: try again later, or save the page and add the file."
-        ) from None
-    except httpx.HTTPError as error:
-        reason = clean_text(str(error)) or type(error).__name__
-        raise FetchError(f"{url}: cannot fetch the page ({reason}): check the address and the network.") from None
-    raise FetchError(f"{url}: more than {max_redirects} redirects: open it in a browser and add the final address.")
-
-
-def _read_response(
-    url: str, response: httpx.Response, max_bytes: int, deadline: float, clock: Callable[[], float]
-) -> FetchedPage:
-    if response.status_code >= 400:
-        raise FetchError(
-            f"{url}: the server answered {response.status_code} {response.reason_phrase}: check the address."
-        )
-    content_type = response.headers.get("content-type", "")
-    mime = content_type.split(";")[0].strip().lower()
-    # A declared non-HTML type is refused before reading; an undeclared one is sniffed from its first bytes.
-    if mime and mime not in HTML_TYPES:
-        raise FetchError(f"{url}: not a web page ({mime}): give the address of the article's HTML page.")
-    too_big = f"{url}: the page is larger than {max_bytes // 1048576} MB: save it and add the file instead."
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError(too_big)
-    body = bytearray()
-    for chunk in response.iter_bytes():
-        body.extend(chunk)
-        if len(body) > max_bytes:
-            raise FetchError(too_big)
-        if clock() > deadline:
-            raise httpx.ReadTimeout("too slow", request=response.request)
-    if not mime and not re.match(rb"\s*(<!--.*?-->\s*)*<(!doctype html|html)", bytes(body[:1024]), re.I | re.S):
-        raise FetchError(f"{url}: not a web page (no Content-Type): give the address of the article's HTML page.")
-    return FetchedPage(url=str(response.url), html=decode_html(bytes(body), content_type))
-
-
 def read_article(source: str, *, url: str = "", fetch: Callable[[str], FetchedPage] = fetch_page) -> ArticleDraft:
     """An ArticleDraft from an http(s) address or a saved .html/.htm/.txt file (`url`: that file's web address)."""
-    if url and (urlsplit(url).scheme.lower() not in ("http", "https") or not urlsplit(url).netloc):
-        raise FetchError(f"--url '{url}' is not a web address: give the article's full https:// address.")
+    problem = address_problem(url) if url else ""
+    if problem:
+        raise FetchError(f"--url '{show(url[:200])}' {problem}: give the article's full https:// address.")
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source):
-        _check_scheme(source, source)
+        check_address(source, source)
         page = fetch(source)
         draft = parse_html_page(page.html, page.url)
     else:
@@ -357,9 +267,15 @@ def read_article(source: str, *, url: str = "", fetch: Callable[[str], FetchedPa
                 f"{source}: not a web address or a .html, .htm or .txt file: give an https:// URL or a saved page."
             )
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:
+                data = handle.read(MAX_BYTES + 1)
         except OSError as error:
             raise FetchError(f"{source}: cannot read the file ({error.strerror}).") from None
+        if len(data) > MAX_BYTES:
+            raise FetchError(
+                f"{source}: the file is larger than {MAX_BYTES // 1048576} MB, which no article page is: check that "
+                "it is the article's saved page."
+            )
         if suffix == ".txt":
             try:
                 text = data.decode("utf-8-sig")

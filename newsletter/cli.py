@@ -138,9 +138,19 @@ def new_command(state: State, date_text: str | None, title: str) -> None:
         date = dt.date.fromisoformat(date_text) if date_text else dt.date.today()
     except ValueError:
         raise click.BadParameter(f"'{date_text}' is not a date: write YYYY-MM-DD.", param_hint="--date") from None
+    _check_one_line(title, "--title", "the subject")
     config = state.config
     path = create_issue(config.issues_dir, date, title, config.newsletter.name)
     click.echo(_relative(path))
+
+
+def _check_one_line(value: str | None, option: str, what: str) -> None:
+    """A usage error unless `value` is one line of plain text (the rule clean.py applies to text from outside)."""
+    from newsletter.clean import describe_char, find_unsafe
+
+    bad = find_unsafe(value or "")
+    if bad:
+        raise click.BadParameter(f"it contains {describe_char(bad)}: write {what} on one line.", param_hint=option)
 
 
 def _relative(path: Path) -> str:
@@ -658,14 +668,22 @@ def report_command(state: State, issue: str, as_json: bool, sandbox: bool) -> No
     ledger = ledger_path(config.sends_dir, slug, sandbox=sandbox)
     if not ledger.exists():
         raise NewsletterError(f"{ledger} does not exist: {slug} has not been sent (send it with `newsletter send`).")
-    ledger_state = read_ledger(ledger)
+    # A report shows what the undamaged lines say and names each damaged one; `send` stops at them instead.
+    ledger_state = read_ledger(ledger, skip_damaged=True)
     if as_json:
         for chunk in iter_report_json(ledger_state):
             click.echo(chunk, nl=False)
-        return
-    click.echo(f"{slug}: {ledger}")
-    for line in format_report(ledger_state):
-        click.echo(line)
+    else:
+        click.echo(f"{slug}: {ledger}")
+        for line in format_report(ledger_state):
+            click.echo(line)
+    for number, problem in ledger_state.damaged:
+        click.echo(f"warning: {ledger}:{number}: the send ledger is damaged ({problem}): left out above.", err=True)
+    if ledger_state.damaged:
+        raise NewsletterError(
+            f"{ledger}: {len(ledger_state.damaged)} damaged line(s), so the report may be incomplete and "
+            "`newsletter send` will not continue this issue: restore the ledger from a backup; do not edit it by hand."
+        )
 
 
 @cli.group("suppressions")
@@ -705,10 +723,17 @@ def add_command(issue_path: Path, source: str, section: str | None, page_url: st
 
     SOURCE is the article's http(s) address or a saved .html/.htm/.txt file. Title, summary, image, author and
     site are read from the page; what it does not give is marked in the YAML for you to fill in."""
+    import functools
+    import urllib.request
+
     from newsletter.articles import read_article
+    from newsletter.fetch import fetch_page
     from newsletter.issue_edit import add_article, describe_missing
 
-    draft = read_article(source, url=page_url)
+    _check_one_line(section, "--section", "the section's heading")
+    # HTTP(S)_PROXY, ALL_PROXY and NO_PROXY, as httpx would read them: library modules never read the environment.
+    fetch = functools.partial(fetch_page, proxies=urllib.request.getproxies())
+    draft = read_article(source, url=page_url, fetch=fetch)
     edit = add_article(issue_path, draft, section)
     where = "new section" if edit.created_section else "section"
     click.echo(f"{issue_path}:{edit.line}: added '{draft.title}' to {where} '{edit.section}'.")

@@ -6,16 +6,23 @@ Secrets never live here: cli.py reads them from the environment and passes them 
 from __future__ import annotations
 
 import difflib
+import ipaddress
+import math
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from newsletter.clean import describe_char, find_unsafe, show
 from newsletter.errors import ConfigError
 
 CONFIG_NAME = "newsletter.toml"
+MAX_CONFIG_BYTES = 256 * 1024  # the publication's settings are some 1.5 KB
+MAX_TIMEOUT = 600.0  # seconds: a provider that has not answered in ten minutes will not
+MULTILINE = frozenset({("newsletter", "postal_address")})  # a postal address may take several lines
 
 
 @dataclass(frozen=True)
@@ -160,28 +167,120 @@ class _Where:
         return f"{self.path}:{_line_of(self.text, self.section, self.key)}: [{self.section}]"
 
 
+def _shown(value: Any) -> str:
+    """A value as a message repeats it: short, and with its escapes written out."""
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return show(text if len(text) <= 80 else text[:79] + "…")
+
+
 def _coerce(where: _Where, name: str, value: Any, expected: type) -> Any:
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if expected is bool and not isinstance(value, bool):
-        raise ConfigError(f"{where} '{name}' must be true or false, not {value!r}.")
+        raise ConfigError(f"{where} '{name}' must be true or false, not {_shown(value)}.")
     if expected is int and (not isinstance(value, int) or isinstance(value, bool)):
-        raise ConfigError(f"{where} '{name}' must be a whole number, not {value!r}.")
+        raise ConfigError(f"{where} '{name}' must be a whole number, not {_shown(value)}.")
     if expected is str and not isinstance(value, str):
-        raise ConfigError(f"{where} '{name}' must be a quoted string, not {value!r}.")
+        raise ConfigError(f"{where} '{name}' must be a quoted string, not {_shown(value)}.")
+    if expected is float and not isinstance(value, float):
+        raise ConfigError(f"{where} '{name}' must be a number, not {_shown(value)}.")
     return value
+
+
+def is_local_host(host: str) -> bool:
+    """localhost or a loopback address (127.0.0.0/8, ::1): traffic to it never leaves the machine."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_setting(where: _Where, section: str, name: str, value: Any) -> None:
+    """One value's own rules, with the line it is on; rules between values are in _check_values."""
+    if isinstance(value, str):
+        bad = find_unsafe(value, multiline=(section, name) in MULTILINE)
+        if bad:
+            raise ConfigError(f"{where} '{name}' contains {describe_char(bad)}: remove it.")
+    if name == "timeout" and not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT):
+        raise ConfigError(
+            f"{where} 'timeout' is {_shown(value)}: give the seconds to wait for an answer, more than 0 and at most "
+            f"{MAX_TIMEOUT:g} (e.g. timeout = 30)."
+        )
+    if (section, name) == ("sendgrid", "host"):
+        _check_sendgrid_host(where, value)
+    elif (section, name) == ("smtp", "host") and not re.fullmatch(r"[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+\]?", value):
+        raise ConfigError(
+            f"{where} 'host' is {_shown(value)}: write the mail server's name alone, without scheme, port or path "
+            '(e.g. host = "smtp.sendgrid.net").'
+        )
+    elif (section, name) == ("smtp", "port") and not 0 < value < 65536:
+        raise ConfigError(f"{where} 'port' is {_shown(value)}: use the server's port, 1 to 65535 (e.g. port = 587).")
+    elif (section, name) == ("sendgrid", "asm_group_id") and not 0 <= value < 2**31:
+        raise ConfigError(
+            f"{where} 'asm_group_id' is {_shown(value)}: use the id SendGrid shows for the unsubscribe group, or 0 "
+            "for none."
+        )
+
+
+def _host_of(url: str) -> str:
+    """The host of `url`, or '' when it has none or is malformed (a bad port, an unclosed '[')."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        return ""
+    return parts.hostname or ""
+
+
+def _check_sendgrid_host(where: _Where, value: str) -> None:
+    parts = urlsplit(value) if _host_of(value) else urlsplit("")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") or parts.query:
+        raise ConfigError(
+            f"{where} 'host' is {_shown(value)}, not the address of SendGrid's API: write it without /v3, e.g. "
+            'host = "https://api.sendgrid.com".'
+        )
+    # An error, not a warning: every request carries the API key in a header, and over http anyone on the path
+    # reads it and can mail as the publication. A warning scrolls past in a cron job; a local test server needs
+    # no encryption, so plain http stays allowed for this machine alone.
+    if parts.scheme == "http" and not is_local_host(parts.hostname):
+        raise ConfigError(
+            f"{where} 'host' is {_shown(value)}: the API key would cross the network unencrypted; use https:// "
+            "(http:// is only for a test server on localhost, 127.0.0.1 or ::1)."
+        )
 
 
 def load_config(path: Path) -> Config:
     """Read and validate newsletter.toml; unknown sections and keys are errors with a 'did you mean'."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read the settings file ({error.strerror}).") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{path}: the file is larger than {MAX_CONFIG_BYTES // 1024} KB, and the settings are a few lines: check "
+            "that this is newsletter.toml."
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise ConfigError(
+            f"{path}:{line}: byte 0x{raw[error.start]:02x} is not UTF-8: save the file as UTF-8."
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error}: fix the TOML syntax there.") from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise ConfigError(
+            f"{path}: values are nested too deeply to read: no setting holds more than one value."
+        ) from None
+    except ValueError:  # a number of more than 4300 digits: Python refuses to convert it
+        raise ConfigError(f"{path}: a number in it has thousands of digits, which no setting needs: fix it.") from None
 
     sections: dict[str, Any] = {}
     for section_name, values in data.items():
@@ -205,16 +304,17 @@ def load_config(path: Path) -> Config:
             allowed = CHOICES.get((section_name, key))
             if allowed is not None and value not in allowed:
                 options = ", ".join(a for a in allowed if a)
-                raise ConfigError(f"{where} '{key}' is {value!r}: use one of {options}.")
+                raise ConfigError(f"{where} '{key}' is {_shown(value)}: use one of {options}.")
+            _check_setting(where, section_name, key, value)
             kwargs[key] = value
         sections[section_name] = cls(**kwargs)
 
     config = Config(root=path.parent.resolve(), path=path, **sections)
-    _check_values(config)
+    _check_values(config, text)
     return config
 
 
-def _check_values(config: Config) -> None:
+def _check_values(config: Config, text: str) -> None:
     if config.send.batch_size < 1 or config.send.batch_size > 1000:
         raise ConfigError(
             f"{config.path}: [send] batch_size is {config.send.batch_size}: use 1 to 1000 "
@@ -226,4 +326,18 @@ def _check_values(config: Config) -> None:
     if url and not url.startswith("https://"):
         raise ConfigError(
             f"{config.path}: [unsubscribe] url must start with https:// (one-click unsubscribe, RFC 8058)."
+        )
+    if url and not _host_of(url):
+        where = _Where(text, config.path, "unsubscribe", "url")
+        raise ConfigError(
+            f"{where} 'url' is {_shown(url)}, without a host: write the full address of the unsubscribe page."
+        )
+    smtp = config.smtp
+    # An error, not a warning, for the same reason as an http:// SendGrid host: the password would be readable by
+    # anyone between here and the server. A relay on this machine is the one place where that is fine.
+    if smtp.security == "none" and smtp.username and not is_local_host(smtp.host):
+        where = _Where(text, config.path, "smtp", "security")
+        raise ConfigError(
+            f"{where} 'security' is 'none' and 'username' is set: the password would reach {smtp.host} "
+            'unencrypted; set security = "starttls" (port 587) or "tls" (port 465).'
         )

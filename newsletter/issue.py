@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import yaml
 
+from newsletter.clean import show
 from newsletter.config import suggest
 from newsletter.errors import IssueError
 
@@ -29,6 +30,12 @@ INT_TAG = "tag:yaml.org,2002:int"
 NULL_TAG = "tag:yaml.org,2002:null"
 # Control characters other than tab and newline.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# An issue is a few kilobytes (the sample is 3 KB; fifty articles would be some 40 KB): a megabyte is not an issue.
+MAX_ISSUE_BYTES = 1024 * 1024
+# The issue's own structure is five levels deep (issue, sections, a section, articles, an article).
+MAX_DEPTH = 10
+NUMBER_DIGITS = 6
+SHOWN_CHARS = 60  # of a value repeated in a message: enough to recognise it
 
 
 @dataclass(frozen=True)
@@ -93,10 +100,14 @@ ARTICLE_KEYS: dict[str, tuple[bool, str]] = {
 def normalise_url(url: str) -> str:
     """The form in which two addresses are the same article: scheme and host case, http/https, default ports,
     trailing slash, fragment and utm_* tracking parameters do not count."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:  # not an address at all (validation says so): compared as written
+        return url.strip()
     host = (parts.hostname or "").lower()
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
+    if port and port not in (80, 443):
+        host = f"{host}:{port}"
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_")])
     scheme = "http" if parts.scheme.lower() in ("http", "https") else parts.scheme.lower()
     return urlunsplit((scheme, host, parts.path.rstrip("/"), query, ""))
@@ -123,13 +134,13 @@ class _Reader:
         for key_node, value_node in node.value:
             key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else ""
             if key in found:
-                self.report(key_node, f"duplicate key '{key}': keep only one of them.")
+                self.report(key_node, f"duplicate key '{shown(key)}': keep only one of them.")
                 continue
             if key not in keys:
-                hint = suggest(key, list(keys))
+                hint = suggest(key, list(keys)) if len(key) <= SHOWN_CHARS else ""
                 if not hint:
                     hint = f": remove it (allowed here: {', '.join(keys)})"
-                self.report(key_node, f"unknown key '{key}'{hint}.")
+                self.report(key_node, f"unknown key '{shown(key)}'{hint}.")
                 continue
             found[key] = (key_node, value_node)
         for key, (required, fix) in keys.items():
@@ -166,15 +177,19 @@ class _Reader:
 
 def url_problem(value: str) -> str:
     """Why `value` is not an absolute http(s) URL (a sentence ending with the fix), or ''."""
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  # raises for a port that is not a number from 0 to 65535
+    except ValueError as error:
+        return f"'{shown(value)}' is not a valid address ({error}): fix it, e.g. copy it from the browser."
     scheme = parts.scheme.lower()
     if scheme in ("http", "https") and parts.netloc:
         if any(ch.isspace() for ch in value):
-            return f"'{value}' contains spaces: encode them as %20 or fix the address."
+            return f"'{shown(value)}' contains spaces: encode them as %20 or fix the address."
         return ""
     if not scheme:
-        return f"'{value}' is a relative address: write the full address starting with https://."
-    return f"uses the '{scheme}:' scheme: only http:// and https:// addresses are allowed."
+        return f"'{shown(value)}' is a relative address: write the full address starting with https://."
+    return f"uses the '{shown(scheme)}:' scheme: only http:// and https:// addresses are allowed."
 
 
 def _kind(node: yaml.Node) -> str:
@@ -184,43 +199,122 @@ def _kind(node: yaml.Node) -> str:
         return "a list"
     if node.tag == NULL_TAG:
         return "empty"
-    return f"'{node.value}'"
+    return f"'{shown(str(node.value))}'"
 
 
-def load_issue(path: Path) -> Issue:
-    """Load and validate `path`; IssueError lists every problem as 'file:line:column: message'."""
+def shown(value: str) -> str:
+    """`value` as a message repeats it: cut to SHOWN_CHARS, escapes written out so a terminal shows, not obeys, them."""
+    return show(value if len(value) <= SHOWN_CHARS else value[: SHOWN_CHARS - 1] + "…")
+
+
+def check_yaml_limits(text: str, display: str) -> None:
+    """Refuse, before anything is built from it, YAML an issue never needs and a hostile file uses to exhaust memory:
+    more than MAX_ISSUE_BYTES, aliases, nesting deeper than MAX_DEPTH.
+
+    An alias makes a node appear again wherever it is named: ten aliases of ten aliases ("billion laughs") make a
+    24 KB file read as sixteen million articles, and composing does not expand them but every walk over the tree
+    does. The scan goes through libyaml's events, which are flat and expand nothing. A syntax error found here is
+    reported as `check` reports it."""
+    if len(text) > MAX_ISSUE_BYTES:
+        raise IssueError([too_large(display)])
+    try:
+        limit_events(yaml.parse(text, Loader=_Loader), display, PYYAML_EVENTS)
+    except yaml.YAMLError as error:
+        raise IssueError([yaml_error(error, display)]) from None
+
+
+# (alias, start of a mapping or list, end of one): ruamel.yaml's event classes have the same shape.
+PYYAML_EVENTS = (yaml.AliasEvent, yaml.CollectionStartEvent, yaml.CollectionEndEvent)
+
+
+def limit_events(events: Iterable[Any], display: str, kinds: tuple[type, type, type]) -> None:
+    """Raise IssueError at the first alias, or where the nesting goes deeper than MAX_DEPTH, in a YAML event stream."""
+    alias, start, end = kinds
+    depth = 0
+    for event in events:
+        if isinstance(event, alias):
+            name = shown(str(getattr(event, "anchor", "") or ""))
+            raise IssueError([f"{_where(display, event)}: {ALIAS_MESSAGE.format(name=name)}"])
+        if isinstance(event, start):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise IssueError([f"{_where(display, event)}: {DEPTH_MESSAGE}"])
+        elif isinstance(event, end):
+            depth -= 1
+
+
+ALIAS_MESSAGE = (
+    "'*{name}' is a YAML alias, which an issue file never needs (aliases can make a small file expand without "
+    "end): write the value out in full."
+)
+DEPTH_MESSAGE = (
+    f"the YAML is nested more than {MAX_DEPTH} levels deep, and an issue needs five (sections, a section, "
+    "articles, an article): remove the extra nesting."
+)
+
+
+def too_large(display: str) -> str:
+    return (
+        f"{display}: the file is larger than {MAX_ISSUE_BYTES // 1048576} MB, and an issue is a few kilobytes: "
+        "check that this is the issue file."
+    )
+
+
+def _where(display: str, event: Any) -> str:
+    mark = event.start_mark
+    return f"{display}:{mark.line + 1}:{mark.column + 1}"
+
+
+def yaml_error(error: yaml.YAMLError, display: str) -> str:
+    """PyYAML's error as 'file:line:col: invalid YAML (problem): fix'."""
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return f"{display}:{line}:{column}: invalid YAML ({error.problem}): fix the syntax at this place."
+    return f"{display}:1:1: invalid YAML ({error}): fix the syntax."
+
+
+def read_issue_text(path: Path) -> str:
+    """The issue file's text (UTF-8, a BOM dropped), at most MAX_ISSUE_BYTES; IssueError names what is wrong."""
     display = str(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_ISSUE_BYTES + 1)  # never more: the size is checked before anything is parsed
     except FileNotFoundError:
         raise IssueError(
             [f"{display}: no such issue file: check the path, or create it with 'newsletter new'."]
         ) from None
     except OSError as error:
         raise IssueError([f"{display}: cannot read the file ({error.strerror})."]) from None
+    if len(data) > MAX_ISSUE_BYTES:
+        raise IssueError([too_large(display)])
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         raise IssueError(
             [f"{display}:{line}:{column}: byte 0x{data[error.start]:02x} is not UTF-8: save the file as UTF-8."]
         ) from None
-    return parse_issue(text, path)
+
+
+def load_issue(path: Path) -> Issue:
+    """Load and validate `path`; IssueError lists every problem as 'file:line:column: message'."""
+    return parse_issue(read_issue_text(path), path)
+
+
+def compose_issue(text: str, display: str) -> yaml.Node | None:
+    """The issue's YAML node tree (None for an empty file), once the text is within the limits."""
+    check_yaml_limits(text, display)
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as error:
+        raise IssueError([yaml_error(error, display)]) from None
 
 
 def parse_issue(text: str, path: Path) -> Issue:
     display = str(path)
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise IssueError(
-            [f"{display}:{line}:{column}: invalid YAML ({error.problem}): fix the syntax at this place."]
-        ) from None
-    except yaml.YAMLError as error:
-        raise IssueError([f"{display}:1:1: invalid YAML ({error}): fix the syntax."]) from None
+    root = compose_issue(text, display)
     if root is None:
         raise IssueError([f"{display}:1:1: the file is empty: start from the file 'newsletter new' writes."])
 
@@ -230,6 +324,21 @@ def parse_issue(text: str, path: Path) -> Issue:
         reader.problems.sort(key=lambda problem: (problem[0], problem[1]))
         raise IssueError([f"{display}:{line}:{column}: {message}" for line, column, message in reader.problems])
     return issue
+
+
+def read_issue_number(path: Path) -> int | None:
+    """The issue number written in `path`, by the rules `check` applies, or None when there is none to read (a
+    file that does not parse, a number that is not valid); the rest of the file may be unfinished."""
+    try:
+        root = compose_issue(read_issue_text(path), str(path))
+    except IssueError:
+        return None
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    for key_node, value_node in root.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == "number":
+            return _read_number(_Reader(str(path)), (key_node, value_node))
+    return None
 
 
 def _read_issue(reader: _Reader, root: yaml.Node, path: Path) -> Issue | None:
@@ -265,11 +374,24 @@ def _read_number(reader: _Reader, pair: tuple[yaml.Node, yaml.Node] | None) -> i
     if not isinstance(node, yaml.ScalarNode) or node.tag != INT_TAG:
         reader.report(node, f"'number' must be a whole number, not {_kind(node)}.")
         return None
-    value = int(str(node.value).replace("_", ""), 0)
-    if value < 1:
-        reader.report(node, f"'number' must be 1 or more, not {value}.")
-        return None
-    return value
+    # YAML 1.1 (PyYAML's) reads more than digits as a number: 017 is octal 15, 1:30 is sexagesimal 90, and 0x1f,
+    # 0b101 and 1_000 count too. An editor who writes them means something else: only plain digits are taken.
+    raw = str(node.value)
+    if re.fullmatch(r"[-+]?0+|-[0-9]{1,20}", raw):
+        reader.report(node, f"'number' must be 1 or more, not {int(raw)}.")
+    elif re.fullmatch(r"\+?0+[0-9]+", raw):
+        reader.report(
+            node,
+            f"'number' is {raw}: write it without the leading zero (YAML reads {raw} as an octal number), "
+            f"e.g. number: {raw.lstrip('+0')}.",
+        )
+    elif not re.fullmatch(r"\+?[0-9]+", raw):
+        reader.report(node, f"'number' must be a whole number written in digits, e.g. number: 12, not '{shown(raw)}'.")
+    elif len(raw.lstrip("+")) > NUMBER_DIGITS:
+        reader.report(node, f"'number' has more than {NUMBER_DIGITS} digits: write the issue's own number.")
+    else:
+        return int(raw)
+    return None
 
 
 def _read_date(reader: _Reader, pair: tuple[yaml.Node, yaml.Node] | None) -> dt.date | None:
@@ -281,14 +403,13 @@ def _read_date(reader: _Reader, pair: tuple[yaml.Node, yaml.Node] | None) -> dt.
         return None
     raw = str(node.value).strip()
     try:
-        return dt.date.fromisoformat(raw) if len(raw) == 10 else _bad_date()
+        # fromisoformat alone also takes week dates (2015-W12-1) and other digits than ASCII ones.
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw, re.ASCII):
+            raise ValueError("not YYYY-MM-DD")
+        return dt.date.fromisoformat(raw)
     except ValueError:
-        reader.report(node, f"'date' is '{raw}', not a real date: write it as YYYY-MM-DD, e.g. 2015-03-16.")
+        reader.report(node, f"'date' is '{shown(raw)}', not a real date: write it as YYYY-MM-DD, e.g. 2015-03-16.")
         return None
-
-
-def _bad_date() -> dt.date:
-    raise ValueError("not YYYY-MM-DD")
 
 
 def _read_sections(reader: _Reader, pair: tuple[yaml.Node, yaml.Node] | None) -> tuple[Section, ...]:

@@ -6,10 +6,12 @@ and the blank lines between sections stay as they were (ruamel.yaml round-trip).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from filelock import FileLock, Timeout
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     FoldedScalarString,
@@ -30,7 +33,7 @@ from ruamel.yaml.tokens import CommentToken
 from newsletter.articles import ArticleDraft
 from newsletter.errors import IssueError
 from newsletter.files import write_text_atomic
-from newsletter.issue import normalise_url
+from newsletter.issue import MAX_ISSUE_BYTES, limit_events, normalise_url, too_large
 
 FIELDS = ("title", "url", "summary", "image", "image_alt", "author", "source")
 SUMMARY_WIDTH = 90
@@ -80,22 +83,34 @@ def load_round_trip(text: str, display: str) -> tuple[YAML, Any, bool]:
     of a small file: milliseconds)."""
     candidates = [(m, s, o) for m, s, o in itertools.product((2, 4, 3), (2, 4, 6, 3), (0, 2, 4, 1)) if o <= s - 2]
     best: tuple[YAML, Any] | None = None
-    for mapping, sequence, offset in candidates:
-        yaml = _make_yaml(mapping, sequence, offset)
-        try:
+    with _yaml_errors(display):
+        # ruamel's composer recurses (a few hundred levels end in RecursionError) and the duplicate search walks
+        # every alias again: the events (flat, expanding nothing) are checked first, as `check` checks them.
+        if len(text) > MAX_ISSUE_BYTES:
+            raise IssueError([too_large(display)])
+        limit_events(YAML().parse(text), display, (AliasEvent, CollectionStartEvent, CollectionEndEvent))
+        for mapping, sequence, offset in candidates:
+            yaml = _make_yaml(mapping, sequence, offset)
             data = yaml.load(text)
-        except MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            where = f"{display}:{mark.line + 1}:{mark.column + 1}" if mark else f"{display}:1:1"
-            raise IssueError([f"{where}: invalid YAML ({error.problem}): fix the syntax at this place."]) from None
-        except YAMLError as error:
-            raise IssueError([f"{display}:1:1: invalid YAML ({error}): fix the syntax."]) from None
-        if best is None:
-            best = (yaml, data)
-        if _dump(yaml, data) == text:
-            return yaml, data, True
+            if best is None:
+                best = (yaml, data)
+            if _dump(yaml, data) == text:
+                return yaml, data, True
     assert best is not None
     return best[0], best[1], False
+
+
+@contextlib.contextmanager
+def _yaml_errors(display: str) -> Iterator[None]:
+    """ruamel's syntax errors as IssueError 'file:line:col: invalid YAML (problem): fix'."""
+    try:
+        yield
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{display}:{mark.line + 1}:{mark.column + 1}" if mark else f"{display}:1:1"
+        raise IssueError([f"{where}: invalid YAML ({error.problem}): fix the syntax at this place."]) from None
+    except YAMLError as error:
+        raise IssueError([f"{display}:1:1: invalid YAML ({error}): fix the syntax."]) from None
 
 
 def _style_of(values: list[Any]) -> type | None:
@@ -307,8 +322,12 @@ def add_article(path: Path, draft: ArticleDraft, section: str | None = None) -> 
         raise IssueError([f"{path}: no such issue file: check the path, or create it with 'newsletter new'."])
     try:
         with FileLock(str(path.with_name(f".{path.name}.lock")), timeout=10):
+            with path.open("rb") as handle:
+                data = handle.read(MAX_ISSUE_BYTES + 1)
+            if len(data) > MAX_ISSUE_BYTES:
+                raise IssueError([too_large(str(path))])
             try:
-                text = path.read_bytes().decode("utf-8")  # not read_text: it would turn CRLF into LF
+                text = data.decode("utf-8")  # not read_text: it would turn CRLF into LF
             except UnicodeDecodeError as error:
                 raise IssueError([f"{path}: byte {error.start} is not UTF-8: save the file as UTF-8."]) from None
             edit = insert_article(text, draft, section, str(path))

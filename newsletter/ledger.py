@@ -32,7 +32,9 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
+from newsletter.clean import show
 from newsletter.errors import SendError
+from newsletter.ledger_check import DamagedRecord, check_record, label
 from newsletter.ledger_entries import (
     FAILED,
     FAILED_CODE,
@@ -97,6 +99,7 @@ class LedgerState:
     batch_runs: dict[int, int] = field(default_factory=dict)
     cancelled: set[str] = field(default_factory=set)
     torn: bool = False
+    damaged: list[tuple[int, str]] = field(default_factory=list)  # (line, what is wrong), when read to report
 
     @property
     def start(self) -> dict[str, Any] | None:
@@ -152,10 +155,12 @@ def format_report(state: LedgerState) -> list[str]:
         scheduled = ""
         if run.get("batch_id") and isinstance(run.get("send_at"), int):
             when = datetime.fromtimestamp(run["send_at"], UTC).strftime("%Y-%m-%d %H:%M UTC")
-            scheduled = f", scheduled for {when} (batch {run['batch_id']})"
-        lines.append(f"run {run.get('run')}: {run.get('at')} via {run.get('provider')}{scheduled}")
+            scheduled = f", scheduled for {when} (batch {show(run['batch_id'])})"
+        lines.append(
+            f"run {run.get('run')}: {show(str(run.get('at')))} via {show(str(run.get('provider')))}{scheduled}"
+        )
     if state.cancelled:
-        lines.append(f"cancelled scheduled batch: {', '.join(sorted(state.cancelled))}")
+        lines.append(f"cancelled scheduled batch: {show(', '.join(sorted(state.cancelled)))}")
     counts = state.counts()
     for status in STATUSES:
         detail = ""
@@ -166,12 +171,18 @@ def format_report(state: LedgerState) -> list[str]:
         stuck = [state.entries.entry(row) for row in state.entries.rows(STATUS_CODE[status])]
         if stuck:
             lines.append(f"{status.replace('_', ' ')} (resent only with {advice}):")
-            lines.extend(f"  {entry.email}: {entry.reason}" for entry in stuck)
+            lines.extend(f"  {show(entry.email)}: {show(entry.reason)}" for entry in stuck)
     return lines
 
 
-def iter_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, record) for every complete line; a torn last line (no newline: killed mid-write) is skipped."""
+DAMAGED_FIX = "restore it from a backup; do not edit it by hand."
+
+
+def iter_records(path: Path, damaged: list[tuple[int, str]] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, record) for every complete line; a torn last line (no newline: killed mid-write) is skipped.
+
+    A line that is not a JSON object with a type raises SendError, or, when `damaged` is a list, is added to it as
+    (line number, what is wrong) and passed over."""
     with path.open("rb") as handle:
         number = 0
         for raw in handle:
@@ -180,32 +191,45 @@ def iter_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 return  # torn tail: never fsynced whole, so nothing acted on it
             if not raw.strip():
                 continue
+            problem = ""
             try:
                 record = json.loads(raw)
             except ValueError as error:
-                raise SendError(
-                    f"{path}:{number}: the send ledger is damaged ({error}): restore it from a backup; "
-                    "do not edit it by hand."
-                ) from None
-            if not isinstance(record, dict) or "type" not in record:
-                raise SendError(f"{path}:{number}: the send ledger is damaged (a record without a type): restore it.")
-            yield number, record
+                problem = show(str(error)[:200])
+            except RecursionError:  # JSON nested deeper than the parser recurses: no record of ours is
+                problem = "nested too deeply"
+            else:
+                if not isinstance(record, dict) or "type" not in record:
+                    problem = "a record without a type"
+            if not problem:
+                yield number, record
+            elif damaged is None:
+                raise SendError(f"{path}:{number}: the send ledger is damaged ({problem}): {DAMAGED_FIX}")
+            else:
+                damaged.append((number, problem))
 
 
-def read_ledger(path: Path) -> LedgerState:
-    """Replay the ledger into per-recipient statuses. A missing file is an empty ledger."""
+def read_ledger(path: Path, *, skip_damaged: bool = False) -> LedgerState:
+    """Replay the ledger into per-recipient statuses. A missing file is an empty ledger.
+
+    A damaged line stops the replay with SendError naming it: a send must not guess what a damaged intent or
+    outcome said (guessing "not sent" mails those readers twice). `report` passes `skip_damaged` to show the rest,
+    with the damaged lines in `state.damaged`."""
     state = LedgerState(path=path)
     if not path.exists():
         return state
     open_batches: dict[int, array[int]] = {}
-    for number, record in iter_records(path):
+    damaged = state.damaged if skip_damaged else None
+    for number, record in iter_records(path, damaged):
         try:
+            check_record(record)
             _apply(state, open_batches, record)
-        except (KeyError, ValueError, TypeError, IndexError, OverflowError) as error:
-            raise SendError(
-                f"{path}:{number}: the send ledger is damaged ({record['type']} record, {type(error).__name__}: "
-                f"{error}): restore it from a backup; do not edit it by hand."
-            ) from None
+        except (KeyError, ValueError, TypeError, IndexError, OverflowError, AttributeError) as error:
+            detail = str(error) if isinstance(error, DamagedRecord) else f"{type(error).__name__}: {error}"
+            problem = f"{label(record)}, {show(detail[:300])}"
+            if damaged is None:
+                raise SendError(f"{path}:{number}: the send ledger is damaged ({problem}): {DAMAGED_FIX}") from None
+            damaged.append((number, problem))
     with path.open("rb") as handle:
         handle.seek(0, os.SEEK_END)
         if handle.tell():

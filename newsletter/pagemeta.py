@@ -8,6 +8,8 @@ from collections import Counter
 from html.parser import HTMLParser
 from typing import Any
 
+from newsletter.clean import clean_line
+
 # fmt: off
 # Paragraphs inside these are site furniture (menus, footers, captions), not the article's opening.
 SKIP_TAGS = frozenset(("nav", "header", "footer", "aside", "form", "figure", "figcaption", "script", "style",
@@ -18,10 +20,15 @@ ARTICLE_TYPES = frozenset(("Article", "NewsArticle", "BlogPosting", "Report", "R
                            "OpinionNewsArticle", "BackgroundNewsArticle", "ReviewNewsArticle", "ScholarlyArticle",
                            "TechArticle", "LiveBlogPosting"))
 # fmt: on
+TEXT_LIMIT = 20_000  # characters of one piece of page text (a paragraph, a description): more is not metadata
+JSONLD_DEPTH = 8  # a list of @graphs of lists is four; publishers nest no deeper
 
 
 def clean_text(text: str) -> str:
-    return " ".join(text.split())
+    """Page text as one line of plain text, through the boundary every text from outside passes (clean.py): NFC,
+    no control, bidirectional or line-separator characters (a page can carry ESC or U+202E in its title), runs of
+    whitespace as one space, at most TEXT_LIMIT characters."""
+    return clean_line(text, TEXT_LIMIT)
 
 
 class PageParser(HTMLParser):
@@ -104,13 +111,41 @@ class PageParser(HTMLParser):
         return inside or [text for _, text in self._paragraphs]
 
 
-def _jsonld_nodes(data: Any, nodes: list[dict[str, Any]]) -> None:
-    if isinstance(data, list):
-        for item in data:
-            _jsonld_nodes(item, nodes)
-    elif isinstance(data, dict):
-        nodes.append(data)
-        _jsonld_nodes(data.get("@graph"), nodes)
+def parse_page(html: str) -> PageParser:
+    """`html` read by a PageParser, with what breaks the standard library's parser kept out of it.
+
+    Python before 3.13.4 (and 3.11 before 3.11.13, what runs here) spends quadratic time on an unterminated tag at
+    the end of a page: 60 KB of '<a ' took 35 s, so 5 MB would hold `add` for hours (CVE-2025-6069). Nothing after
+    the last '>' is metadata, so an unterminated tail is dropped before parsing. '<![' followed by junk raises
+    AssertionError from _markupbase; what was read before it is kept."""
+    end = html.rfind(">")
+    if "<" in html[end + 1 :]:
+        html = html[: end + 1]
+    parser = PageParser()
+    try:
+        parser.feed(html)
+        parser.close()
+    except AssertionError:
+        pass
+    return parser
+
+
+def _jsonld_nodes(data: Any) -> list[dict[str, Any]]:
+    """Every object in a JSON-LD document, in document order, down lists and @graph to JSONLD_DEPTH levels.
+
+    Iterative and bounded: a page nesting lists a few hundred deep made the recursive walk raise RecursionError."""
+    nodes: list[dict[str, Any]] = []
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > JSONLD_DEPTH:
+            continue
+        if isinstance(item, list):
+            stack.extend((child, depth + 1) for child in reversed(item))
+        elif isinstance(item, dict):
+            nodes.append(item)
+            stack.append((item.get("@graph"), depth + 1))
+    return nodes
 
 
 def find_jsonld_article(scripts: list[str]) -> dict[str, Any]:
@@ -118,15 +153,14 @@ def find_jsonld_article(scripts: list[str]) -> dict[str, Any]:
     nodes: list[dict[str, Any]] = []
     for script in scripts:
         try:
-            _jsonld_nodes(json.loads(script, strict=False), nodes)
-        except ValueError:
-            continue  # broken JSON-LD is common; the other sources still count
+            nodes.extend(_jsonld_nodes(json.loads(script, strict=False)))
+        except (ValueError, RecursionError):
+            continue  # broken JSON-LD is common (and deeply nested JSON is hostile); the other sources still count
     by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str) and len(node) > 1}
 
     def resolve(value: Any) -> Any:
-        if isinstance(value, list):
-            return [resolve(item) for item in value]
-        if isinstance(value, dict) and set(value) == {"@id"}:
+        # One level: a property holds a reference or a list of them; deeper lists are not metadata we read.
+        if isinstance(value, dict) and set(value) == {"@id"} and isinstance(value["@id"], str):
             return by_id.get(value["@id"], value)
         return value
 
@@ -134,19 +168,27 @@ def find_jsonld_article(scripts: list[str]) -> dict[str, Any]:
         types = node.get("@type")
         type_list = [types] if isinstance(types, str) else types if isinstance(types, list) else []
         if any(kind in ARTICLE_TYPES for kind in type_list if isinstance(kind, str)):
-            return {key: resolve(value) for key, value in node.items()}
+            return {
+                key: [resolve(item) for item in value] if isinstance(value, list) else resolve(value)
+                for key, value in node.items()
+            }
     return {}
 
 
 def jsonld_names(value: Any) -> str:
-    """'A' for "A" or {"name": "A"}; 'A and B' for a list of two people."""
+    """'A' for "A" or {"name": "A"}; 'A and B' for a list of two people (lists inside lists are not names)."""
+    if isinstance(value, list):
+        names = [name for name in (_jsonld_name(item) for item in value) if name]
+        return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+    return _jsonld_name(value)
+
+
+def _jsonld_name(value: Any) -> str:
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):
-        return clean_text(str(value.get("name") or ""))
-    if isinstance(value, list):
-        names = [name for name in (jsonld_names(item) for item in value) if name]
-        return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+        name = value.get("name")
+        return clean_text(name) if isinstance(name, str) else ""
     return ""
 
 
@@ -159,5 +201,6 @@ def jsonld_image(node: dict[str, Any]) -> tuple[str, str]:
         return image, ""
     if isinstance(image, dict):
         url = image.get("url") or image.get("contentUrl") or image.get("@id") or ""
-        return (url, str(image.get("caption") or "")) if isinstance(url, str) else ("", "")
+        caption = image.get("caption")
+        return (url, caption if isinstance(caption, str) else "") if isinstance(url, str) else ("", "")
     return "", ""

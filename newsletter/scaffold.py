@@ -6,10 +6,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import yaml
-
 from newsletter.errors import NewsletterError
 from newsletter.files import write_text_atomic
+from newsletter.issue import read_issue_number
 
 SKELETON = """\
 # {name}, issue {number}. Fill in every field, then: newsletter check {path}
@@ -45,16 +44,12 @@ sign_off: |
 
 
 def next_number(issues_dir: Path) -> int:
-    """One more than the highest issue number in issues/ (files that do not parse are passed over)."""
-    highest = 0
-    for path in issues_dir.glob("*.yaml"):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-        except (OSError, yaml.YAMLError, UnicodeDecodeError):
-            continue
-        if isinstance(data, dict) and isinstance(data.get("number"), int):
-            highest = max(highest, data["number"])
-    return highest + 1
+    """One more than the highest issue number in issues/ (files that do not parse are passed over).
+
+    The numbers are read by the rules `check` applies: a YAML 1.1 loader would take `number: 017` for 15, and an
+    alias-laden file in issues/ would stop `new` as it stops `check`."""
+    numbers = (read_issue_number(path) for path in issues_dir.glob("*.yaml"))
+    return max((number for number in numbers if number is not None), default=0) + 1
 
 
 def create_issue(issues_dir: Path, date: dt.date, title: str, name: str) -> Path:

@@ -9,6 +9,7 @@ import pytest
 
 from newsletter.articles import ArticleDraft
 from newsletter.errors import IssueError
+from newsletter.issue import MAX_ISSUE_BYTES
 from newsletter.issue_edit import add_article, insert_article, normalise_url, strip_tracking, wrap_markdown
 
 DRAFT = ArticleDraft(
@@ -144,6 +145,18 @@ def test_sections_are_created_when_the_key_is_missing_or_empty(text: str) -> Non
         ("sections: nope\n", None, "i.yaml:1:11: 'sections' must be a list of sections to add to."),
         ("subject: x\nsections: []\n", None, "i.yaml: the issue has no sections yet: pass --section NAME to create one."),
         ("a: [\n", None, "i.yaml:2:1: invalid YAML (expected the node content, but found '<stream end>'): fix the syntax at this place."),
+        (
+            "x: &a {title: T}\nsections:\n- heading: World\n  articles: [*a, *a]\n", None,
+            "i.yaml:4:14: '*a' is a YAML alias, which an issue file never needs (aliases can make a small file expand "
+            "without end): write the value out in full.",
+        ),
+        (
+            "sections:\n- heading: " + "[" * 600 + "]" * 600 + "\n", None,
+            "i.yaml:2:19: the YAML is nested more than 10 levels deep, and an issue needs five (sections, a section, "
+            "articles, an article): remove the extra nesting.",
+        ),
+        ("sections: []\n" + "#" * MAX_ISSUE_BYTES, None,
+         "i.yaml: the file is larger than 1 MB, and an issue is a few kilobytes: check that this is the issue file."),
         (
             PLAIN_ISSUE, None,
             "i.yaml:12:14: https://EXAMPLE.org/first?utm_medium=mail is already in this issue (section 'World'): "

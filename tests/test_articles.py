@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsletter.articles import (
+    MAX_BYTES,
     ArticleDraft,
     decode_html,
     escape_markdown,
@@ -205,6 +206,67 @@ def test_jsonld_values_of_the_wrong_kind_are_ignored() -> None:
     assert draft.url == PAGE_URL
 
 
+@pytest.mark.parametrize(
+    "ld",
+    [
+        "[" * 100_000 + "]" * 100_000,  # deeper than json.loads recurses: RecursionError, not ValueError
+        '{"@type": "NewsArticle", "headline": "LD title", "author": ' + "[" * 900 + '"A"' + "]" * 900 + "}",
+        '{"@type": "NewsArticle", "headline": "LD title", "about": ' + "[" * 900 + "1" + "]" * 900 + "}",
+        '{"@graph": ' * 900 + '{"@type": "NewsArticle", "headline": "LD title"}' + "}" * 900,
+        '{"@type": "NewsArticle", "headline": "LD title", "publisher": {"name": ["x"]}, '
+        '"image": {"url": "/ld.jpg", "caption": {"@value": "x"}}, "author": {"@id": ["x"]}}',
+    ],
+)
+def test_hostile_jsonld_is_passed_over(ld: str) -> None:
+    """Deep nesting made `add` end in RecursionError; values of the wrong kind must not turn into text."""
+    script = f'<script type="application/ld+json">{ld}</script>'
+    draft = parse_html_page(page(script, "<title>Plain title</title>"), PAGE_URL)
+    assert draft.summary == "The first paragraph of the article has more than six words in it."
+    assert draft.author == ""
+    assert draft.source == "indiawrites.org"
+    assert draft.image_alt == ""
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        # Unterminated at the very end: html.parser rescans it from every '<' (CVE-2025-6069); 35 s for this.
+        "<p>" + "<a " * 20_000,
+        # '<![' before junk: AssertionError from _markupbase, here with the rest of the page after it.
+        "<![<p>Too late to be read: the parser gave up at the '<![' before it.</p></html>",
+    ],
+)
+def test_markup_that_breaks_html_parser_is_cut_or_survived(tail: str) -> None:
+    draft = parse_html_page(page("<title>Plain title</title>") + tail, PAGE_URL)
+    assert (draft.title, draft.summary) == (
+        "Plain title",
+        "The first paragraph of the article has more than six words in it.",
+    )
+
+
+def test_page_text_passes_the_boundary_and_bad_addresses_are_dropped() -> None:
+    """A page's title can carry terminal escapes, NUL, bidi overrides and line separators; they would reach the
+    YAML, the terminal and readers' mail. Addresses with spaces, control characters or a broken host are not used."""
+    head = (
+        '<meta property="og:title" content="Putin\x1b[2J to meet\u2028top aide\u202e\x00 to Chinese president">'
+        '<meta property="og:site_name" content="India&#x202E; Writes\x07">'
+        '<meta name="author" content="A.&#0; Writer">'
+        '<meta property="og:image" content="/img/a b.jpg">'
+        '<meta name="twitter:image" content="http://www.indiawrites.org:99999/x.jpg">'
+        '<link rel="image_src" href="http://[www.indiawrites.org/y.jpg">'
+        '<base href="http://[broken/">'
+    )
+    draft = parse_html_page(page(head), PAGE_URL)
+    assert fields(draft) == (
+        "Putin [2J to meet top aide to Chinese president",
+        "The first paragraph of the article has more than six words in it.",
+        "",
+        "",
+        "A.\ufffd Writer",
+        "India Writes",
+    )
+
+
 def test_author_profile_urls_are_not_bylines() -> None:
     head = (
         '<meta property="article:author" content="https://facebook.com/someone"><meta name="author" content="R. Name">'
@@ -287,6 +349,12 @@ def test_markdown_is_escaped() -> None:
         (b"\xef\xbb\xbfRussia\xe2\x80\x99s", "", "Russia’s"),
         ("Russia’s".encode(), "text/html; charset=no-such-charset", "Russia’s"),
         (b"bad \xff byte", "", "bad \ufffd byte"),
+        # Codecs no browser reads a page with: idna and undefined raised UnicodeError whatever `errors` said.
+        (b"a" * 70 + b".\xff", "text/html; charset=idna", "a" * 70 + ".\ufffd"),
+        (b"a\xff", "text/html; charset=undefined", "a\ufffd"),
+        (b"\\x3cscript", "text/html; charset=unicode_escape", "\\x3cscript"),
+        (b"+ADw-script", "text/html; charset=UTF-7", "+ADw-script"),
+        (b"a\xff", "text/html; charset=rot13", "a\ufffd"),
     ],
 )
 def test_decode_html(body: bytes, content_type: str, expected: str) -> None:
@@ -323,6 +391,16 @@ def test_unreadable_sources(tmp_path: Path, name: str, content: bytes | None, me
     with pytest.raises(FetchError) as caught:
         read_article(str(path))
     assert str(caught.value) == message.format(path=path)
+
+
+def test_a_saved_page_over_the_cap_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_bytes(b"<title>x</title>" + b" " * MAX_BYTES)
+    with pytest.raises(FetchError) as caught:
+        read_article(str(path))
+    assert str(caught.value) == (
+        f"{path}: the file is larger than 5 MB, which no article page is: check that it is the article's saved page."
+    )
 
 
 def test_the_address_given_for_a_saved_file_must_be_a_web_address() -> None:

@@ -427,3 +427,99 @@ def test_an_outcome_with_an_unknown_status_is_damage(tmp_path: Path) -> None:
         f"{path}:2: the send ledger is damaged (outcome record, KeyError: 'delivered'): restore it from a backup; "
         "do not edit it by hand."
     )
+
+
+# --- damaged lines: one-line errors for `send`, reported and left out by `report` ------------------------------
+
+BATCH_RANGE = "a whole number from 1 to 4294967295"
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('{"type": "outcome", "batch": "x", "status": "sent"}', f"outcome record, 'batch' must be {BATCH_RANGE}, not 'x'"),
+        ('{"type": "outcome", "batch": true, "status": "sent"}', f"outcome record, 'batch' must be {BATCH_RANGE}, not true"),
+        ('{"type": "outcome", "batch": 1e400, "status": "sent"}', f"outcome record, 'batch' must be {BATCH_RANGE}, not Infinity"),
+        ('{"type": "outcome", "batch": 99999999999999999999, "status": "sent"}',
+         f"outcome record, 'batch' must be {BATCH_RANGE}, not 99999999999999999999"),
+        ('{"type": "outcome", "batch": 1, "status": "pending"}', "outcome record, KeyError: 'pending'"),
+        ('{"type": "outcome", "batch": 1, "status": ["sent"]}',
+         "outcome record, 'status' must be one of sent, failed, in_doubt, not a list"),
+        ('{"type": "outcome", "batch": 1, "status": "sent", "recipients": ["b@x.org"]}',
+         "outcome record, 'recipients' must be an object of per-address results, not a list"),
+        ('{"type": "outcome", "batch": 1, "status": "sent", "recipients": {"b@x.org": ["sent", 5, ""]}}',
+         "outcome record, the result for 'b@x.org' must be [status, message id, reason], not a list"),
+        ('{"type": "outcome", "batch": 1, "status": "sent", "message_id": {"id": 1}}',
+         "outcome record, 'message_id' must be text, not an object"),
+        ('{"type": "intent", "run": 1, "batch": 2, "emails": "abc"}', "intent record, 'emails' must be a list of addresses, not 'abc'"),
+        ('{"type": "intent", "run": 1, "batch": 2, "emails": [1, 2]}', "intent record, 'emails' must be a list of addresses, not a list"),
+        ('{"type": "intent", "run": -1, "batch": 2, "emails": []}', "intent record, 'run' must be a whole number from 0 to 4294967295, not -1"),
+        ('{"type": "recipients", "emails": {"b@x.org": 1}}', "recipients record, 'emails' must be a list of addresses, not an object"),
+        ('{"type": "skipped", "recipients": [["b@x.org"]]}',
+         "skipped record, 'recipients' must be a list of [address, reason] pairs, not a list"),
+        ('{"type": "start", "run": 2, "send_at": 100000000000000, "batch_id": "b"}',
+         "start record, 'send_at' must be a whole number from 0 to 253402300799, not 100000000000000"),
+        ('{"type": "start", "run": 2, "parts": ["html"]}', "start record, 'parts' must be an object of content hashes, not a list"),
+        ('{"type": "cancel", "batch_id": ["b"]}', "cancel record, 'batch_id' must be text, not a list"),
+        ('{"type": 5}', "a record, its type is 5, not a record type such as 'intent'"),
+        ('{"type": "intent", "batch": 2, "emails": "\\u001b[2J"}',
+         "intent record, 'emails' must be a list of addresses, not '\\x1b[2J'"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('["type", "outcome"]', "a record without a type"),
+    ],
+)  # fmt: skip
+def test_a_damaged_line_stops_send_and_is_left_out_of_the_report(tmp_path: Path, line: str, problem: str) -> None:
+    """A send must not guess what a damaged line said: 'not sent' mails those readers twice, 'sent' drops them."""
+    path = tmp_path / "x.jsonl"
+    write(path, START, {"type": "intent", "run": 1, "batch": 1, "emails": ["a@x.org"]})
+    with path.open("ab") as handle:
+        handle.write(line.encode() + b"\n")
+    write(path, {"type": "outcome", "run": 1, "batch": 1, "status": "sent", "message_id": "m-1"})
+    with pytest.raises(SendError) as caught:
+        read_ledger(path)
+    assert str(caught.value) == (
+        f"{path}:3: the send ledger is damaged ({problem}): restore it from a backup; do not edit it by hand."
+    )
+    state = read_ledger(path, skip_damaged=True)
+    assert state.damaged == [(3, problem)]
+    assert {key: (e.status, e.message_id) for key, e in state.entries.items()} == {"a@x.org": ("sent", "m-1")}
+
+
+def test_report_shows_the_rest_and_names_the_damaged_lines_send_stops(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from send_support import Sub, make_publication
+
+    from newsletter.cli import cli
+
+    make_publication(tmp_path, [Sub("asha@example.org", "Asha"), Sub("ravi@example.org", "Ravi")])
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = CliRunner().invoke(cli, ["--config", str(tmp_path / "newsletter.toml"), *args])
+        return result.exit_code, result.stdout, result.stderr
+
+    assert run("send", "2015-03-16", "--provider", "outbox", "--yes")[0] == 0
+    outbox = sorted(p.name for p in (tmp_path / "outbox").rglob("*.eml"))
+    assert len(outbox) == 2
+    ledger = tmp_path / "sends" / "2015-03-16.jsonl"
+    lines = ledger.read_text(encoding="utf-8").splitlines(keepends=True)
+    number = next(n for n, text in enumerate(lines, 1) if '"type":"outcome"' in text)
+    lines[number - 1] = lines[number - 1].replace('"batch":1', '"batch":"1"')
+    ledger.write_text("".join(lines), encoding="utf-8")
+
+    problem = f"outcome record, 'batch' must be {BATCH_RANGE}, not '1'"
+    code, out, err = run("send", "2015-03-16", "--provider", "outbox", "--yes")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: {ledger}:{number}: the send ledger is damaged ({problem}): restore it from a backup; do not edit it "
+        "by hand.\n"
+    )
+    assert sorted(p.name for p in (tmp_path / "outbox").rglob("*.eml")) == outbox  # nobody mailed twice
+
+    code, out, err = run("report", "2015-03-16", "--json")
+    assert code == 1
+    assert json.loads(out)["counts"] == {"sent": 0, "failed": 0, "in_doubt": 2, "pending": 0, "skipped": 0}
+    assert err == (
+        f"warning: {ledger}:{number}: the send ledger is damaged ({problem}): left out above.\n"
+        f"error: {ledger}: 1 damaged line(s), so the report may be incomplete and `newsletter send` will not "
+        "continue this issue: restore the ledger from a backup; do not edit it by hand.\n"
+    )
