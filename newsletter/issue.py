@@ -42,10 +42,16 @@ class Article:
     source: str = ""
 
 
+# How a section shows its articles: full cards (image, summary, a link naming the source), or compact briefs
+# (headline link, a sentence or two, the source line, an optional thumbnail): about a fifth of a card's HTML.
+LAYOUTS = ("cards", "briefs")
+
+
 @dataclass(frozen=True)
 class Section:
     heading: str
     articles: tuple[Article, ...]
+    layout: str = "cards"
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,7 @@ ISSUE_KEYS: dict[str, tuple[bool, str]] = {
 SECTION_KEYS: dict[str, tuple[bool, str]] = {
     "heading": (True, "add the section's heading, e.g. heading: Diplomacy"),
     "articles": (True, "add the section's articles"),
+    "layout": (False, ""),
 }
 ARTICLE_KEYS: dict[str, tuple[bool, str]] = {
     "title": (True, "add the article's headline"),
@@ -307,9 +314,21 @@ def _read_sections(reader: _Reader, pair: tuple[yaml.Node, yaml.Node] | None) ->
         if fields is None:
             continue
         heading = reader.text(fields.get("heading"), "heading")
+        layout = _read_layout(reader, fields.get("layout"))
         articles = _read_articles(reader, fields.get("articles"), heading, seen)
-        sections.append(Section(heading=heading, articles=articles))
+        sections.append(Section(heading=heading, articles=articles, layout=layout))
     return tuple(sections)
+
+
+def _read_layout(reader: _Reader, pair: tuple[yaml.Node, yaml.Node] | None) -> str:
+    value = reader.text(pair, "layout", required=False)
+    if not value or pair is None:
+        return LAYOUTS[0]
+    if value not in LAYOUTS:
+        hint = suggest(value, list(LAYOUTS))
+        reader.report(pair[1], f"'layout' is '{value}'{hint}: use cards (the default) or briefs.")
+        return LAYOUTS[0]
+    return value
 
 
 def _read_articles(
