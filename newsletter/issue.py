@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -29,6 +29,9 @@ INT_TAG = "tag:yaml.org,2002:int"
 NULL_TAG = "tag:yaml.org,2002:null"
 # Control characters other than tab and newline.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Where a value is written in the file: line and column (1-based) of its first character, and its start and end
+# offsets in the text, so that `check` can point inside a long Markdown value at the very word to change.
+Span = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class Article:
     image_alt: str = ""
     author: str = ""
     source: str = ""
+    spans: Mapping[str, Span] = field(default_factory=dict, compare=False, repr=False)
+    # Validation problems inside this article: `check` lints such an article but does not render it.
+    problems: int = field(default=0, compare=False, repr=False)
 
 
 # How a section shows its articles: full cards (image, summary, a link naming the source), or compact briefs
@@ -65,6 +71,7 @@ class Issue:
     intro: str
     sections: tuple[Section, ...]
     sign_off: str = ""
+    spans: Mapping[str, Span] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def articles(self) -> tuple[Article, ...]:
@@ -196,6 +203,10 @@ def _kind(node: yaml.Node) -> str:
 
 def load_issue(path: Path) -> Issue:
     """Load and validate `path`; IssueError lists every problem as 'file:line:column: message'."""
+    return parse_issue(read_issue_text(path), path)
+
+
+def read_issue_text(path: Path) -> str:
     display = str(path)
     try:
         data = path.read_bytes()
@@ -206,37 +217,96 @@ def load_issue(path: Path) -> Issue:
     except OSError as error:
         raise IssueError([f"{display}: cannot read the file ({error.strerror})."]) from None
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         raise IssueError(
             [f"{display}:{line}:{column}: byte 0x{data[error.start]:02x} is not UTF-8: save the file as UTF-8."]
         ) from None
-    return parse_issue(text, path)
 
 
 def parse_issue(text: str, path: Path) -> Issue:
+    issue, problems = inspect_issue_text(text, path)
+    if problems or issue is None:
+        raise IssueError(problems)
+    return issue
+
+
+def inspect_issue(path: Path) -> tuple[Issue | None, list[str]]:
+    """The issue as far as it can be read, and every validation problem ('file:line:column: message').
+
+    With problems, the issue holds what is valid (articles with a problem left out; a bad number or date replaced),
+    so that `check` can render and lint the rest in the same run. Only `check` uses it: everything else loads."""
+    try:
+        text = read_issue_text(path)
+    except IssueError as error:
+        return None, error.problems
+    return inspect_issue_text(text, path)
+
+
+def inspect_issue_text(text: str, path: Path) -> tuple[Issue | None, list[str]]:
     display = str(path)
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise IssueError(
-            [f"{display}:{line}:{column}: invalid YAML ({error.problem}): fix the syntax at this place."]
-        ) from None
+        line, column, message = syntax_problem(text, error)
+        return None, [f"{display}:{line}:{column}: {message}"]
     except yaml.YAMLError as error:
-        raise IssueError([f"{display}:1:1: invalid YAML ({error}): fix the syntax."]) from None
+        return None, [f"{display}:1:1: invalid YAML ({error}): fix the syntax."]
     if root is None:
-        raise IssueError([f"{display}:1:1: the file is empty: start from the file 'newsletter new' writes."])
+        return None, [f"{display}:1:1: the file is empty: start from the file 'newsletter new' writes."]
 
     reader = _Reader(display)
     issue = _read_issue(reader, root, path)
-    if reader.problems or issue is None:
-        reader.problems.sort(key=lambda problem: (problem[0], problem[1]))
-        raise IssueError([f"{display}:{line}:{column}: {message}" for line, column, message in reader.problems])
-    return issue
+    reader.problems.sort(key=lambda problem: (problem[0], problem[1]))
+    return issue, [f"{display}:{line}:{column}: {message}" for line, column, message in reader.problems]
+
+
+def syntax_problem(text: str, error: yaml.MarkedYAMLError) -> tuple[int, int, str]:
+    """(line, column, message) of a YAML syntax error, at the line that opened the problem.
+
+    An unclosed quote is the usual culprit, and YAML reports it far from where it is: at the end of the file, or
+    (a quoted value may run over several lines) where the next quote closes it, lines later."""
+    if error.context == "while scanning a quoted scalar" and error.context_mark is not None:
+        opening = error.context_mark
+        quote = text[opening.index] if opening.index < len(text) else '"'
+        return (
+            opening.line + 1,
+            opening.column + 1,
+            f"invalid YAML: the quote {quote} that opens here is never closed: close it at the end of the value.",
+        )
+    mark = error.problem_mark or error.context_mark
+    if mark is None:
+        return 1, 1, f"invalid YAML ({error.problem}): fix the syntax."
+    opened = _quote_closed_on_line(text, mark)
+    if opened is not None:
+        return (
+            opened.line + 1,
+            opened.column + 1,
+            f"invalid YAML: the quote {text[opened.index]} that opens here is not closed on this line (YAML reads "
+            f"on to the next {text[opened.index]}, on line {mark.line + 1}): close it at the end of the value.",
+        )
+    return mark.line + 1, mark.column + 1, f"invalid YAML ({error.problem}): fix the syntax at this place."
+
+
+def _quote_closed_on_line(text: str, mark: yaml.Mark) -> yaml.Mark | None:
+    """Where a quoted value starts that runs over several lines and closes on the error's line, if one does."""
+    found = None
+    try:
+        for token in yaml.scan(text[: mark.index], Loader=yaml.SafeLoader):
+            if not isinstance(token, yaml.ScalarToken):
+                continue
+            if token.style in ('"', "'") and token.end_mark.line > token.start_mark.line:
+                found = token
+            elif found is not None and token.start_mark.line > found.end_mark.line:
+                found = None
+    except yaml.YAMLError:
+        pass
+    if found is None or found.end_mark.line != mark.line:
+        return None
+    start: yaml.Mark = found.start_mark
+    return start
 
 
 def _read_issue(reader: _Reader, root: yaml.Node, path: Path) -> Issue | None:
@@ -250,19 +320,27 @@ def _read_issue(reader: _Reader, root: yaml.Node, path: Path) -> Issue | None:
     intro = reader.text(fields.get("intro"), "intro")
     sign_off = reader.text(fields.get("sign_off"), "sign_off", required=False)
     sections = _read_sections(reader, fields.get("sections"))
-    if date is None or number is None:
-        return None
+    # A number or date that did not read is already a problem; the stand-ins only let `check` render the rest.
     return Issue(
         path=path,
         slug=path.stem,
         subject=subject,
-        number=number,
-        date=date,
+        number=number or 0,
+        date=date or dt.date(1970, 1, 1),
         preheader=preheader,
         intro=intro,
         sections=sections,
         sign_off=sign_off,
+        spans=_spans(fields),
     )
+
+
+def _spans(fields: dict[str, tuple[yaml.Node, yaml.Node]]) -> dict[str, Span]:
+    spans = {}
+    for key, (_, node) in fields.items():
+        start, end = node.start_mark, node.end_mark
+        spans[key] = (start.line + 1, start.column + 1, start.index, end.index)
+    return spans
 
 
 def _read_number(reader: _Reader, pair: tuple[yaml.Node, yaml.Node] | None) -> int | None:
@@ -344,6 +422,7 @@ def _read_articles(
         reader.report(key_node, f"section '{heading}' has no articles: add one or remove the section.")
     articles = []
     for article_node in node.value:
+        problems = len(reader.problems)
         fields = reader.mapping(article_node, ARTICLE_KEYS, "an article")
         if fields is None:
             continue
@@ -357,7 +436,7 @@ def _read_articles(
                 )
             else:
                 seen[key] = fields["url"][1].start_mark.line + 1
-        articles.append(article)
+        articles.append(replace(article, problems=len(reader.problems) - problems))
     return tuple(articles)
 
 
@@ -375,4 +454,5 @@ def _read_article(reader: _Reader, fields: dict[str, tuple[yaml.Node, yaml.Node]
         image_alt=image_alt,
         author=text(fields.get("author"), "author", required=False),
         source=text(fields.get("source"), "source", required=False),
+        spans=_spans(fields),
     )

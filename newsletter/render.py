@@ -136,7 +136,8 @@ def _article_context(article: Article, lead: bool) -> dict[str, Any]:
 def build_context(issue: Issue, config: Config, web_copy: bool = False) -> dict[str, Any]:
     """What the templates see. `web_copy` is the archive's page: it is already in the browser, so it carries no
     "view in browser" line."""
-    lead = issue.articles[0] if issue.sections and issue.sections[0].layout == "cards" else None
+    first = issue.sections[0] if issue.sections else None
+    lead = first.articles[0] if first is not None and first.articles and first.layout == "cards" else None
     sections = [
         {
             "heading": section.heading,
