@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Literal
 
+from newsletter.clients import ClientReport, report_clients
 from newsletter.config import Config
 from newsletter.errors import IssueError, RenderError
 from newsletter.issue import Article, Issue, Span, inspect_issue
@@ -277,11 +278,12 @@ def check_path(issue_path: Path, config: Config) -> list[Finding]:
 @dataclass(frozen=True)
 class CheckReport:
     findings: list[Finding]
-    html: str = ""  # the rendered HTML, when the issue rendered
+    clients: list[ClientReport] | None = None  # with clients=True, when the issue rendered
 
 
-def run_check(issue_path: Path, config: Config) -> CheckReport:
-    """Validate what reads, render what validates, lint all of it: an editor sees every problem at once."""
+def run_check(issue_path: Path, config: Config, clients: bool = False) -> CheckReport:
+    """Validate what reads, render what validates, lint all of it: an editor sees every problem at once.
+    With `clients`, also what the major mail clients make of the rendered HTML."""
     issue, problems = inspect_issue(issue_path)
     found = findings_from_problems(problems)
     rendered = None
@@ -291,7 +293,8 @@ def run_check(issue_path: Path, config: Config) -> CheckReport:
         except RenderError as error:
             found.append(finding_from_render_error(error, str(issue_path)))
         found += check_issue(issue, rendered, config)
-    return CheckReport(findings=arrange(found, str(issue_path)), html=rendered.html if rendered else "")
+    support = report_clients(rendered.html) if clients and rendered is not None else None
+    return CheckReport(findings=arrange(found, str(issue_path)), clients=support)
 
 
 def _renderable(issue: Issue) -> Issue:
