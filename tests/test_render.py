@@ -36,6 +36,47 @@ def test_html_structure(rendered) -> None:  # type: ignore[no-untyped-def]
     for placeholder in (NAME, UNSUBSCRIBE_URL):
         assert placeholder in html
     assert NAME_TEXT in rendered.text and UNSUBSCRIBE_URL in rendered.text
+    # iOS Mail would scale the text down; Outlook.com's dark mode needs its own selectors.
+    assert '<meta name="x-apple-disable-message-reformatting">' in html
+    assert "[data-ogsc] .t-body p" in html and "[data-ogsb] .card" in html
+
+
+def test_digest_layout(rendered) -> None:  # type: ignore[no-untyped-def]
+    html = rendered.html
+    # Four stories: the issue opens with their headlines.
+    contents = html[html.index(">In this issue</h2>") : html.index("LEAD STORY") if "LEAD STORY" in html else None]
+    assert contents.count("<li>") == 4
+    # The lead is a card whose headline is the link, with the source line after it and a link saying where it goes.
+    lead = "Putin to meet top aide to Chinese president"
+    headline = html.index(f'text-decoration:none;">{lead}</a></h3>')
+    assert html.index("India Writes Network</div>", headline) > headline
+    assert ">Read the full story at indiawrites.org</a>" in html
+    assert "Read more" not in html and "Read more" not in rendered.text
+    # The three briefs share one block; each headline is its link, and no brief has a second one.
+    briefs = re.findall(r'<div class="brief".*?</h3>', html, re.DOTALL)
+    assert len(briefs) == 3
+    for url in ("https://www.indiawrites.org/about/", "https://www.indiawrites.org/diplomacy/"):
+        assert html.count(f'href="{url}"') == 1
+    # The sign-off is a block of its own after the last section, outside every card.
+    signoff = html.index("Thank you for reading.")
+    block = html.rfind('<div class="signoff"', 0, signoff)
+    assert block > html.rindex('class="brief"') and html.rfind('class="card"', block, signoff) == -1
+
+
+def test_text_part_follows_the_layout(rendered) -> None:  # type: ignore[no-untyped-def]
+    text = rendered.text
+    assert text.index("IN THIS ISSUE") < text.index("LEAD STORY") < text.index("ABOUT INDIA WRITES NETWORK")
+    assert "\n* Connecting India and the World\n  indiawrites.org\n  Why the portal was founded" in text
+    assert "Read the full story at indiawrites.org:\nhttps://www.indiawrites.org/diplomacy/" in text
+    assert "\n-- \n" in text
+    assert [line for line in text.splitlines() if len(line) >= 78 and not line.startswith("https://")] == []
+
+
+def test_web_copy_has_no_view_in_browser_line() -> None:
+    config = load_config(ROOT / "newsletter.toml")
+    web = render_issue(load_issue(SAMPLE_ISSUE), config, web_copy=True)
+    assert "in your browser" not in web.html and "in your browser" not in web.text
+    assert "in your browser" in render_issue(load_issue(SAMPLE_ISSUE), config).html
 
 
 def test_every_image_has_alt_a_width_and_its_own_height(rendered) -> None:  # type: ignore[no-untyped-def]
