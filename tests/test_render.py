@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLE_ISSUE
+from conftest import DATA, ROOT, SAMPLE_ISSUE
+from golden_files import assert_golden
 from newsletter.config import load_config
 from newsletter.errors import RenderError
 from newsletter.issue import load_issue
@@ -207,3 +208,12 @@ def test_content_hash_changes_with_content(tmp_path: Path) -> None:
     path = tmp_path / "2015-03-16.yaml"
     path.write_text(SAMPLE_ISSUE.read_text(encoding="utf-8").replace("looking east", "looking East"), encoding="utf-8")
     assert render_issue(load_issue(path), config).content_hash != first.content_hash
+
+
+def test_a_25_story_digest_stays_far_from_gmail_clipping() -> None:
+    # One lead card and four sections of six briefs: under 60 KB, so Gmail (which clips at 102 KB) shows it whole.
+    rendered = render_issue(load_issue(DATA / "issues" / "2015-03-23.yaml"), load_config(ROOT / "newsletter.toml"))
+    assert len(load_issue(DATA / "issues" / "2015-03-23.yaml").articles) == 25
+    assert len(rendered.html.encode("utf-8")) < 60 * 1024
+    assert rendered.html.count('class="brief"') == 24
+    assert_golden("2015-03-23.txt", rendered.text.encode("utf-8"))
