@@ -1,6 +1,9 @@
-"""Render pipeline speed: load YAML, validate, Jinja2, MJML, inline CSS, text part and MIME, in-process, for
-issues of 3, 10 and 20 articles; `newsletter render` as a whole process; and the node MJML reference renderer
-on the same MJML (when `npm install` has been run in benchmarks/).
+"""Render pipeline speed and size for the digest layout: render p95 for issues of 10 and 25 stories (one lead
+card, the rest as briefs in sections of six; the target is under 15 ms for 10), the same for all-card issues, the
+whole pipeline (YAML, validation, Jinja2, MJML, inlining, text part, MIME), HTML KB per brief and per card, and the
+largest issue that stays under 95 KB (check's error threshold, under Gmail's 102 KB clipping); `newsletter render`
+as a whole process; and the node MJML reference renderer on the same MJML (when `npm install` has been run in
+benchmarks/).
 
 Run: .venv/bin/python benchmarks/bench_render.py [--runs N]
 """
@@ -15,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +31,7 @@ from newsletter.personalize import list_unsubscribe_headers, recipient_values  #
 from newsletter.render import mjml_to_html, render_issue  # noqa: E402
 
 SECRET = b"benchmark-secret-of-at-least-32-bytes"
-ARTICLE = """
+CARD = """
       - title: "Putin to meet top aide to Chinese president, part {n}"
         url: "https://www.indiawrites.org/diplomacy/putin-to-meet-top-aide-{n}/"
         summary: |
@@ -40,21 +44,51 @@ ARTICLE = """
         author: "India Writes Network"
         source: "India Writes Network"
 """
+# A brief: a headline, a sentence or two, the source line (the 25-story test issue's proportions).
+BRIEF = """
+      - title: "Sanctions push Moscow towards Beijing, part {n}"
+        url: "https://www.indiawrites.org/diplomacy/sanctions-{n}/"
+        summary: "Russia faces sanctions from the United States and the European Union over its role in the separatist conflict in Ukraine."
+        source: "India Writes Network"
+"""
+BRIEFS_PER_SECTION = 6
+HTML_LIMIT = 95 * 1024
 
 
-def make_issue(folder: Path, articles: int) -> Path:
-    """The sample issue's frame with `articles` articles in one section."""
-    body = "".join(ARTICLE.format(n=n) for n in range(articles))
+def make_issue(folder: Path, cards: int, briefs: int = 0) -> Path:
+    """The sample issue's frame: `cards` cards (the first is the lead) in one section, then `briefs` briefs in
+    sections of six."""
+    body = "  - heading: Lead story\n    articles:" + "".join(CARD.format(n=n) for n in range(cards))
+    for start in range(0, briefs, BRIEFS_PER_SECTION):
+        count = min(BRIEFS_PER_SECTION, briefs - start)
+        body += f"  - heading: Briefs {start // BRIEFS_PER_SECTION + 1}\n    layout: briefs\n    articles:"
+        body += "".join(BRIEF.format(n=start + n) for n in range(count))
     text = (
         'subject: "Putin to meet top aide to Chinese president"\nnumber: 1\ndate: 2015-03-16\n'
         'preheader: "Russia seeks closer ties with Beijing: Vladimir Putin meets Xi Jinping\'s aide."\n'
-        "intro: |\n  Russia is looking east.\nsections:\n  - heading: Lead story\n    articles:"
-        + body
-        + 'sign_off: "The editors"\n'
+        "intro: |\n  **Russia is looking east.** As its relations with the West sour, Moscow turns to Beijing.\n"
+        "sections:\n" + body + 'sign_off: "The editors"\n'
     )
-    path = folder / f"2015-03-{articles:02d}.yaml"
+    path = folder / f"issue-{cards}-{briefs}.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def html_bytes(folder: Path, config_path: Path, cards: int, briefs: int) -> int:
+    rendered = render_issue(load_issue(make_issue(folder, cards, briefs)), load_config(config_path))
+    return len(rendered.html.encode("utf-8"))
+
+
+def largest_under(limit: int, size: Callable[[int], int]) -> int:
+    """The largest n with size(n) < limit (size grows with n)."""
+    n = 1
+    while size(n * 2) < limit:
+        n *= 2
+    low, high = n, n * 2  # size(low) < limit <= size(high)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if size(middle) < limit else (low, middle)
+    return low
 
 
 def pipeline(path: Path, config_path: Path) -> tuple[bytes, str, str]:
@@ -103,23 +137,49 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
+        config = load_config(config_path)
         print(
-            f"in-process pipeline (YAML -> validated issue -> Jinja2 -> MJML -> inlined HTML -> text -> MIME), "
-            f"{args.runs} runs each after one warm-up"
+            f"render_issue (Jinja2 -> MJML -> inlined HTML -> text) and the whole pipeline (YAML -> MIME), "
+            f"{args.runs} runs each after one warm-up; the machine is shared, so its other load shows in the figures"
         )
-        print(f"{'articles':>8} {'median ms':>10} {'p95 ms':>8} {'mjml ms':>8} {'HTML KB':>8} {'KB/article':>10}")
-        mjml_sources: dict[int, str] = {}
-        for count in (3, 10, 20):
-            path = make_issue(tmp, count)
-            _, html, mjml = pipeline(path, config_path)  # warm-up: first premailer call is slow
-            mjml_sources[count] = mjml
+        print(
+            f"{'issue':>28} {'render p50':>10} {'render p95':>10} {'pipeline p95':>12} {'mjml p50':>8} {'HTML KB':>8}"
+        )
+        mjml_sources: dict[str, str] = {}
+        shapes = [
+            ("10 stories: lead + 9 briefs", 1, 9),
+            ("25 stories: lead + 24 briefs", 1, 24),
+            ("10 stories, all cards", 10, 0),
+            ("25 stories, all cards", 25, 0),
+        ]
+        for label, cards, briefs in shapes:
+            path = make_issue(tmp, cards, briefs)
+            issue = load_issue(path)
+            rendered = render_issue(issue, config)  # warm-up: the first premailer call is slow
+            pipeline(path, config_path)
+            mjml_sources[label] = rendered.mjml
+            render_times = time_calls(lambda issue=issue: render_issue(issue, config), args.runs)
             times = time_calls(lambda path=path: pipeline(path, config_path), args.runs)
-            mjml_times = time_calls(lambda mjml=mjml: mjml_to_html(mjml, "issue.mjml.j2"), args.runs)
-            kb = len(html.encode()) / 1024
+            mjml_times = time_calls(lambda mjml=rendered.mjml: mjml_to_html(mjml, "issue.mjml.j2"), args.runs)
             print(
-                f"{count:>8} {statistics.median(times):>10.2f} {percentile(times, 0.95):>8.2f} "
-                f"{statistics.median(mjml_times):>8.2f} {kb:>8.1f} {kb / count:>10.2f}"
+                f"{label:>28} {statistics.median(render_times):>10.2f} {percentile(render_times, 0.95):>10.2f} "
+                f"{percentile(times, 0.95):>12.2f} {statistics.median(mjml_times):>8.2f} "
+                f"{len(rendered.html.encode()) / 1024:>8.1f}"
             )
+
+        per_brief = (html_bytes(tmp, config_path, 1, 24) - html_bytes(tmp, config_path, 1, 12)) / 12 / 1024
+        per_card = (html_bytes(tmp, config_path, 13, 0) - html_bytes(tmp, config_path, 1, 0)) / 12 / 1024
+        frame = html_bytes(tmp, config_path, 1, 0) / 1024
+        print(
+            f"\nHTML per brief: {per_brief:.2f} KB; per card: {per_card:.2f} KB; the frame with the lead card: "
+            f"{frame:.1f} KB"
+        )
+        most_briefs = largest_under(HTML_LIMIT, lambda n: html_bytes(tmp, config_path, 1, n))
+        most_cards = largest_under(HTML_LIMIT, lambda n: html_bytes(tmp, config_path, n, 0))
+        print(
+            f"largest issue under 95 KB: the lead card and {most_briefs} briefs ({most_briefs + 1} stories), "
+            f"or {most_cards} cards"
+        )
 
         # The whole command, as an editor runs it: interpreter start, imports, render, four files written.
         sample = ROOT / "issues" / "2015-03-16.yaml"
@@ -137,9 +197,10 @@ def main() -> None:
         if node is None:
             print("\nnode MJML: not installed (cd benchmarks && npm install): ratio not measured")
             return
-        print("\nnode MJML reference CLI (mjml 4) vs mjml-python on the same MJML, 10-article issue:")
+        print("\nnode MJML reference CLI (mjml 4) vs mjml-python on the same MJML, 25-story digest:")
+        digest = mjml_sources["25 stories: lead + 24 briefs"]
         source = tmp / "issue.mjml"
-        source.write_text(mjml_sources[10], encoding="utf-8")
+        source.write_text(digest, encoding="utf-8")
         node_times = []
         for _ in range(7):
             start = time.perf_counter()
@@ -155,9 +216,7 @@ def main() -> None:
         node_inproc = float(
             subprocess.run(["node", "-e", script], cwd=bench, check=True, capture_output=True, text=True).stdout
         )
-        python_inproc = statistics.median(
-            time_calls(lambda: mjml_to_html(mjml_sources[10], "issue.mjml.j2"), args.runs)
-        )
+        python_inproc = statistics.median(time_calls(lambda: mjml_to_html(digest, "issue.mjml.j2"), args.runs))
         node_cli = statistics.median(node_times)
         print(f"  node `mjml` CLI process:        median {node_cli:.0f} ms")
         print(

@@ -78,7 +78,7 @@ def collect_entries(config: Config) -> list[ArchiveEntry]:
         when = sent_at(config.sends_dir, issue)
         if when is None:
             continue
-        rendered = render_issue(issue, config)
+        rendered = render_issue(issue, config, web_copy=True)  # the page is the browser copy: no link to itself
         html = personalize(rendered.html, web_values(config))
         entries.append(ArchiveEntry(issue=issue, url=view_url(config, issue), sent_at=when, html=html))
     entries.sort(key=lambda e: (e.issue.date, e.issue.number, e.issue.slug), reverse=True)

@@ -186,27 +186,38 @@ def render_command(state: State, issue_path: Path, out_dir: Path) -> None:
 @cli.command("check")
 @click.argument("issue_path", metavar="ISSUE", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option(
+    "--clients", "clients", is_flag=True, help="Also report what the major mail clients support of the rendered HTML."
+)
 @pass_state
 @handle_errors
-def check_command(state: State, issue_path: Path, as_json: bool) -> None:
+def check_command(state: State, issue_path: Path, as_json: bool, clients: bool) -> None:
     """Lint an issue: exit 0 when there is no error (warnings allowed), 1 otherwise."""
     import json
 
-    from newsletter.lint import check_path, count
+    from newsletter.clients import format_reports, reports_as_json
+    from newsletter.lint import count, run_check
 
-    findings = check_path(issue_path, state.config)
+    result = run_check(issue_path, state.config, clients=clients)
+    findings = result.findings
     errors, warnings = count(findings, "error"), count(findings, "warning")
     if as_json:
-        report = {
+        report: dict[str, Any] = {
             "ok": errors == 0,
             "errors": errors,
             "warnings": warnings,
             "findings": [finding.as_dict() for finding in findings],
         }
+        if result.clients is not None:
+            report["clients"] = reports_as_json(result.clients)
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         for finding in findings:
             click.echo(str(finding), err=finding.severity == "error")
+        if result.clients is not None:
+            click.echo("\n".join(format_reports(result.clients)))
+        elif clients:
+            click.echo("No client report: the issue did not render (see the errors above).")
         click.echo(f"{issue_path}: {errors} error(s), {warnings} warning(s).")
     if errors:
         sys.exit(1)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -36,6 +36,9 @@ MAX_ISSUE_BYTES = 1024 * 1024
 MAX_DEPTH = 10
 NUMBER_DIGITS = 6
 SHOWN_CHARS = 60  # of a value repeated in a message: enough to recognise it
+# Where a value is written in the file: line and column (1-based) of its first character, and its start and end
+# offsets in the text, so that `check` can point inside a long Markdown value at the very word to change.
+Span = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,21 @@ class Article:
     image_alt: str = ""
     author: str = ""
     source: str = ""
+    spans: Mapping[str, Span] = field(default_factory=dict, compare=False, repr=False)
+    # Validation problems inside this article: `check` lints such an article but does not render it.
+    problems: int = field(default=0, compare=False, repr=False)
+
+
+# How a section shows its articles: full cards (image, summary, a link naming the source), or compact briefs
+# (headline link, a sentence or two, the source line, an optional thumbnail): about a fifth of a card's HTML.
+LAYOUTS = ("cards", "briefs")
 
 
 @dataclass(frozen=True)
 class Section:
     heading: str
     articles: tuple[Article, ...]
+    layout: str = "cards"
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,7 @@ class Issue:
     intro: str
     sections: tuple[Section, ...]
     sign_off: str = ""
+    spans: Mapping[str, Span] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def articles(self) -> tuple[Article, ...]:
@@ -85,6 +98,7 @@ ISSUE_KEYS: dict[str, tuple[bool, str]] = {
 SECTION_KEYS: dict[str, tuple[bool, str]] = {
     "heading": (True, "add the section's heading, e.g. heading: Diplomacy"),
     "articles": (True, "add the section's articles"),
+    "layout": (False, ""),
 }
 ARTICLE_KEYS: dict[str, tuple[bool, str]] = {
     "title": (True, "add the article's headline"),
@@ -220,7 +234,7 @@ def check_yaml_limits(text: str, display: str) -> None:
     try:
         limit_events(yaml.parse(text, Loader=_Loader), display, PYYAML_EVENTS)
     except yaml.YAMLError as error:
-        raise IssueError([yaml_error(error, display)]) from None
+        raise IssueError([yaml_error(error, display, text)]) from None
 
 
 # (alias, start of a mapping or list, end of one): ruamel.yaml's event classes have the same shape.
@@ -265,12 +279,11 @@ def _where(display: str, event: Any) -> str:
     return f"{display}:{mark.line + 1}:{mark.column + 1}"
 
 
-def yaml_error(error: yaml.YAMLError, display: str) -> str:
-    """PyYAML's error as 'file:line:col: invalid YAML (problem): fix'."""
+def yaml_error(error: yaml.YAMLError, display: str, text: str) -> str:
+    """PyYAML's error as 'file:line:col: invalid YAML ...: fix', at the line that opened the problem."""
     if isinstance(error, yaml.MarkedYAMLError):
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return f"{display}:{line}:{column}: invalid YAML ({error.problem}): fix the syntax at this place."
+        line, column, message = syntax_problem(text, error)
+        return f"{display}:{line}:{column}: {message}"
     return f"{display}:1:1: invalid YAML ({error}): fix the syntax."
 
 
@@ -309,21 +322,91 @@ def compose_issue(text: str, display: str) -> yaml.Node | None:
     try:
         return yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as error:
-        raise IssueError([yaml_error(error, display)]) from None
+        raise IssueError([yaml_error(error, display, text)]) from None
 
 
 def parse_issue(text: str, path: Path) -> Issue:
+    issue, problems = inspect_issue_text(text, path)
+    if problems or issue is None:
+        raise IssueError(problems)
+    return issue
+
+
+def inspect_issue(path: Path) -> tuple[Issue | None, list[str]]:
+    """The issue as far as it can be read, and every validation problem ('file:line:column: message').
+
+    With problems, the issue holds what is valid (articles with a problem left out; a bad number or date replaced),
+    so that `check` can render and lint the rest in the same run. Only `check` uses it: everything else loads."""
+    try:
+        text = read_issue_text(path)
+    except IssueError as error:
+        return None, error.problems
+    return inspect_issue_text(text, path)
+
+
+def inspect_issue_text(text: str, path: Path) -> tuple[Issue | None, list[str]]:
     display = str(path)
-    root = compose_issue(text, display)
+    try:
+        check_yaml_limits(text, display)
+    except IssueError as error:
+        return None, error.problems
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as error:
+        return None, [yaml_error(error, display, text)]
     if root is None:
-        raise IssueError([f"{display}:1:1: the file is empty: start from the file 'newsletter new' writes."])
+        return None, [f"{display}:1:1: the file is empty: start from the file 'newsletter new' writes."]
 
     reader = _Reader(display)
     issue = _read_issue(reader, root, path)
-    if reader.problems or issue is None:
-        reader.problems.sort(key=lambda problem: (problem[0], problem[1]))
-        raise IssueError([f"{display}:{line}:{column}: {message}" for line, column, message in reader.problems])
-    return issue
+    reader.problems.sort(key=lambda problem: (problem[0], problem[1]))
+    return issue, [f"{display}:{line}:{column}: {message}" for line, column, message in reader.problems]
+
+
+def syntax_problem(text: str, error: yaml.MarkedYAMLError) -> tuple[int, int, str]:
+    """(line, column, message) of a YAML syntax error, at the line that opened the problem.
+
+    An unclosed quote is the usual culprit, and YAML reports it far from where it is: at the end of the file, or
+    (a quoted value may run over several lines) where the next quote closes it, lines later."""
+    if error.context == "while scanning a quoted scalar" and error.context_mark is not None:
+        opening = error.context_mark
+        quote = text[opening.index] if opening.index < len(text) else '"'
+        return (
+            opening.line + 1,
+            opening.column + 1,
+            f"invalid YAML: the quote {quote} that opens here is never closed: close it at the end of the value.",
+        )
+    mark = error.problem_mark or error.context_mark
+    if mark is None:
+        return 1, 1, f"invalid YAML ({error.problem}): fix the syntax."
+    opened = _quote_closed_on_line(text, mark)
+    if opened is not None:
+        return (
+            opened.line + 1,
+            opened.column + 1,
+            f"invalid YAML: the quote {text[opened.index]} that opens here is not closed on this line (YAML reads "
+            f"on to the next {text[opened.index]}, on line {mark.line + 1}): close it at the end of the value.",
+        )
+    return mark.line + 1, mark.column + 1, f"invalid YAML ({error.problem}): fix the syntax at this place."
+
+
+def _quote_closed_on_line(text: str, mark: yaml.Mark) -> yaml.Mark | None:
+    """Where a quoted value starts that runs over several lines and closes on the error's line, if one does."""
+    found = None
+    try:
+        for token in yaml.scan(text[: mark.index], Loader=yaml.SafeLoader):
+            if not isinstance(token, yaml.ScalarToken):
+                continue
+            if token.style in ('"', "'") and token.end_mark.line > token.start_mark.line:
+                found = token
+            elif found is not None and token.start_mark.line > found.end_mark.line:
+                found = None
+    except yaml.YAMLError:
+        pass
+    if found is None or found.end_mark.line != mark.line:
+        return None
+    start: yaml.Mark = found.start_mark
+    return start
 
 
 def read_issue_number(path: Path) -> int | None:
@@ -352,19 +435,27 @@ def _read_issue(reader: _Reader, root: yaml.Node, path: Path) -> Issue | None:
     intro = reader.text(fields.get("intro"), "intro")
     sign_off = reader.text(fields.get("sign_off"), "sign_off", required=False)
     sections = _read_sections(reader, fields.get("sections"))
-    if date is None or number is None:
-        return None
+    # A number or date that did not read is already a problem; the stand-ins only let `check` render the rest.
     return Issue(
         path=path,
         slug=path.stem,
         subject=subject,
-        number=number,
-        date=date,
+        number=number or 0,
+        date=date or dt.date(1970, 1, 1),
         preheader=preheader,
         intro=intro,
         sections=sections,
         sign_off=sign_off,
+        spans=_spans(fields),
     )
+
+
+def _spans(fields: dict[str, tuple[yaml.Node, yaml.Node]]) -> dict[str, Span]:
+    spans = {}
+    for key, (_, node) in fields.items():
+        start, end = node.start_mark, node.end_mark
+        spans[key] = (start.line + 1, start.column + 1, start.index, end.index)
+    return spans
 
 
 def _read_number(reader: _Reader, pair: tuple[yaml.Node, yaml.Node] | None) -> int | None:
@@ -428,9 +519,21 @@ def _read_sections(reader: _Reader, pair: tuple[yaml.Node, yaml.Node] | None) ->
         if fields is None:
             continue
         heading = reader.text(fields.get("heading"), "heading")
+        layout = _read_layout(reader, fields.get("layout"))
         articles = _read_articles(reader, fields.get("articles"), heading, seen)
-        sections.append(Section(heading=heading, articles=articles))
+        sections.append(Section(heading=heading, articles=articles, layout=layout))
     return tuple(sections)
+
+
+def _read_layout(reader: _Reader, pair: tuple[yaml.Node, yaml.Node] | None) -> str:
+    value = reader.text(pair, "layout", required=False)
+    if not value or pair is None:
+        return LAYOUTS[0]
+    if value not in LAYOUTS:
+        hint = suggest(value, list(LAYOUTS))
+        reader.report(pair[1], f"'layout' is '{value}'{hint}: use cards (the default) or briefs.")
+        return LAYOUTS[0]
+    return value
 
 
 def _read_articles(
@@ -446,6 +549,7 @@ def _read_articles(
         reader.report(key_node, f"section '{heading}' has no articles: add one or remove the section.")
     articles = []
     for article_node in node.value:
+        problems = len(reader.problems)
         fields = reader.mapping(article_node, ARTICLE_KEYS, "an article")
         if fields is None:
             continue
@@ -459,7 +563,7 @@ def _read_articles(
                 )
             else:
                 seen[key] = fields["url"][1].start_mark.line + 1
-        articles.append(article)
+        articles.append(replace(article, problems=len(reader.problems) - problems))
     return tuple(articles)
 
 
@@ -477,4 +581,5 @@ def _read_article(reader: _Reader, fields: dict[str, tuple[yaml.Node, yaml.Node]
         image_alt=image_alt,
         author=text(fields.get("author"), "author", required=False),
         source=text(fields.get("source"), "source", required=False),
+        spans=_spans(fields),
     )

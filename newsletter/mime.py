@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import re
 from datetime import datetime
 from email import policy
 from email.headerregistry import Address
@@ -29,6 +30,15 @@ def make_message_id(issue_slug: str, email: str, domain: str) -> str:
 
 def sender_domain(config: Config) -> str:
     return config.newsletter.from_email.rpartition("@")[2] or "localhost"
+
+
+def list_id(config: Config) -> str:
+    """RFC 2919 List-Id: the newsletter's name, and a label under the sender's domain that stays the same from
+    issue to issue, so readers' filters and Gmail's list handling recognise every issue as one list."""
+    name = config.newsletter.name
+    label = "-".join(re.findall(r"[a-z0-9]+", name.lower())) or "newsletter"
+    phrase = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{phrase} <{label}.{sender_domain(config)}>"
 
 
 def _text_part(text: str, subtype: str) -> EmailMessage:
@@ -61,6 +71,7 @@ def build_message(
     message["Reply-To"] = config.newsletter.reply_to
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id
+    message["List-Id"] = list_id(config)
     for name, value in headers.items():
         message[name] = value
     # A boundary derived from the message, not random, keeps the .eml byte-stable (golden files, content hash);

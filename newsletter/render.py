@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -27,10 +28,15 @@ from newsletter.mjml_check import find_mjml_problem
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 HTML_TEMPLATE = "issue.mjml.j2"
 TEXT_TEMPLATE = "issue.txt.j2"
-# 16:9 at the card's full 600 px width; editors crop lead images to that shape.
-IMAGE_HEIGHT = 338
+# The card image fills the 600 px column; a brief's thumbnail sits beside its text. Only widths are set: the
+# height follows each image's own shape (inline height:auto), so no client can stretch it.
+IMAGE_WIDTH = 600
+THUMB_WIDTH = 96
+# From this many stories on, the issue opens with a list of its headlines.
+CONTENTS_FROM = 4
 
-# Colours, checked for WCAG AA contrast (4.5:1) by tests/test_browser.py in light and dark mode.
+# Colours, checked for WCAG AA contrast (4.5:1) by tests/test_browser.py in light mode, in dark mode (Apple Mail,
+# Outlook.com) and under the Gmail apps' own inversion of the light palette.
 COLORS = {
     "page": "#f3f1ec",
     "card": "#ffffff",
@@ -41,19 +47,21 @@ COLORS = {
     "muted": "#555b63",
     "accent": "#8a1c1c",
     "link": "#1d4e89",
+    "rule": "#dedad2",
     "image_bg": "#e4e1d8",
 }
 DARK = {
     "page": "#0f1216",
     "card": "#1a1f26",
-    "masthead": "#0a0f1c",
-    "masthead_muted": "#c3cad6",
+    # At least 1.5:1 against the page (1.87:1), so the brand band stays a band in dark mode.
+    "masthead": "#2b4170",
+    "masthead_muted": "#d5dbe6",
     "text": "#e6e8eb",
     "title": "#f2f4f7",
     "muted": "#aab3bf",
     "accent": "#f0a3a3",
     "link": "#9cc8ff",
-    "button": "#a32525",
+    "rule": "#343b46",
     "image_bg": "#2a313b",
 }
 # Zero-width non-joiners and spaces after the preheader stop inbox previews pulling in the body text.
@@ -104,7 +112,13 @@ def template_env(publication_templates: Path | None) -> jinja2.Environment:
     )
 
 
-def _article_context(article: Article) -> dict[str, Any]:
+def site_name(url: str) -> str:
+    """'indiawrites.org' for https://www.indiawrites.org/...: what a text link opens, said in its words."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def _article_context(article: Article, lead: bool) -> dict[str, Any]:
     summary_html, summary_text = md_to_both(article.summary)
     return {
         "title": article.title,
@@ -114,12 +128,22 @@ def _article_context(article: Article) -> dict[str, Any]:
         "byline": byline(article.source, article.author),
         "summary_html": Markup(summary_html),
         "summary_text": summary_text,
+        "site": site_name(article.url),
+        "lead": lead,
     }
 
 
-def build_context(issue: Issue, config: Config) -> dict[str, Any]:
+def build_context(issue: Issue, config: Config, web_copy: bool = False) -> dict[str, Any]:
+    """What the templates see. `web_copy` is the archive's page: it is already in the browser, so it carries no
+    "view in browser" line."""
+    first = issue.sections[0] if issue.sections else None
+    lead = first.articles[0] if first is not None and first.articles and first.layout == "cards" else None
     sections = [
-        {"heading": section.heading, "articles": [_article_context(article) for article in section.articles]}
+        {
+            "heading": section.heading,
+            "layout": section.layout,
+            "articles": [_article_context(article, article is lead) for article in section.articles],
+        }
         for section in issue.sections
     ]
     intro_html, intro_text = md_to_both(issue.intro)
@@ -128,15 +152,17 @@ def build_context(issue: Issue, config: Config) -> dict[str, Any]:
         "issue": issue,
         "newsletter": config.newsletter,
         "issue_date": format_date(issue),
-        "view_url": view_url(config, issue),
+        "view_url": "" if web_copy else view_url(config, issue),
         "intro_html": Markup(intro_html),
         "intro_text": intro_text,
         "sign_off_html": Markup(sign_off_html),
         "sign_off_text": sign_off_text,
         "sections": sections,
+        "contents": len(issue.articles) >= CONTENTS_FROM,
         "colors": COLORS,
         "dark": DARK,
-        "image_height": IMAGE_HEIGHT,
+        "image_width": IMAGE_WIDTH,
+        "thumb_width": THUMB_WIDTH,
         "preview_padding": PREVIEW_PADDING,
     }
 
@@ -239,9 +265,10 @@ def content_hash(subject: str, html: str, text: str) -> str:
     return digest.hexdigest()
 
 
-def render_issue(issue: Issue, config: Config) -> RenderedIssue:
+def render_issue(issue: Issue, config: Config, web_copy: bool = False) -> RenderedIssue:
+    """The email (or, with `web_copy`, the archive's page of it: the same without the "view in browser" line)."""
     env = template_env(config.templates_dir)
-    context = build_context(issue, config)
+    context = build_context(issue, config, web_copy)
     mjml_source = render_template(env, HTML_TEMPLATE, context)
     html = inline_css(mjml_to_html(mjml_source, HTML_TEMPLATE))
     text = render_template(env, TEXT_TEMPLATE, context).strip() + "\n"

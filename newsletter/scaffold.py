@@ -10,6 +10,12 @@ from newsletter.errors import NewsletterError
 from newsletter.files import write_text_atomic
 from newsletter.issue import read_issue_number
 
+# Text the scaffold writes for the editor to replace: `check` reports any of it left in an issue as an error.
+PLACEHOLDER_TEXTS = (
+    "Write the lead-in here.",
+    "Then a sentence or two on what this issue is about.",
+)
+
 SKELETON = """\
 # {name}, issue {number}. Fill in every field, then: newsletter check {path}
 # Add articles from the web with: newsletter add {path} https://...
@@ -21,22 +27,30 @@ date: {date}
 # The preview text shown after the subject in the inbox (40-130 characters).
 preheader: ""
 
-# The editor's note, in Markdown.
+# The editor's note, in Markdown. Open each paragraph with a bold lead-in that says it in a few words.
 intro: |
-  Write a short introduction here.
+  **Write the lead-in here.** Then a sentence or two on what this issue is about.
 
+# The first article of the first section is the lead story, shown as a card with its image.
+# From four articles on, the issue opens with an "In this issue" list of the headlines.
 sections:
   - heading: "Lead story"
     articles: []
     # Each article:
-    # - title: "Headline"
+    # - title: "Headline"                    (the link readers tap)
     #   url: "https://www.indiawrites.org/..."
     #   summary: |
-    #     Two or three sentences written from the article.
-    #   image: "https://..."       (optional; https; 16:9)
+    #     Two or three sentences written from the article (one or two in a briefs section).
+    #   image: "https://..."                 (optional; https; any shape: it is never stretched)
     #   image_alt: "What the image shows"
     #   author: "Name"
     #   source: "India Writes Network"
+
+  # layout: briefs shows each article compactly: headline, a sentence or two, the source line and an
+  # optional small image. Leave it out for cards.
+  - heading: "In brief"
+    layout: briefs
+    articles: []
 
 sign_off: |
   The editors, India Writes Network

@@ -101,7 +101,8 @@ def test_web_copies_carry_no_personal_token_and_are_where_the_emails_link(site: 
         issue = load_issue(site / "issues" / f"{slug}.yaml")
         rendered = render_issue(issue, config)
         page = (out / f"{slug}.html").read_text(encoding="utf-8")
-        assert page == personalize(rendered.html, web_values(config))
+        assert page == personalize(render_issue(issue, config, web_copy=True).html, web_values(config))
+        assert "in your browser" in rendered.html and "in your browser" not in page
         assert "%%" not in page and "token=" not in page and "unsubscribe%20" not in page
         assert view_url(config, issue) == f"https://www.indiawrites.org/newsletter/{slug}.html"
         assert f'href="{view_url(config, issue)}"' in rendered.html  # the email's "view in browser" link

@@ -24,10 +24,17 @@ def test_new_scaffolds_the_next_issue(publication: Path, monkeypatch: pytest.Mon
     # The scaffold is valid YAML; check then tells the editor what is still to fill in.
     check = CliRunner().invoke(cli, ["check", "issues/2015-03-23.yaml"])
     assert check.exit_code == 1
+    # The scaffold's example text counts as unwritten: it must not reach readers.
     assert check.stderr.splitlines() == [
         "issues/2015-03-23.yaml:9:1: error: 'preheader' is empty: write the preheader.",
-        "issues/2015-03-23.yaml:17:5: error: section 'Lead story' has no articles: add one or remove the section.",
+        "issues/2015-03-23.yaml:13:5: error: 'Write the lead-in here.' is the text 'newsletter new' wrote: replace "
+        "it with your own.",
+        "issues/2015-03-23.yaml:13:31: error: 'Then a sentence or two on what this issue is about.' is the text "
+        "'newsletter new' wrote: replace it with your own.",
+        "issues/2015-03-23.yaml:19:5: error: section 'Lead story' has no articles: add one or remove the section.",
+        "issues/2015-03-23.yaml:34:5: error: section 'In brief' has no articles: add one or remove the section.",
     ]
+    assert "    layout: briefs\n" in text
 
 
 def test_new_refuses_to_overwrite(publication: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -79,9 +86,15 @@ def test_scaffold_fields_once_filled_pass_check(publication: Path, monkeypatch: 
     path = publication / "issues" / "2015-03-23.yaml"
     text = path.read_text(encoding="utf-8").replace('preheader: ""', 'preheader: "' + "x" * 50 + '"')
     text = text.replace(
-        "    articles: []",
-        '    articles:\n      - title: "A"\n        url: "https://www.indiawrites.org/a/"\n        summary: "S."',
+        "**Write the lead-in here.** Then a sentence or two on what this issue is about.", "**Gulf.** Oil."
     )
+    for name in ("a", "b"):
+        text = text.replace(
+            "    articles: []",
+            f'    articles:\n      - title: "{name}"\n        url: "https://www.indiawrites.org/{name}/"\n'
+            '        summary: "S."',
+            1,
+        )
     path.write_text(text, encoding="utf-8")
     assert load_issue(path).number == 2
     assert CliRunner().invoke(cli, ["check", "issues/2015-03-23.yaml"]).exit_code == 0

@@ -112,6 +112,7 @@ def test_payload_with_every_option() -> None:
         "subject": "[TEST] Putin to meet top aide to Chinese president",
         "categories": ["newsletter", "2015-03-16"],
         "custom_args": {"issue": "2015-03-16"},
+        "headers": {"List-Id": '"India and the World" <india-and-the-world.indiawrites.org>'},
         "asm": {"group_id": 42},
         "mail_settings": {"sandbox_mode": {"enable": True}},
         "send_at": 1_426_496_400,

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLE_ISSUE
+from conftest import DATA, ROOT, SAMPLE_ISSUE
+from golden_files import assert_golden
 from newsletter.config import load_config
 from newsletter.errors import RenderError
 from newsletter.issue import load_issue
@@ -36,14 +37,61 @@ def test_html_structure(rendered) -> None:  # type: ignore[no-untyped-def]
     for placeholder in (NAME, UNSUBSCRIBE_URL):
         assert placeholder in html
     assert NAME_TEXT in rendered.text and UNSUBSCRIBE_URL in rendered.text
+    # iOS Mail would scale the text down; Outlook.com's dark mode needs its own selectors.
+    assert '<meta name="x-apple-disable-message-reformatting">' in html
+    assert "[data-ogsc] .t-body p" in html and "[data-ogsb] .card" in html
 
 
-def test_every_image_has_alt_and_fixed_size(rendered) -> None:  # type: ignore[no-untyped-def]
+def test_digest_layout(rendered) -> None:  # type: ignore[no-untyped-def]
+    html = rendered.html
+    # Four stories: the issue opens with their headlines.
+    contents = html[html.index(">In this issue</h2>") : html.index("LEAD STORY") if "LEAD STORY" in html else None]
+    assert contents.count("<li>") == 4
+    # The lead is a card whose headline is the link, with the source line after it and a link saying where it goes.
+    lead = "Putin to meet top aide to Chinese president"
+    headline = html.index(f'text-decoration:none;">{lead}</a></h3>')
+    assert html.index("India Writes Network</div>", headline) > headline
+    assert ">Read the full story at indiawrites.org</a>" in html
+    assert "Read more" not in html and "Read more" not in rendered.text
+    # The three briefs share one block; each headline is its link, and no brief has a second one.
+    briefs = re.findall(r'<div class="brief".*?</h3>', html, re.DOTALL)
+    assert len(briefs) == 3
+    for url in ("https://www.indiawrites.org/about/", "https://www.indiawrites.org/diplomacy/"):
+        assert html.count(f'href="{url}"') == 1
+    # The sign-off is a block of its own after the last section, outside every card.
+    signoff = html.index("Thank you for reading.")
+    block = html.rfind('<div class="signoff"', 0, signoff)
+    assert block > html.rindex('class="brief"') and html.rfind('class="card"', block, signoff) == -1
+
+
+def test_text_part_follows_the_layout(rendered) -> None:  # type: ignore[no-untyped-def]
+    text = rendered.text
+    assert text.index("IN THIS ISSUE") < text.index("LEAD STORY") < text.index("ABOUT INDIA WRITES NETWORK")
+    assert "\n* Connecting India and the World\n  indiawrites.org\n  Why the portal was founded" in text
+    assert "Read the full story at indiawrites.org:\nhttps://www.indiawrites.org/diplomacy/" in text
+    assert "\n-- \n" in text
+    assert [line for line in text.splitlines() if len(line) >= 78 and not line.startswith("https://")] == []
+
+
+def test_web_copy_has_no_view_in_browser_line() -> None:
+    config = load_config(ROOT / "newsletter.toml")
+    web = render_issue(load_issue(SAMPLE_ISSUE), config, web_copy=True)
+    assert "in your browser" not in web.html and "in your browser" not in web.text
+    assert "in your browser" in render_issue(load_issue(SAMPLE_ISSUE), config).html
+
+
+def test_every_image_has_alt_a_width_and_its_own_height(rendered) -> None:  # type: ignore[no-untyped-def]
+    # A height attribute or an inline pixel height stretches the image wherever the <style> block is dropped, and
+    # holds an empty box of that size when images are off: the width alone, and height:auto inline.
     images = re.findall(r"<img\b[^>]*>", rendered.html)
-    assert images
+    assert len(images) == 1
     for image in images:
         assert re.search(r'alt="[^"]+"', image)
-        assert 'width="600"' in image and 'height="338"' in image
+        assert 'width="600"' in image and "height=" not in image
+        style = re.search(r'style="([^"]*)"', image)
+        assert style is not None
+        assert "height:auto" in style.group(1) and "max-width:600px" in style.group(1)
+        assert not re.search(r"(?<![-\w])height:\s*\d", style.group(1))
 
 
 def test_every_mjml_padding_has_a_unit(rendered) -> None:  # type: ignore[no-untyped-def]
@@ -160,3 +208,12 @@ def test_content_hash_changes_with_content(tmp_path: Path) -> None:
     path = tmp_path / "2015-03-16.yaml"
     path.write_text(SAMPLE_ISSUE.read_text(encoding="utf-8").replace("looking east", "looking East"), encoding="utf-8")
     assert render_issue(load_issue(path), config).content_hash != first.content_hash
+
+
+def test_a_25_story_digest_stays_far_from_gmail_clipping() -> None:
+    # One lead card and four sections of six briefs: under 60 KB, so Gmail (which clips at 102 KB) shows it whole.
+    rendered = render_issue(load_issue(DATA / "issues" / "2015-03-23.yaml"), load_config(ROOT / "newsletter.toml"))
+    assert len(load_issue(DATA / "issues" / "2015-03-23.yaml").articles) == 25
+    assert len(rendered.html.encode("utf-8")) < 60 * 1024
+    assert rendered.html.count('class="brief"') == 24
+    assert_golden("2015-03-23.txt", rendered.text.encode("utf-8"))

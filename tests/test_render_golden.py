@@ -55,6 +55,16 @@ def test_eml_structure_and_headers(build: Path) -> None:
     assert message["Date"] == "Mon, 16 Mar 2015 00:00:00 +0000"
     assert message["MIME-Version"] == "1.0"
     assert re.fullmatch(r"<2015-03-16\.[0-9a-f]{20}@indiawrites\.org>", message["Message-ID"])
+    # RFC 2919: one list identity for every issue, so filters and Gmail's list handling see a single list.
+    assert message["List-Id"] == '"India and the World" <india-and-the-world.indiawrites.org>'
+
+
+def test_text_part_signature_separator_is_dash_dash_space(build: Path) -> None:
+    # RFC 3676 4.3: "-- " alone on a line; quoted-printable keeps its trailing space as =20 on the wire.
+    text = _message(build).get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert text.splitlines().count("-- ") == 1
+    assert "--" not in text.splitlines()
+    assert b"\r\n--=20\r\n" in (build / "2015-03-16.eml").read_bytes()
 
 
 def test_eml_unsubscribe_is_signed_for_the_reader_in_both_parts(build: Path) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from newsletter.config import Config
 from newsletter.errors import ProviderError
+from newsletter.mime import list_id
 from newsletter.providers.base import Mailing, Recipient
 
 MAX_PERSONALIZATIONS = 1000
@@ -96,6 +97,8 @@ def payload_shell(config: Config, mailing: Mailing, *, subject_prefix: str = "")
         "content": [{"type": "text/plain", "value": rendered.text}, {"type": "text/html", "value": rendered.html}],
         "categories": [config.send.category, slug],
         "custom_args": {"issue": slug},
+        # The same for every reader, so once per request rather than in each personalization's headers.
+        "headers": {"List-Id": list_id(config)},
         **_settings(config, mailing.sandbox),
     }
     if mailing.send_at is not None:
