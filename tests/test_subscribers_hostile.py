@@ -351,6 +351,26 @@ def test_the_editor_s_own_formulas_stay_byte_for_byte(tmp_path: Path) -> None:
     )
 
 
+def test_an_address_that_would_start_a_formula_is_refused_everywhere(tmp_path: Path) -> None:
+    path = write(tmp_path / "subscribers.csv", HEADER + "-x@example.org,X,active,,,,,\n")
+    with pytest.raises(SubscriberError) as caught:
+        add_subscriber(path, "=cmd@example.org", now=clock)
+    assert str(caught.value) == (
+        "'=cmd@example.org' is not a valid email address (The email address starts with '=', which a "
+        "spreadsheet reads as a formula; no mailbox in use starts so.): check it."
+    )
+    assert read_subscribers(path).problems == [
+        f"{path}:2: '-x@example.org' is not a valid email address (The email address starts with '-', which a "
+        "spreadsheet reads as a formula; no mailbox in use starts so.): correct it or delete the row."
+    ]
+    source = write(tmp_path / "list.txt", "+1@example.org\nok@example.org\n")
+    assert import_subscribers(path, source, now=clock).lines == [
+        "line 1: '+1@example.org' is not a valid email address (The email address starts with '+', which a "
+        "spreadsheet reads as a formula; no mailbox in use starts so.): skipped",
+        "line 2: ok@example.org: added (active)",
+    ]
+
+
 def test_cell_text_is_idempotent_and_caps_its_length() -> None:
     assert cell_text(cell_text("=x")) == "'=x"
     assert cell_text("a" * 40_000) == "a" * 32_000
