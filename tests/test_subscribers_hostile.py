@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from newsletter.cli import cli
 from newsletter.csvfile import cell_text
 from newsletter.csvrecords import MAX_RECORD_LINES
 from newsletter.errors import SubscriberError
@@ -374,3 +376,29 @@ def test_an_address_that_would_start_a_formula_is_refused_everywhere(tmp_path: P
 def test_cell_text_is_idempotent_and_caps_its_length() -> None:
     assert cell_text(cell_text("=x")) == "'=x"
     assert cell_text("a" * 40_000) == "a" * 32_000
+
+
+# --- item 15: nothing from a cell reaches the terminal raw ------------------------------------------------------
+
+
+def test_subscribers_list_prints_cells_escaped(tmp_path: Path) -> None:
+    (tmp_path / "newsletter.toml").write_text('[newsletter]\nname = "T"\nfrom_email = "editor@example.org"\n')
+    write(
+        tmp_path / "subscribers.csv",
+        "email,name,status\n"
+        "a@example.org,\x1b[2J\x1b[31mMallory,active\n"
+        "\x1b]8;;http://evil\x07@example.org,X,active\n",
+    )
+    result = CliRunner().invoke(cli, ["--config", str(tmp_path / "newsletter.toml"), "subscribers", "list"])
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "a@example.org\t[2J [31mMallory\tactive\n\\x1b]8;;http://evil\\x07@example.org\tX\tinvalid\n"
+    )
+    path = tmp_path / "subscribers.csv"
+    assert result.stderr == (
+        f"warning: {path}:2: the 'name' cell holds U+001B, {KEPT}.\n"
+        f"warning: {path}:3: the 'email' cell holds U+001B, {KEPT}.\n"
+        f"warning: {path}:3: '\\x1b]8;;http://evil\\x07@example.org' is not a valid email address (The email "
+        "address contains invalid characters before the @-sign: ':', ';', ']', U+0007, U+001B.): correct it or delete "
+        "the row.\n"
+    )
