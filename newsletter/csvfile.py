@@ -11,16 +11,20 @@ What the reader does with text it did not expect (one stranger's email must neve
   character: a file of NULs, UTF-16 without a BOM, an image, a database. Text that is not UTF-8 is refused at its
   line (`decode_csv`).
 - Past the header, an invisible character (a C0 or C1 control but tab, CR and LF; U+2028/2029; a bidirectional
-  override; a BOM) is a problem of its row, not of the file: the row is reported in `notes` with its column and
-  the fix, kept byte for byte, and read with its cells as they are (`holds_unsafe` finds one in a million rows in
-  a few milliseconds; only then is each record looked at).
+  control; a BOM; U+FFFE/U+FFFF) is a problem of its row, not of the file: the row is reported in `notes` with
+  its column and the fix, kept byte for byte, and read with its cells as they are, except that the name handed
+  on is one clean line (subscriber_list). A note does not make the row invalid: an invalid row has no address in
+  the index, so an unsubscribed reader's row with a stray NUL would let `add` or an import append them again.
+  `holds_unsafe` looks at the bytes first (some 50 ms for a million rows); only when it finds one is each
+  record looked at.
 - An unbalanced quote is a problem of its own row, never of the rows after it (csvrecords.py has the rule).
 
-What the writer does: every cell it writes from outside text goes through `cell_text` (SubscriberList does it
-for every value it is given): one line of clean text (clean.clean_line: no control character, CR, LF, U+2028 or
-bidi override), and a leading =, +, -, @ (or their full-width forms, which OWASP's testing guide lists for some
-locales) gets a "'" so that no spreadsheet reads it as a formula. Email cells are never neutralised (a changed
-address would be another mailbox): addresses that start so are refused instead (addresses.py).
+What the writer does: every cell it writes from outside text goes through `cell_text`
+(subscriber_list.written_cells, for every value a command writes): one line of clean text (clean.clean_line: no
+control character, CR, LF, U+2028 or bidi control), and a leading =, +, -, @ (or their full-width forms, which
+OWASP's testing guide lists for some locales) gets a "'" so that no spreadsheet reads it as a formula. Email
+cells are never neutralised (a changed address would be another mailbox): addresses that start so are refused
+instead (addresses.py). Cells the editor wrote keep their text, also in a row a command rewrites.
 """
 
 from __future__ import annotations
@@ -143,7 +147,7 @@ def split_record(raw: str, delimiter: str) -> list[str]:
         return split_line(raw, delimiter)
     if not rows:
         return []
-    if len(rows) > 1 or rows[0][-1].endswith(("\n", "\r")):
+    if len(rows) > 1 or (rows[0] and rows[0][-1].endswith(("\n", "\r"))):
         return split_line(raw, delimiter)
     return rows[0]
 
@@ -153,7 +157,8 @@ def decode_csv(path: Path, data: bytes) -> str:
     for signature, kind in _SIGNATURES:
         if data.startswith(signature):
             raise SubscriberError(f"{path} is not a CSV file (it looks like {kind}): {_SAVE_AS}.")
-    first_line = data[: min(_line_end(data, b"\n"), _line_end(data, b"\r"))]
+    head = data[:65_536]
+    first_line = head[: min(_line_end(head, b"\n"), _line_end(head, b"\r"))]
     if first_line.translate(None, _PLAIN_BYTES).translate(None, _LEADS):
         raise SubscriberError(f"{path}:1: is not a CSV file (it holds binary data): {_SAVE_AS}.")
     try:
@@ -169,7 +174,7 @@ def _line_end(data: bytes, mark: bytes) -> int:
 
 
 def holds_unsafe(data: bytes) -> bool:
-    """Whether UTF-8 `data` holds an invisible character anywhere past a leading BOM; a few ms for 100 MB."""
+    """Whether UTF-8 `data` holds an invisible character anywhere past a leading BOM; some 50 ms for 100 MB."""
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     rest = data.translate(None, _PLAIN_BYTES)[1 if start else 0 :]
     if not rest:
@@ -228,14 +233,16 @@ def _unsafe_notes(table: CsvTable) -> dict[int, str]:
             found = ((at, find_unsafe(cell, multiline=True)) for at, cell in enumerate(cells))
             at, char = next(((at, char) for at, char in found if char), (0, find_unsafe(record, multiline=True)))
             notes[number] = (
-                f"the {_column(table, at)} cell holds {describe_char(char)}, an invisible character no subscriber "
+                f"{_cell(table, at)} holds {describe_char(char)}, an invisible character no subscriber "
                 "list needs: retype that cell (the row is kept)"
             )
     return notes
 
 
-def _column(table: CsvTable, at: int) -> str:
-    return f"'{table.header[at].strip()}'" if at < len(table.header) else f"column {at + 1}"
+def _cell(table: CsvTable, at: int, *, in_header: bool = False) -> str:
+    if in_header or at >= len(table.header):
+        return f"the cell in column {at + 1}"
+    return f"the '{table.header[at].strip()}' cell"
 
 
 class Misgrouped(Exception):
@@ -357,14 +364,14 @@ def parse_csv(path: Path, text: str, *, careful: bool = False, unsafe: bool | No
     )
     if unsafe:
         table.notes = _unsafe_notes(table)
+    # Keyed by data record; -1 is the first line (a plain list of addresses has no header, so it is a row too).
     for number, at in broken.items():
-        if number > 0:
-            quote = (
-                f"the quote that opens the {_column(table, at)} cell is not closed on this line: the row is read "
-                'as this one line, the quote as text; close the quote, or double it ("") if it belongs to the text'
-            )
-            other = table.notes.get(number - 1)
-            table.notes[number - 1] = f"{quote}; also, {other}" if other else quote
+        quote = (
+            f"the quote that opens {_cell(table, at, in_header=number == 0)} is not closed on this line: the row "
+            'is read as this one line, the quote as text; close the quote, or double it ("") if it belongs to the text'
+        )
+        other = table.notes.get(number - 1)
+        table.notes[number - 1] = f"{quote}; also, {other}" if other else quote
     return table
 
 

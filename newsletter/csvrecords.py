@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 MAX_RECORD_LINES = 20  # a quoted cell longer than this is far likelier a stray quote than an address or a note
 _QUOTED = re.compile(r'"((?:[^"]|"")*+)"')  # possessive: '"a""' stays open, as csv reads it
-_ADDRESS = re.compile(r"[^\s@\"',;<>]+@[^\s@\"',;<>]+\.[^\s@\"',;<>.]+")
+_ADDRESS = re.compile(r'[^\s@",;<>]+@[^\s@",;<>]+\.[^\s@",;<>.]+')
 
 
 def group_records(lines: list[str], delimiter: str) -> tuple[list[str], list[int] | None, dict[int, int]]:
@@ -72,7 +72,8 @@ def _quoted_span(lines: list[str], start: int, delimiter: str) -> int:
 
 
 def _looks_like_row(line: str, delimiter: str) -> bool:
-    return delimiter in line and any(_ADDRESS.fullmatch(part.strip().strip('"')) for part in line.split(delimiter))
+    # A row may be an address alone: spreadsheets trim a row's empty cells, and a plain list has nothing else.
+    return any(_ADDRESS.fullmatch(part.strip().strip('"')) for part in line.split(delimiter))
 
 
 def split_line(raw: str, delimiter: str) -> list[str]:

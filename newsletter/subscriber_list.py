@@ -183,7 +183,7 @@ class SubscriberList:
         # A row with a note (an invisible character, an unbalanced quote) stays valid; its name is cleaned when read.
         self._unclean = set(table.notes)
         found = [(n, 0, text) for n, text in table.notes.items()] + [(n, 1, text) for n, text in scan.problems.items()]
-        self.problems = [f"{table.path}:{table.line_of(n)}: {text}." for n, _, text in sorted(found)]
+        self.problems = [f"{table.path}:{table.line_of(n) if n >= 0 else 1}: {text}." for n, _, text in sorted(found)]
 
     @property
     def path(self) -> Path:

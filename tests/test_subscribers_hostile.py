@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from newsletter.cli import cli
-from newsletter.csvfile import cell_text
+from newsletter.csvfile import cell_text, holds_unsafe
 from newsletter.csvrecords import MAX_RECORD_LINES
 from newsletter.errors import SubscriberError
 from newsletter.imports import export_csv, import_subscribers
@@ -135,6 +135,30 @@ def test_a_binary_file_is_still_refused_whole(tmp_path: Path, data: bytes) -> No
         f"{path}:1: is not a CSV file (it holds binary data): save it from your spreadsheet as "
         "'CSV UTF-8 (comma delimited)'."
     )
+
+
+@pytest.mark.parametrize(
+    ("data", "found"),
+    [
+        (b"email\ta\r\nb\n", False),
+        (b"\xef\xbb\xbfemail\n", False),  # the BOM that starts a file is no character of it
+        (b"email\n\xef\xbb\xbfa\n", True),
+        (b"a\x00", True),
+        (b"a\x1b", True),
+        (b"a\x7f", True),
+        (b"\xc2\xa0 \xc2\xa9", False),  # NO-BREAK SPACE, COPYRIGHT SIGN
+        (b"\xc2\xa0\xc2\x85", True),  # NEXT LINE
+        ("\u2019 \u2014 \u2026".encode(), False),  # smart quote, dash, ellipsis
+        ("\u2019\u2028".encode(), True),
+        ("\u2066".encode(), True),
+        ("\ufffd".encode(), False),
+        ("\uffff".encode(), True),
+        ("O\u2019Brien,\n".encode() * 10_001, False),  # so many that one regex pass looks
+        ("O\u2019Brien,\n".encode() * 10_001 + "\u202e".encode(), True),
+    ],
+)
+def test_the_byte_check_finds_every_invisible_character_and_nothing_else(data: bytes, found: bool) -> None:
+    assert holds_unsafe(data) is found
 
 
 def test_nothing_the_tool_writes_holds_a_control_character(tmp_path: Path) -> None:
@@ -289,6 +313,36 @@ def test_an_import_file_with_a_stray_quote_imports_every_reader(tmp_path: Path) 
         ("a@example.org", '"Asha'),
         ("b@example.org", "B"),
     ]
+
+
+def test_a_stray_quote_in_a_plain_list_or_before_a_row_of_an_address_alone(tmp_path: Path) -> None:
+    path = write(tmp_path / "subscribers.csv", HEADER)
+    source = write(tmp_path / "list.txt", '"a@example.org\nb@example.org\no\'brien@example.ie"\n')
+    assert import_subscribers(path, source, now=clock).lines == [
+        "line 1: the quote that opens the cell in column 1 is not closed on this line: the row is read as this "
+        'one line, the quote as text; close the quote, or double it ("") if it belongs to the text',
+        "line 1: '\"a@example.org' is not a valid email address (An email address must have an @-sign.): skipped",
+        "line 2: b@example.org: added (active)",
+        "line 3: 'o'brien@example.ie\"' is not a valid email address (The part after the @-sign contains invalid "
+        "characters: '\"'.): skipped",
+    ]
+    # A spreadsheet trims the empty cells of a row that has only its address.
+    write(path, 'email,name,status\na@example.org,"Asha,active\nb@example.org\nc@example.org,C",active\n')
+    assert [(row.email, row.line) for row in read_subscribers(path)] == [
+        ("a@example.org", 2),
+        ("b@example.org", 3),
+        ("c@example.org", 4),
+    ]
+
+
+def test_a_stray_quote_in_the_header_is_reported_at_line_1(tmp_path: Path) -> None:
+    path = write(tmp_path / "subscribers.csv", 'email,"name,status\na@example.org,A,active\n')
+    subscribers = read_subscribers(path)
+    assert subscribers.problems == [
+        f"{path}:1: the quote that opens the cell in column 2 is not closed on this line: the row is read as this "
+        'one line, the quote as text; close the quote, or double it ("") if it belongs to the text.'
+    ]
+    assert [(row.email, row.status) for row in subscribers.active()] == [("a@example.org", "active")]
 
 
 # --- item 12: no cell the tool writes is a formula ---------------------------------------------------------------
