@@ -218,11 +218,23 @@ def _sniff_delimiter(header_line: str) -> str:
 
 
 def _split_lines(text: str, unsafe: bool) -> list[str]:
-    # str.splitlines() also breaks at \x0b, \x0c, \x1c-\x1e, \x85, U+2028 and U+2029; csv and spreadsheets do
-    # not. Those are all invisible characters, so a file without any can take the fast split.
-    if unsafe:
-        return list(io.StringIO(text, newline=""))
-    return text.splitlines(keepends=True)
+    """The lines of `text`, each with its CR, LF or CRLF, as csv and spreadsheets break them."""
+    lines = text.splitlines(keepends=True)
+    if not unsafe:
+        return lines
+    # str.splitlines() also breaks at \x0b, \x0c, \x1c-\x1e, \x85, U+2028 and U+2029: all invisible characters,
+    # so only a file holding one needs its pieces joined again (io.StringIO would copy the whole text instead).
+    joined: list[str] = []
+    pending = ""
+    for line in lines:
+        if line.endswith(("\n", "\r")):
+            joined.append(pending + line if pending else line)
+            pending = ""
+        else:
+            pending += line
+    if pending:
+        joined.append(pending)
+    return joined
 
 
 def _unsafe_notes(table: CsvTable) -> dict[int, str]:
