@@ -28,6 +28,8 @@ def describe_os_error(path: Path, error: OSError, doing: str = "write") -> str:
         fix = f"the disk is full ({reason}): free some space, {_AGAIN}"
     elif code == errno.EROFS:
         fix = f"the disk is mounted read-only ({reason}): remount it read-write or work on a copy, {_AGAIN}"
+    elif code in (errno.EACCES, errno.EPERM) and doing == "read":
+        fix = f"not allowed ({reason}): make the file readable by this user, {_AGAIN}"
     elif code in (errno.EACCES, errno.EPERM):
         fix = (
             f"not allowed ({reason}): make the file and its folder writable by this user "

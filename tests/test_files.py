@@ -20,7 +20,7 @@ import pytest
 
 from conftest import require
 from newsletter.errors import NewsletterError
-from newsletter.files import write_atomic, write_if_changed
+from newsletter.files import describe_os_error, write_atomic, write_if_changed
 
 AGAIN = "then run the command again (nothing was changed)."
 
@@ -177,3 +177,11 @@ def test_a_failing_disk_leaves_no_temporary_file(tmp_path: Path, monkeypatch: py
     )
     assert [p.name for p in tmp_path.iterdir()] == ["subscribers.csv"]
     assert path.read_bytes() == b"old"
+
+
+def test_a_file_this_user_may_not_read_is_a_one_line_error(tmp_path: Path) -> None:
+    error = PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "subscribers.csv"))
+    assert describe_os_error(tmp_path / "subscribers.csv", error, "read") == (
+        f"cannot read {tmp_path / 'subscribers.csv'}: not allowed (Permission denied): make the file readable by "
+        "this user, then run the command again"
+    )
