@@ -5,6 +5,12 @@ plain ASCII dot-atoms, for which its normalised form is simply the local part pl
 strict subset of its grammar is recognised by one regular expression first, and everything else (non-ASCII,
 quoted, long, odd) goes to email-validator itself. tests/test_subscribers_addresses.py checks that the quick
 path never accepts or normalises differently from email-validator.
+
+One deliberate difference: an address whose first character starts a spreadsheet formula (=, +, -, @ and their
+full-width forms) is refused, although RFC 5322 allows '=', '+' and '-' there. subscribers.csv is opened in
+spreadsheets, every other cell from outside is neutralised with a leading "'", and an email cell cannot be: it
+would then name another mailbox. No mailbox in use starts so (Gmail, Outlook and the rest do not hand them out),
+so refusing one costs nothing and keeps the file safe.
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ import re
 
 from email_validator import EmailNotValidError, validate_email
 
+from newsletter.csvfile import FORMULA_STARTS
+
 # ASCII dot-atoms up to 64 characters: no label, local-part or total length limit can be reached, no Punycode
 # (no '--' in the domain), and the top-level domain is letters only and not a special-use name.
 _SHAPE = (
-    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@(?:[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\.)+"
+    r"[A-Za-z0-9_][A-Za-z0-9_+-]*(?:\.[A-Za-z0-9_+-]+)*@(?:[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\.)+"
     r"(?!(?i:arpa|invalid|local|localhost|onion|test){end})[A-Za-z]{{2,63}}"
 )
 _QUICK_LENGTH = 64
@@ -44,6 +52,11 @@ def normalize_email(text: str) -> str:
         raise InvalidAddress("The email address is empty.")
     if address != text:
         return normalize_email(address)
+    if address.startswith(FORMULA_STARTS):
+        raise InvalidAddress(
+            f"The email address starts with '{address[0]}', which a spreadsheet reads as a formula; "
+            "no mailbox in use starts so."
+        )
     try:
         return validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError as error:

@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -63,7 +63,13 @@ def get_secret(required: bool = False) -> bytes:
 
 
 def handle_errors(func: F) -> F:
-    """Turn a NewsletterError into a one-line message and exit 1; a traceback only with --debug."""
+    """Turn a NewsletterError into a one-line message and exit 1; a traceback only with --debug.
+
+    Messages may quote text from outside (a cell, a header), so they are printed through show(): an escape
+    sequence in a reader's name cannot rewrite the editor's terminal. An OSError that no library function turned
+    into a NewsletterError (a disk that fails where nobody expected it) is the last safety net: one line naming
+    the file and the system's reason, not a traceback.
+    """
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -71,20 +77,34 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except IssueError as error:
             for location, message in error.located():
-                click.echo(f"{location}: error: {message}", err=True)
-            if _debug():
-                traceback.print_exc()
-            sys.exit(1)
+                click.echo(f"{_shown(location)}: error: {_shown(message)}", err=True)
+            _fail()
         except NewsletterError as error:
-            click.echo(f"error: {error}", err=True)
-            if _debug():
-                traceback.print_exc()
-            sys.exit(1)
+            click.echo(f"error: {_shown(str(error))}", err=True)
+            _fail()
+        except OSError as error:
+            where = error.filename if error.filename is not None else ""
+            reason = error.strerror or str(error) or type(error).__name__
+            click.echo(f"error: {_shown(f'{where}: {reason}' if where != '' else reason)}", err=True)
+            _fail()
         except KeyboardInterrupt:
             click.echo("interrupted.", err=True)
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _fail() -> NoReturn:
+    if _debug():
+        traceback.print_exc()
+    sys.exit(1)
+
+
+def _shown(text: str) -> str:
+    """Text for the terminal, line by line: the message's own line breaks stay, anything else unsafe is escaped."""
+    from newsletter.clean import show
+
+    return "\n".join(show(line) for line in str(text).split("\n"))
 
 
 def _debug() -> bool:
@@ -233,9 +253,13 @@ def subscribers_group() -> None:
 
 def _warn_problems(problems: list[str], limit: int = 20) -> None:
     for problem in problems[:limit]:
-        click.echo(f"warning: {problem}", err=True)
+        click.echo(f"warning: {_shown(problem)}", err=True)
     if len(problems) > limit:
-        click.echo(f"warning: ... and {len(problems) - limit} more invalid rows (kept, never sent to).", err=True)
+        click.echo(
+            f"warning: ... and {len(problems) - limit} more problems (every row is kept; invalid ones are never "
+            "sent to).",
+            err=True,
+        )
 
 
 @subscribers_group.command("add")
@@ -247,7 +271,7 @@ def subscribers_add(state: State, email: str, name: str) -> None:
     """Add EMAIL as active (an unsubscribed reader is not added back)."""
     from newsletter.subscribers import add_subscriber
 
-    click.echo(add_subscriber(state.config.subscribers_path, email, name))
+    click.echo(_shown(add_subscriber(state.config.subscribers_path, email, name)))
 
 
 @subscribers_group.command("remove")
@@ -259,7 +283,7 @@ def subscribers_remove(state: State, email: str, reason: str) -> None:
     """Mark EMAIL unsubscribed (the row and the reason stay)."""
     from newsletter.subscribers import remove_subscriber
 
-    click.echo(remove_subscriber(state.config.subscribers_path, email, reason))
+    click.echo(_shown(remove_subscriber(state.config.subscribers_path, email, reason)))
 
 
 @subscribers_group.command("list")
@@ -274,7 +298,8 @@ def subscribers_list(state: State, status: str | None) -> None:
     for row in subscribers:
         shown = row.status if row.valid else "invalid"
         if status is None or shown == status:
-            click.echo(f"{row.email}\t{row.name}\t{shown}")
+            # Cells are a stranger's text: an escape sequence in a name must not reach the editor's terminal.
+            click.echo(f"{_shown(row.email)}\t{_shown(row.name)}\t{shown}")
     _warn_problems(subscribers.problems)
 
 
@@ -289,9 +314,9 @@ def subscribers_import(state: State, source: Path, dry_run: bool) -> None:
 
     report = import_subscribers(state.config.subscribers_path, source, dry_run=dry_run)
     for line in report.lines:
-        click.echo(line)
+        click.echo(_shown(line))
     counts = ", ".join(f"{n} {what}" for what, n in sorted(report.counts.items())) or "no rows"
-    click.echo(f"{'dry run: ' if dry_run else ''}imported {source.name} ({report.tool}): {counts}.")
+    click.echo(_shown(f"{'dry run: ' if dry_run else ''}imported {source.name} ({report.tool}): {counts}."))
 
 
 @subscribers_group.command("export")
@@ -308,7 +333,7 @@ def subscribers_export(state: State, target: Path | None, status: str | None) ->
     subscribers = read_subscribers(state.config.subscribers_path)
     text = export_csv(subscribers, status or "")
     if target is None:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False)  # every cell of it is one clean line already (export_csv)
     else:
         write_text_atomic(target, text)
         click.echo(f"wrote {text.count(chr(10)) - 1} subscribers to {target}", err=True)

@@ -3,21 +3,45 @@
 Spreadsheets add a BOM, write CRLF, quote only some fields and trim trailing empty cells; other tools re-quote
 everything. Re-serialising every row would turn a one-row change into a whole-file diff and could alter what
 the editor typed, so each record keeps its raw text and only rows that were changed or added are written anew.
+
+What the reader does with text it did not expect (one stranger's email must never stop the newsletter):
+
+- Binary files are refused before anything is read: a workbook, a PDF or UTF-16 text by its first bytes, and any
+  file whose first line (the header, which only an editor or this tool writes) holds a NUL or another control
+  character: a file of NULs, UTF-16 without a BOM, an image, a database. Text that is not UTF-8 is refused at its
+  line (`decode_csv`).
+- Past the header, an invisible character (a C0 or C1 control but tab, CR and LF; U+2028/2029; a bidirectional
+  control; a BOM; U+FFFE/U+FFFF) is a problem of its row, not of the file: the row is reported in `notes` with
+  its column and the fix, kept byte for byte, and read with its cells as they are, except that the name handed
+  on is one clean line (subscriber_list). A note does not make the row invalid: an invalid row has no address in
+  the index, so an unsubscribed reader's row with a stray NUL would let `add` or an import append them again.
+  `holds_unsafe` looks at the bytes first (some 50 ms for a million rows); only when it finds one is each
+  record looked at.
+- An unbalanced quote is a problem of its own row, never of the rows after it (csvrecords.py has the rule).
+
+What the writer does: every cell it writes from outside text goes through `cell_text`
+(subscriber_list.written_cells, for every value a command writes): one line of clean text (clean.clean_line: no
+control character, CR, LF, U+2028 or bidi control), and a leading =, +, -, @ (or their full-width forms, which
+OWASP's testing guide lists for some locales) gets a "'" so that no spreadsheet reads it as a formula. Email
+cells are never neutralised (a changed address would be another mailbox): addresses that start so are refused
+instead (addresses.py). Cells the editor wrote keep their text, also in a row a command rewrites.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsletter.clean import NAME_LIMIT, clean_line, describe_char, find_unsafe
+from newsletter.csvrecords import group_records, split_line
 from newsletter.errors import SubscriberError
+from newsletter.files import describe_os_error
 
 _BOM = "\ufeff"
-# str.splitlines() also breaks at these; csv and spreadsheets do not, so a file holding one needs the slow path.
-_OTHER_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 _SIGNATURES = (
     (b"PK\x03\x04", "an Excel or OpenDocument workbook"),
     (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"),
@@ -26,6 +50,21 @@ _SIGNATURES = (
     (b"\xfe\xff", "UTF-16 text"),
 )
 _SAVE_AS = "save it from your spreadsheet as 'CSV UTF-8 (comma delimited)'"
+# Cells start a formula in Excel, LibreOffice or Google Sheets with these (OWASP CSV Injection and WSTG-INPV-21;
+# tab, CR and LF cannot survive clean_line but are listed for the record).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+CELL_LIMIT = 32_000  # Excel keeps 32,767 characters in a cell: nothing longer survives a spreadsheet anyway
+
+# Bytes that are never part of an invisible character in UTF-8: all but C0 controls (tab, LF, CR excepted), DEL
+# and the lead bytes of U+0080-U+009F (C2), U+2028-U+2069 (E2) and U+FEFF/U+FFFE/U+FFFF (EF).
+_RISKY = {*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xC2, 0xE2, 0xEF}
+_PLAIN_BYTES = bytes(b for b in range(256) if b not in _RISKY)
+_LEADS = b"\xc2\xe2\xef"
+_UNSAFE_AFTER_LEAD = {
+    0xC2: re.compile(rb"\xc2[\x80-\x9f]"),
+    0xE2: re.compile(rb"\xe2(?:\x80[\xa8-\xae]|\x81[\xa6-\xa9])"),
+    0xEF: re.compile(rb"\xef(?:\xbb\xbf|\xbf[\xbe\xbf])"),
+}
 
 
 @dataclass
@@ -42,6 +81,9 @@ class CsvTable:
     record_lines: list[int] | None = None  # first line of each record, when some record spans several lines
     changed: dict[int, list[str]] = field(default_factory=dict)
     added: list[list[str]] = field(default_factory=list)
+    notes: dict[int, str] = field(default_factory=dict)  # record -> a problem that leaves it readable
+    exact: bool = False  # grouped one record at a time, so every record can be read on its own
+    unsafe: bool = False  # some record holds an invisible character
 
     def line_of(self, index: int) -> int:
         """The 1-based line where data record `index` starts, for messages that point at the place."""
@@ -75,11 +117,16 @@ class CsvTable:
         return "".join(parts).encode("utf-8")
 
 
+def cell_text(value: str, limit: int = CELL_LIMIT) -> str:
+    """Text from outside made fit for a cell: one line of clean text, never read as a formula (CSV injection)."""
+    text = clean_line(value, limit)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def safe_cell(text: str) -> str:
-    """Text from outside (a display name in an email, a name in another tool's export) made fit for a spreadsheet
-    cell: one line, and never read as a formula (CSV injection: =, +, -, @ start a formula in Excel)."""
-    text = " ".join(text.replace('"', "").split())[:200]
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    """A display name from an email or another tool's export, as a name cell: its quotes (the header's quoting,
+    not part of the name) dropped, then cell_text at the length of a name."""
+    return cell_text(text.replace('"', ""), NAME_LIMIT)
 
 
 def format_row(cells: list[str], delimiter: str, newline: str) -> str:
@@ -89,11 +136,20 @@ def format_row(cells: list[str], delimiter: str, newline: str) -> str:
 
 
 def split_record(raw: str, delimiter: str) -> list[str]:
+    """The cells of one record; a record whose quote never closes is read as described in the module's notes."""
     if '"' not in raw:
         # Without quotes a record is one line and a plain split is what csv would do, many times faster.
         return raw.rstrip("\r\n").split(delimiter)
-    rows = list(csv.reader([raw], delimiter=delimiter))
-    return rows[0] if rows else []
+    try:
+        # The line end is what shows an open quote: csv then keeps it inside the last cell.
+        rows = list(csv.reader([raw if raw.endswith(("\n", "\r")) else raw + "\n"], delimiter=delimiter))
+    except csv.Error:  # a cell over csv's field limit, or a line break csv does not expect
+        return split_line(raw, delimiter)
+    if not rows:
+        return []
+    if len(rows) > 1 or (rows[0] and rows[0][-1].endswith(("\n", "\r"))):
+        return split_line(raw, delimiter)
+    return rows[0]
 
 
 def decode_csv(path: Path, data: bytes) -> str:
@@ -101,14 +157,53 @@ def decode_csv(path: Path, data: bytes) -> str:
     for signature, kind in _SIGNATURES:
         if data.startswith(signature):
             raise SubscriberError(f"{path} is not a CSV file (it looks like {kind}): {_SAVE_AS}.")
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise SubscriberError(f"{path}:{line}: is not a CSV file (it holds binary data): {_SAVE_AS}.")
+    head = data[:65_536]
+    first_line = head[: min(_line_end(head, b"\n"), _line_end(head, b"\r"))]
+    if first_line.translate(None, _PLAIN_BYTES).translate(None, _LEADS):
+        raise SubscriberError(f"{path}:1: is not a CSV file (it holds binary data): {_SAVE_AS}.")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise SubscriberError(f"{path}:{line}: is not UTF-8 text: {_SAVE_AS}.") from None
+
+
+def _line_end(data: bytes, mark: bytes) -> int:
+    at = data.find(mark)
+    return len(data) if at == -1 else at
+
+
+def holds_unsafe(data: bytes) -> bool:
+    """Whether UTF-8 `data` holds an invisible character anywhere past a leading BOM; some 50 ms for 100 MB."""
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    rest = data.translate(None, _PLAIN_BYTES)[1 if start else 0 :]
+    if not rest:
+        return False
+    if rest.translate(None, _LEADS):
+        return True  # a C0 control or DEL
+    for lead in set(rest):
+        pattern = _UNSAFE_AFTER_LEAD[lead]
+        if rest.count(lead) > 10_000:
+            # Smart quotes and dashes (E2) can be on every row: one regex pass beats a find per occurrence.
+            if pattern.search(data, start):
+                return True
+            continue
+        at = data.find(lead, start)
+        while at != -1:
+            if pattern.match(data, at):
+                return True
+            at = data.find(lead, at + 1)
+    return False
+
+
+def read_bytes(path: Path, missing: str) -> bytes:
+    """The bytes of `path`, or a SubscriberError: `missing` says what to do when the file does not exist."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise SubscriberError(f"{path} does not exist: {missing}.") from None
+    except OSError as error:
+        raise SubscriberError(describe_os_error(path, error, "read") + ".") from None
 
 
 def _sniff_delimiter(header_line: str) -> str:
@@ -122,68 +217,44 @@ def _sniff_delimiter(header_line: str) -> str:
     return ","
 
 
-def _split_lines(text: str) -> list[str]:
-    if any(mark in text for mark in _OTHER_BREAKS):
-        return list(io.StringIO(text, newline=""))
-    return text.splitlines(keepends=True)
-
-
-def _group_records(lines: list[str]) -> tuple[list[str], list[int] | None]:
-    """Join the lines of quoted fields that span lines; an odd number of quotes opens or closes a field."""
-    if not any(line.count('"') % 2 for line in lines if '"' in line):
-        return lines, None
-    records: list[str] = []
-    starts: list[int] = []
-    multiline = False
-    pending: list[str] = []
-    start = 0
-    for number, line in enumerate(lines, start=1):
-        if not pending:
-            if '"' not in line or line.count('"') % 2 == 0:
-                records.append(line)
-                starts.append(number)
-                continue
-            pending.append(line)
-            start = number
-            continue
-        pending.append(line)
-        if line.count('"') % 2 == 1:
-            records.append("".join(pending))
-            starts.append(start)
-            multiline = True
-            pending = []
+def _split_lines(text: str, unsafe: bool) -> list[str]:
+    """The lines of `text`, each with its CR, LF or CRLF, as csv and spreadsheets break them."""
+    lines = text.splitlines(keepends=True)
+    if not unsafe:
+        return lines
+    # str.splitlines() also breaks at \x0b, \x0c, \x1c-\x1e, \x85, U+2028 and U+2029: all invisible characters,
+    # so only a file holding one needs its pieces joined again (io.StringIO would copy the whole text instead).
+    joined: list[str] = []
+    pending = ""
+    for line in lines:
+        if line.endswith(("\n", "\r")):
+            joined.append(pending + line if pending else line)
+            pending = ""
+        else:
+            pending += line
     if pending:
-        records.append("".join(pending))
-        starts.append(start)
-        multiline = True
-    return records, starts if multiline else None
+        joined.append(pending)
+    return joined
 
 
-def _exact_records(lines: list[str], delimiter: str) -> tuple[list[str], list[int]]:
-    """The csv module's own record boundaries, for files whose quoting the fast grouping cannot follow."""
-    consumed: list[str] = []
-    records: list[str] = []
-    starts: list[int] = []
-    line_number = 0
+def _unsafe_notes(table: CsvTable) -> dict[int, str]:
+    notes: dict[int, str] = {}
+    for number, record in enumerate(table.records):
+        if find_unsafe(record, multiline=True):
+            cells = split_record(record, table.delimiter)
+            found = ((at, find_unsafe(cell, multiline=True)) for at, cell in enumerate(cells))
+            at, char = next(((at, char) for at, char in found if char), (0, find_unsafe(record, multiline=True)))
+            notes[number] = (
+                f"{_cell(table, at)} holds {describe_char(char)}, an invisible character no subscriber "
+                "list needs: retype that cell (the row is kept)"
+            )
+    return notes
 
-    def feed() -> Iterator[str]:
-        nonlocal line_number
-        for line in lines:
-            line_number += 1
-            consumed.append(line)
-            yield line
 
-    reader = csv.reader(feed(), delimiter=delimiter)
-    try:
-        for _ in reader:
-            starts.append(line_number - len(consumed) + 1)
-            records.append("".join(consumed))
-            consumed.clear()
-    except csv.Error:
-        # An unclosed quote at the end: keep the rest as one record so nothing the editor wrote is lost.
-        starts.append(line_number - len(consumed) + 1)
-        records.append("".join(consumed))
-    return records, starts
+def _cell(table: CsvTable, at: int, *, in_header: bool = False) -> str:
+    if in_header or at >= len(table.header):
+        return f"the cell in column {at + 1}"
+    return f"the '{table.header[at].strip()}' cell"
 
 
 class Misgrouped(Exception):
@@ -193,17 +264,12 @@ class Misgrouped(Exception):
 def iter_cells(table: CsvTable, *, exact: bool = False) -> Iterator[list[str]]:
     """The cells of every original record, in order; raises Misgrouped when the quick grouping was wrong.
 
-    With `exact` (after regroup), a record csv cannot parse at all (an unclosed quote) comes back as one cell,
-    so the caller reports it and keeps it.
+    With `exact` (a table grouped carefully), each record is read on its own by split_record.
     """
     delimiter = table.delimiter
     if exact:
         for record in table.records:
-            try:
-                rows = list(csv.reader([record], delimiter=delimiter)) if '"' in record else None
-            except csv.Error:
-                rows = [[record.rstrip("\r\n")]]
-            yield rows[0] if rows else record.rstrip("\r\n").split(delimiter)
+            yield split_record(record, delimiter)
         return
     quoted = (record for record in table.records if '"' in record)
     reader = csv.reader(quoted, delimiter=delimiter)
@@ -270,49 +336,66 @@ def pick_columns(
     return firsts, seconds, overfull
 
 
-def parse_csv(path: Path, text: str, *, exact: bool = False) -> CsvTable:
-    """Split CSV text into header and raw records (no cell is interpreted here)."""
+def parse_csv(path: Path, text: str, *, careful: bool = False, unsafe: bool | None = None) -> CsvTable:
+    """Split CSV text into header and raw records (no cell is interpreted here).
+
+    Records are grouped carefully (one at a time, unbalanced quotes reported in `notes`) when `careful` or when
+    some line has an odd number of quotes; `unsafe` False says the caller's byte check (holds_unsafe) found no
+    invisible character, None has it looked for here.
+    """
     bom = text.startswith(_BOM)
     if bom:
         text = text[1:]
-    lines = _split_lines(text)
+    if unsafe is None:
+        unsafe = bool(find_unsafe(text, multiline=True))
+    lines = _split_lines(text, unsafe)
     if not lines:
         return CsvTable(path=path, header=[], header_raw="", records=[], bom=bom)
     first = lines[0]
     newline = "\r\n" if first.endswith("\r\n") else "\r" if first.endswith("\r") else "\n"
     delimiter = _sniff_delimiter(first)
-    if exact:
-        records, exact_starts = _exact_records(lines, delimiter)
-        starts = exact_starts if len(exact_starts) != len(lines) else None
+    broken: dict[int, int] = {}
+    starts: list[int] | None = None
+    careful = careful or any(line.count('"') % 2 for line in lines if '"' in line)
+    if careful:
+        records, starts, broken = group_records(lines, delimiter)
     else:
-        records, starts = _group_records(lines)
+        records = lines
     header_raw = records[0]
-    header = split_record(header_raw, delimiter)
-    return CsvTable(
+    table = CsvTable(
         path=path,
-        header=header,
+        header=split_record(header_raw, delimiter),
         header_raw=header_raw,
         records=records[1:],
         bom=bom,
         newline=newline,
         delimiter=delimiter,
         record_lines=starts[1:] if starts is not None else None,
+        exact=careful,
+        unsafe=unsafe,
     )
+    if unsafe:
+        table.notes = _unsafe_notes(table)
+    # Keyed by data record; -1 is the first line (a plain list of addresses has no header, so it is a row too).
+    for number, at in broken.items():
+        quote = (
+            f"the quote that opens {_cell(table, at, in_header=number == 0)} is not closed on this line: the row "
+            'is read as this one line, the quote as text; close the quote, or double it ("") if it belongs to the text'
+        )
+        other = table.notes.get(number - 1)
+        table.notes[number - 1] = f"{quote}; also, {other}" if other else quote
+    return table
 
 
 def regroup(table: CsvTable) -> CsvTable:
-    """The same file split at exactly the csv module's record boundaries."""
+    """The same file grouped carefully, one record at a time."""
     text = table.header_raw + "".join(table.records)
-    exact = parse_csv(table.path, text, exact=True)
+    exact = parse_csv(table.path, text, careful=True, unsafe=table.unsafe)
     exact.bom = table.bom
     return exact
 
 
 def read_csv(path: Path) -> CsvTable:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SubscriberError(f"{path} does not exist: check the path, or add a first subscriber.") from None
-    except OSError as error:
-        raise SubscriberError(f"{path}: cannot read the file ({error.strerror}).") from None
-    return parse_csv(path, decode_csv(path, data))
+    """An import file, grouped carefully (such files are small, and each stray quote must be reported)."""
+    data = read_bytes(path, "check the path")
+    return parse_csv(path, decode_csv(path, data), careful=True, unsafe=holds_unsafe(data))

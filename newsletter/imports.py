@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from newsletter.addresses import InvalidAddress, email_key
-from newsletter.csvfile import iter_cells, read_csv, safe_cell
+from newsletter.csvfile import cell_text, iter_cells, read_csv
 from newsletter.errors import SubscriberError
 from newsletter.subscribers import (
     COLUMNS,
@@ -73,6 +73,7 @@ class ImportRow:
     reason: str = ""
     consent: str = ""
     problem: str = ""
+    note: str = ""  # a problem of the file's row that still let it be read (an unbalanced quote, say)
 
 
 @dataclass
@@ -148,10 +149,12 @@ def read_import(path: Path) -> tuple[str, list[ImportRow]]:
     names = [cell.strip().lower() for cell in table.header]
     tool = detect_tool(names, path.name)
     rows: list[ImportRow] = []
+    notes = table.notes
     if tool == "plain":
         # No header: every record's first cell is an address, the header line included.
         table.records.insert(0, table.header_raw)
         table.record_lines = [1, *table.record_lines] if table.record_lines else None
+        notes = {number + 1: note for number, note in notes.items()}
         names = ["email"]
     email_at = 0 if tool == "plain" else _find(names, *_EMAIL_COLUMNS)
     if email_at is None:
@@ -167,14 +170,17 @@ def read_import(path: Path) -> tuple[str, list[ImportRow]]:
         address = values[email_at] if email_at < len(values) else ""
         first = cells.get("first name", cells.get("first_name", "")).strip()
         last = cells.get("last name", cells.get("last_name", "")).strip()
-        name = safe_cell(cells.get("name", cells.get("full name", "")).strip() or f"{first} {last}".strip())
+        # The name goes in as the file has it: the writer makes every cell one clean line, never a formula.
+        name = cells.get("name", cells.get("full name", "")).strip() or f"{first} {last}".strip()
+        note = notes.get(number, "")
         try:
             status, reason = _status_of(tool, names, cells, path.name)
         except ValueError as error:
-            rows.append(ImportRow(line, address, problem=f"status '{error}' is not one we know: skipped"))
+            rows.append(ImportRow(line, address, problem=f"status '{error}' is not one we know: skipped", note=note))
             continue
         if status is None:
-            rows.append(ImportRow(line, address, problem="not a subscriber in the source (transactional): skipped"))
+            problem = "not a subscriber in the source (transactional): skipped"
+            rows.append(ImportRow(line, address, problem=problem, note=note))
             continue
         joined = ""
         for column in ("confirm_time", "optin_time", "created_at", "creation_date", "created_date", "joined_at"):
@@ -184,7 +190,7 @@ def read_import(path: Path) -> tuple[str, list[ImportRow]]:
             if cells.get(column, "").strip():
                 record[column] = cells[column].strip()
         consent = json.dumps(record, ensure_ascii=False, sort_keys=True)
-        rows.append(ImportRow(line, address, name, status, joined, reason, consent))
+        rows.append(ImportRow(line, address, name, status, joined, reason, consent, note=note))
     return tool, rows
 
 
@@ -194,6 +200,8 @@ def apply_import(subscribers: SubscriberList, tool: str, rows: list[ImportRow], 
     seen: dict[str, int] = {}
     for row in rows:
         where = f"line {row.line}: "
+        if row.note:
+            report.lines.append(f"{where}{row.note}")
         if row.problem:
             report.lines.append(f"{where}{row.email}: {row.problem}")
             report.counts["skipped"] += 1
@@ -258,23 +266,21 @@ def import_subscribers(path: Path, source: Path, *, now: Clock = utc_now, dry_ru
 
 
 def export_csv(subscribers: SubscriberList, status: str = "") -> str:
-    """Valid rows (of one status, if given) as a clean CSV: standard columns first, then the file's own."""
+    """Valid rows (of one status, if given) as a clean CSV: standard columns first, then the file's own.
+
+    Clean means every cell is one line without control characters and never a formula (cell_text), whatever
+    the editor or an old version left in subscribers.csv: the export goes to other tools, other people's
+    spreadsheets, or a terminal.
+    """
     extra = [name for name in subscribers.table.header if name.strip().lower() not in COLUMNS]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*COLUMNS, *extra])
+    writer.writerow([cell_text(name) for name in (*COLUMNS, *extra)])
     for row in subscribers:
         if row.valid and (not status or row.status == status):
             cells = row.cells
-            writer.writerow(
-                [
-                    row.email,
-                    row.name,
-                    row.status,
-                    *(row.get(c) for c in COLUMNS[3:]),
-                    *(cells.get(name, "") for name in extra),
-                ]
-            )
+            values = [row.email, row.name, row.status, *(row.get(c) for c in COLUMNS[3:])]
+            writer.writerow([cell_text(value) for value in (*values, *(cells.get(name, "") for name in extra))])
     return buffer.getvalue()
 
 

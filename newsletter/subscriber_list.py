@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from newsletter.addresses import InvalidAddress, email_key, normalize_email
-from newsletter.csvfile import CsvTable, Misgrouped, regroup, split_record
+from newsletter.clean import NAME_LIMIT, clean_line
+from newsletter.csvfile import CELL_LIMIT, CsvTable, Misgrouped, cell_text, regroup, split_record
 from newsletter.errors import SubscriberError
 from newsletter.subscriber_scan import (
     BLANK,
@@ -60,6 +61,15 @@ def next_status(current: str | None, wanted: str, *, reader_request: bool = Fals
     if wanted == "active":
         return "active" if current == "pending" or (current == "unsubscribed" and reader_request) else None
     return wanted if _SEVERITY[wanted] > _SEVERITY[current] else None
+
+
+def written_cells(values: Mapping[str, str]) -> dict[str, str]:
+    """The one place where values become cells of subscribers.csv: each one clean line, never a formula.
+
+    Every value a command writes passes here (a name from an email or the command line, a reason, a consent
+    record, an import's cells); the tool's own values (statuses, times, normalised addresses) pass unchanged.
+    """
+    return {name: cell_text(value, NAME_LIMIT if name == "name" else CELL_LIMIT) for name, value in values.items()}
 
 
 @dataclass(frozen=True)
@@ -148,6 +158,7 @@ class SubscriberList:
     # Each original row's key (None where invalid): a row whose address is its key hands out this very string,
     # so the send's sets and lists of a million addresses share the index's strings instead of copying them.
     _keys: list[str | None] = field(default_factory=list)
+    _unclean: set[int] = field(default_factory=set)  # rows whose name cell may hold what a name must not
     scan_slice: InitVar[int] = SCAN_SLICE  # rows checked at a time; only tests make it smaller
 
     def __post_init__(self, scan_slice: int) -> None:
@@ -162,14 +173,17 @@ class SubscriberList:
             )
         self._columns = {name: names.index(name) for name in COLUMNS if name in names}
         try:
-            scan = scan_rows(self.table, self._columns, slice_size=scan_slice)
+            scan = scan_rows(self.table, self._columns, exact=self.table.exact, slice_size=scan_slice)
         except Misgrouped:
             self.table = regroup(self.table)
             scan = scan_rows(self.table, self._columns, exact=True, slice_size=scan_slice)
         self._codes, self._keys, self._row_problems = scan.codes, scan.keys, scan.problems
         self._slow, self._blocked, self._index = scan.slow, scan.blocked, scan.lookup
         table = self.table
-        self.problems = [f"{table.path}:{table.line_of(n)}: {text}." for n, text in sorted(scan.problems.items())]
+        # A row with a note (an invisible character, an unbalanced quote) stays valid; its name is cleaned when read.
+        self._unclean = set(table.notes)
+        found = [(n, 0, text) for n, text in table.notes.items()] + [(n, 1, text) for n, text in scan.problems.items()]
+        self.problems = [f"{table.path}:{table.line_of(n) if n >= 0 else 1}: {text}." for n, _, text in sorted(found)]
 
     @property
     def path(self) -> Path:
@@ -209,17 +223,19 @@ class SubscriberList:
         name_at = self._columns.get("name", -1)
         status_at = self._columns.get("status", -1)
         needed = max(email_at, name_at) + 1
-        codes, problems, slow, keys = self._codes, self._row_problems, self._slow, self._keys
+        codes, problems, slow, keys, unclean = self._codes, self._row_problems, self._slow, self._keys, self._unclean
         make = tuple.__new__  # skips the NamedTuple's Python-level __new__: a million rows add up
         append = rows.append
         for number in numbers:
             row: str | tuple[str, ...]
             if number < original and not (edited and number in edited):
                 row = records[number]
-                cells = row.split(delimiter, needed) if '"' not in row else split_record(row, delimiter)
+                quoted = '"' in row
+                cells = split_record(row, delimiter) if quoted else row.split(delimiter, needed)
             else:
                 cells = table.cells(number)
                 row = tuple(cells)
+                quoted = True
             count = len(cells)
             code = codes[number]
             if code >= INVALID:
@@ -243,6 +259,10 @@ class SubscriberList:
                 name = cells[name_at]
                 if name_at == count - 1 and isinstance(row, str):
                     name = split_record(row, delimiter)[name_at]
+                # A quoted name cell may span lines, and an old file may hold a control character in it: the name
+                # that reaches a greeting or a To header is always one clean line.
+                if (quoted and ("\n" in name or "\r" in name)) or (unclean and number in unclean):
+                    name = clean_line(name, NAME_LIMIT)
                 name = name.strip()
             else:
                 name = ""
@@ -315,7 +335,7 @@ class SubscriberList:
             cells = list(table.cells(number))
             cells += [""] * (width - len(cells))
             table.changed[number] = cells
-        for name, value in values.items():
+        for name, value in written_cells(values).items():
             cells[self._columns[name]] = value
         return number
 

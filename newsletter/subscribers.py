@@ -17,10 +17,18 @@ from pathlib import Path
 import filelock
 
 from newsletter.addresses import InvalidAddress, email_key, normalize_email
-from newsletter.csvfile import decode_csv, format_row, parse_csv
+from newsletter.csvfile import decode_csv, format_row, holds_unsafe, parse_csv, read_bytes
 from newsletter.errors import SubscriberError
-from newsletter.files import write_atomic
-from newsletter.subscriber_list import Clock, Subscriber, SubscriberList, format_time, next_status, utc_now
+from newsletter.files import describe_os_error, write_atomic
+from newsletter.subscriber_list import (
+    Clock,
+    Subscriber,
+    SubscriberList,
+    format_time,
+    next_status,
+    utc_now,
+    written_cells,
+)
 from newsletter.subscriber_scan import COLUMNS, SCAN_SLICE, STATUSES, STICKY
 
 __all__ = [
@@ -50,18 +58,12 @@ _SCAN_SLICE = SCAN_SLICE
 
 def read_subscribers(path: Path) -> SubscriberList:
     """Read and validate subscribers.csv; problems are listed in `.problems` and the rows stay."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SubscriberError(
-            f"{path} does not exist: add a first subscriber with `newsletter subscribers add EMAIL`."
-        ) from None
-    except OSError as error:
-        raise SubscriberError(f"{path}: cannot read the file ({error.strerror}).") from None
+    data = read_bytes(path, "add a first subscriber with `newsletter subscribers add EMAIL`")
     # A million rows are 100 MB of bytes and as much again of text: neither may live on through the scan.
     text = decode_csv(path, data)
+    unsafe = holds_unsafe(data)
     del data
-    table = parse_csv(path, text)
+    table = parse_csv(path, text, unsafe=unsafe)
     del text
     return SubscriberList(table, scan_slice=_SCAN_SLICE)
 
@@ -81,10 +83,15 @@ def _locked(path: Path) -> Iterator[None]:
             f"{path} is being changed by another newsletter command (it holds {path}.lock): "
             "try again when that command has finished."
         ) from None
+    except OSError as error:
+        raise SubscriberError(
+            describe_os_error(Path(f"{path}.lock"), error, "create the lock") + " (nothing was changed)."
+        ) from None
     try:
         # Under the lock no other writer is alive, so a temporary file left here was a killed writer's.
         for stale in path.parent.glob(f".{path.name}.*.tmp"):
-            stale.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a read-only folder: the write itself will say so
+                stale.unlink(missing_ok=True)
         yield
     finally:
         lock.release()
@@ -125,7 +132,7 @@ def _append_if_absent(path: Path, email: str, values: Mapping[str, str]) -> bool
     key = email.lower()
     if not key.isascii():
         return False
-    data = path.read_bytes()
+    data = read_bytes(path, "add a first subscriber with `newsletter subscribers add EMAIL`")
     text = decode_csv(path, data)
     if "\n" not in text or data.count(b"\r") != data.count(b"\r\n") or key.encode() in data.lower():
         return False  # (a lone CR may end a record, and the row search below looks for LF only)
@@ -142,7 +149,8 @@ def _append_if_absent(path: Path, email: str, values: Mapping[str, str]) -> bool
         with contextlib.suppress(InvalidAddress):
             if email_key(cell) == key:
                 return False
-    cells = [values.get(name, "") for name in names]
+    written = written_cells(values)
+    cells = [written.get(name, "") for name in names]
     row = format_row(cells, table.delimiter, table.newline).encode()
     ending = b"" if data.endswith((b"\n", b"\r")) else table.newline.encode()
     write_atomic(path, data + ending + row)

@@ -162,8 +162,23 @@ def test_row_with_more_cells_than_the_header_is_invalid(tmp_path: Path) -> None:
             ":3: is not UTF-8 text: save it from your spreadsheet as 'CSV UTF-8 (comma delimited)'.",
         ),
         (
-            b"email\n\x00\x01",
-            ":2: is not a CSV file (it holds binary data): save it from your spreadsheet as "
+            b"\x00" * 4096,
+            ":1: is not a CSV file (it holds binary data): save it from your spreadsheet as "
+            "'CSV UTF-8 (comma delimited)'.",
+        ),
+        (
+            "email,name\na@example.org,A\n".encode("utf-16-le"),  # UTF-16 without its BOM
+            ":1: is not a CSV file (it holds binary data): save it from your spreadsheet as "
+            "'CSV UTF-8 (comma delimited)'.",
+        ),
+        (
+            b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+            "is not a CSV file (it looks like a PDF document): save it from your spreadsheet as "
+            "'CSV UTF-8 (comma delimited)'.",
+        ),
+        (
+            b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03email\n",  # gzip
+            ":1: is not a CSV file (it holds binary data): save it from your spreadsheet as "
             "'CSV UTF-8 (comma delimited)'.",
         ),
         (

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import errno
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
+from test_files import fill, small_disk
 
-from conftest import DATA
+from conftest import DATA, ROOT
+from newsletter import subscribers as subscribers_module
 from newsletter.cli import cli
 
 
@@ -107,3 +113,79 @@ def test_a_spreadsheet_saved_as_xlsx_is_a_one_line_error(publication: Path) -> N
         "spreadsheet as 'CSV UTF-8 (comma delimited)'.\n",
     )
     assert path.read_bytes() == b"PK\x03\x04\x14\x00\x06\x00"
+
+
+def test_subscribers_csv_replaced_by_a_folder_is_a_one_line_error_for_every_command(publication: Path) -> None:
+    path = publication / "subscribers.csv"
+    path.unlink()
+    path.mkdir()
+    message = (
+        f"error: cannot read {path}: it is a folder, not a file (Is a directory): move the folder out of the way, "
+        "then run the command again.\n"
+    )
+    source = DATA / "imports" / "plain_list.txt"
+    for args in (["list"], ["add", "a@example.org"], ["remove", "a@example.org"], ["import", str(source)],
+                 ["export"], ["stats"]):  # fmt: skip
+        result = CliRunner().invoke(cli, ["--config", str(publication / "newsletter.toml"), "subscribers", *args])
+        assert (result.exit_code, result.stdout, result.stderr) == (1, "", message), args
+
+
+def test_a_full_disk_or_a_read_only_one_is_a_one_line_error(tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk") as disk:
+        for name in ("newsletter.toml", "subscribers.csv"):
+            shutil.copy(ROOT / name, disk / name)
+        path = disk / "subscribers.csv"
+        before = path.read_bytes()
+        fill(disk)
+        result = invoke(disk, "subscribers", "add", "new@example.org", "--name", "N" * 150)
+        assert (result.exit_code, result.output) == (
+            1,
+            f"error: cannot write {path}: the disk is full (No space left on device): free some space, then run "
+            "the command again (nothing was changed).\n",
+        )
+        assert path.read_bytes() == before
+        assert sorted(p.name for p in disk.iterdir()) == ["fill", "newsletter.toml", "subscribers.csv",
+                                                          "subscribers.csv.lock"]  # fmt: skip
+        (disk / "fill").unlink()
+        (disk / "subscribers.csv.lock").unlink()
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        result = invoke(disk, "subscribers", "remove", "priya.sharma@example.org")
+        assert (result.exit_code, result.output) == (
+            1,
+            f"error: cannot create the lock {path}.lock: the disk is mounted read-only (Read-only file system): "
+            "remount it read-write or work on a copy, then run the command again (nothing was changed).\n",
+        )
+        assert invoke(disk, "subscribers", "list", "--status", "pending").output == (
+            "meera.iyer@example.org\tMeera Iyer\tpending\n"
+        )
+
+
+def test_an_unexpected_os_error_is_one_line_and_a_traceback_only_with_debug(
+    publication: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(path: Path) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", "/srv/newsletter/subscribers.csv")
+
+    monkeypatch.setattr(subscribers_module, "read_subscribers", failing)
+    config = ["--config", str(publication / "newsletter.toml")]
+    result = CliRunner().invoke(cli, [*config, "subscribers", "stats"])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        "error: /srv/newsletter/subscribers.csv: Permission denied\n",
+    )
+    result = CliRunner().invoke(cli, [*config, "--debug", "subscribers", "stats"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: /srv/newsletter/subscribers.csv: Permission denied\nTraceback")
+    assert result.stderr.endswith("PermissionError: [Errno 13] Permission denied: '/srv/newsletter/subscribers.csv'\n")
+
+
+def test_error_messages_quoting_outside_text_are_escaped(publication: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["--config", str(publication / "newsletter.toml"), "subscribers", "remove", "\x1b[2Jx@example.org"]
+    )
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: \\x1b[2Jx@example.org is not in {publication / 'subscribers.csv'}: check the spelling with "
+        "`newsletter subscribers list`.\n",
+    )

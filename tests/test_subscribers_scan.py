@@ -52,7 +52,7 @@ def test_verdicts_do_not_depend_on_the_slice_size(tmp_path: Path, monkeypatch: p
         ("c@example.org", "C", "active", 6, True),
         ("A@EXAMPLE.ORG", "Again", "active", 8, False),
         ("w@example.org", "Smith", " John", 9, False),
-        ("q@example.org", "Line one\nline two", "active", 10, True),
+        ("q@example.org", "Line one line two", "active", 10, True),  # a name is one line wherever it goes
         ("d@example.org", "D", "unsubscribed", 12, True),
         ("c@example.org", "C", "bounced", 13, False),
         ("e@example.org", 'O"Brien', "active", 14, True),
