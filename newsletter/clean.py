@@ -52,9 +52,26 @@ def find_unsafe(value: str, *, multiline: bool = False) -> str:
     return ""
 
 
+# unicodedata has no names for the C0 and C1 controls; these are their Unicode aliases, for the ones seen in
+# hostile input.
+_CONTROL_NAMES = {
+    "\x00": "NULL",
+    "\x07": "BELL",
+    "\x08": "BACKSPACE",
+    "\t": "TAB",
+    "\n": "LINE FEED",
+    "\x0b": "LINE TABULATION",
+    "\x0c": "FORM FEED",
+    "\r": "CARRIAGE RETURN",
+    "\x1b": "ESCAPE",
+    "\x7f": "DELETE",
+    "\x85": "NEXT LINE",
+}
+
+
 def describe_char(char: str) -> str:
     """U+000A LINE FEED, for messages that name a character an editor cannot see."""
-    name = unicodedata.name(char, "") or {"\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\t": "TAB"}.get(char, "")
+    name = unicodedata.name(char, "") or _CONTROL_NAMES.get(char, "")
     return f"U+{ord(char):04X}" + (f" {name}" if name else "")
 
 

@@ -43,12 +43,19 @@ class State:
 
 
 def get_secret(required: bool = False) -> bytes:
-    """NEWSLETTER_SECRET from the environment; without it, a development key (refused when `required`)."""
+    """NEWSLETTER_SECRET from the environment; without it, a development key. Commands that verify tokens or send
+    through a real provider pass `required`: they refuse the development key, even when it is set explicitly."""
     from newsletter.tokens import check_secret
 
     value = os.environ.get("NEWSLETTER_SECRET", "")
     if value:
-        return check_secret(value.encode("utf-8"))
+        secret = check_secret(value.encode("utf-8"))
+        if required and secret == DEV_SECRET:
+            raise NewsletterError(
+                "NEWSLETTER_SECRET is the published development key: set it to your own long random string "
+                "(the one your unsubscribe and confirmation links were signed with)."
+            )
+        return secret
     if required:
         raise NewsletterError(
             "NEWSLETTER_SECRET is not set: set it in the environment to a long random string "
@@ -380,7 +387,7 @@ def inbox_command(
         raise click.UsageError("give one of --imap, --mbox and --maildir.")
     # Every source, dry run included: the inbox verifies tokens, and the development key is published, so
     # anybody could sign a confirm or unsubscribe token with it (and the answers go through a real provider).
-    secret = _inbox_secret()
+    secret = get_secret(required=True)
     config = state.config
     state_path = config.subscribers_path.with_name(STATE_NAME)
     memory = load_state(state_path)
@@ -430,18 +437,6 @@ def inbox_command(
             f"{count} message(s) could not be fully handled (the 'failed:' lines above){done}: fix the cause or "
             "move them out of the mailbox."
         )
-
-
-def _inbox_secret() -> bytes:
-    """NEWSLETTER_SECRET for `inbox`, which never runs with the published development key, even when it is set
-    explicitly."""
-    secret = get_secret(required=True)
-    if secret == DEV_SECRET:
-        raise NewsletterError(
-            "NEWSLETTER_SECRET is the published development key: set it to your own long random string "
-            "(the one your unsubscribe and confirmation links were signed with)."
-        )
-    return secret
 
 
 def _transactional_provider(config: Config) -> Any:

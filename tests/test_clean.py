@@ -53,6 +53,9 @@ def test_find_unsafe_and_describe() -> None:
     assert find_unsafe("two\nlines", multiline=True) == ""
     assert describe_char("\u2028") == "U+2028 LINE SEPARATOR"
     assert describe_char("\n") == "U+000A LINE FEED"
+    assert describe_char("\x00") == "U+0000 NULL"
+    assert describe_char("\x1b") == "U+001B ESCAPE"
+    assert describe_char("\x01") == "U+0001"
 
 
 def test_show_escapes_terminal_sequences() -> None:

@@ -173,7 +173,7 @@ SENDGRID_HOST_FIX = 'not the address of SendGrid\'s API: write it without /v3, e
         ('[newsletter]\nname = "India and the World\\u202e"\n',
          "newsletter.toml:2: [newsletter] 'name' contains U+202E RIGHT-TO-LEFT OVERRIDE: remove it."),
         ('[newsletter]\nname = "\\u001b]0;owned\\u0007"\n',
-         "newsletter.toml:2: [newsletter] 'name' contains U+001B: remove it."),
+         "newsletter.toml:2: [newsletter] 'name' contains U+001B ESCAPE: remove it."),
         ("[send]\nbatch_size = [1, 2]\n", "newsletter.toml:2: [send] 'batch_size' must be a whole number, not [1, 2]."),
         ("[send]\nbatch_size = " + "9" * 5000 + "\n",
          "newsletter.toml: a number in it has thousands of digits, which no setting needs: fix it."),

@@ -205,6 +205,19 @@ def test_real_providers_need_the_signing_secret(pub: Path, monkeypatch: pytest.M
     )
 
 
+def test_real_providers_refuse_the_development_key_set_explicitly(pub: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsletter.cli import DEV_SECRET
+
+    monkeypatch.setenv("NEWSLETTER_SECRET", DEV_SECRET.decode())
+    result = run(pub, "send", ISSUE, "--provider", "smtp", "--yes")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: NEWSLETTER_SECRET is the published development key: set it to your own long random string (the one "
+        "your unsubscribe and confirmation links were signed with).\n"
+    )
+    assert not (pub / "sends").exists()
+
+
 def test_report_without_a_send(pub: Path) -> None:
     result = run(pub, "report", ISSUE)
     assert result.exit_code == 1

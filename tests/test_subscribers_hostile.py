@@ -60,16 +60,16 @@ def test_a_row_with_a_control_character_is_reported_and_every_other_row_works(tm
     path = write(tmp_path / "subscribers.csv", HEADER + INVISIBLE_ROWS)
     subscribers = read_subscribers(path)
     assert subscribers.problems == [
-        f"{path}:3: the 'name' cell holds U+0000, {KEPT}.",
-        f"{path}:4: the 'name' cell holds U+001B, {KEPT}.",
-        f"{path}:5: the 'name' cell holds U+0085, {KEPT}.",
+        f"{path}:3: the 'name' cell holds U+0000 NULL, {KEPT}.",
+        f"{path}:4: the 'name' cell holds U+001B ESCAPE, {KEPT}.",
+        f"{path}:5: the 'name' cell holds U+0085 NEXT LINE, {KEPT}.",
         f"{path}:6: the 'name' cell holds U+2028 LINE SEPARATOR, {KEPT}.",
         f"{path}:7: the 'reason' cell holds U+202E RIGHT-TO-LEFT OVERRIDE, {KEPT}.",
-        f"{path}:8: the 'name' cell holds U+007F, {KEPT}.",
+        f"{path}:8: the 'name' cell holds U+007F DELETE, {KEPT}.",
         f"{path}:9: the 'email' cell holds U+FEFF ZERO WIDTH NO-BREAK SPACE, {KEPT}.",
         f"{path}:9: '\ufeffbom@example.org' is not a valid email address (The email address contains unsafe "
         "characters: ZERO WIDTH NO-BREAK SPACE.): correct it or delete the row.",
-        f"{path}:10: the 'email' cell holds U+0000, {KEPT}.",
+        f"{path}:10: the 'email' cell holds U+0000 NULL, {KEPT}.",
         f"{path}:10: 'n\x00@example.org' is not a valid email address (The email address contains invalid "
         "characters before the @-sign: U+0000.): correct it or delete the row.",
     ]
@@ -189,7 +189,7 @@ def test_an_import_writes_clean_names(tmp_path: Path) -> None:
     report = import_subscribers(path, source, now=clock)
     assert report.lines == [
         "line 2: q@example.org: added (active)",
-        f"line 4: the 'Name' cell holds U+0000, {KEPT}",
+        f"line 4: the 'Name' cell holds U+0000 NULL, {KEPT}",
         "line 4: r@example.org: added (active)",
     ]
     consent = '"{""file"": ""export.csv"", ""imported_from"": ""csv"", ""line"": %d}"'
@@ -450,8 +450,8 @@ def test_subscribers_list_prints_cells_escaped(tmp_path: Path) -> None:
     )
     path = tmp_path / "subscribers.csv"
     assert result.stderr == (
-        f"warning: {path}:2: the 'name' cell holds U+001B, {KEPT}.\n"
-        f"warning: {path}:3: the 'email' cell holds U+001B, {KEPT}.\n"
+        f"warning: {path}:2: the 'name' cell holds U+001B ESCAPE, {KEPT}.\n"
+        f"warning: {path}:3: the 'email' cell holds U+001B ESCAPE, {KEPT}.\n"
         f"warning: {path}:3: '\\x1b]8;;http://evil\\x07@example.org' is not a valid email address (The email "
         "address contains invalid characters before the @-sign: ':', ';', ']', U+0007, U+001B.): correct it or delete "
         "the row.\n"
