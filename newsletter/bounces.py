@@ -27,7 +27,7 @@ the address that anybody can compute.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import Message
@@ -55,7 +55,8 @@ _UNKNOWN_USER = re.compile(
     r"user unknown|unknown user|no such (?:user|mailbox|recipient|account)|user (?:not found|doesn't exist)"
     r"|mailbox (?:not found|unavailable|does not exist|disabled)|recipient name is not recognized|unknown recipient"
     r"|recipient (?:not found|unknown|does not exist)|address (?:does not exist|not found)|invalid recipient"
-    r"|RecipNotFound|no mailbox here by that name|account (?:has been )?disabled|does not exist",
+    r"|RecipNotFound|no mailbox here by that name|account (?:has been )?disabled|does not exist"
+    r"|doesn't have an? [\w.-]{1,60} account",
     re.I,
 )
 # The raw message is cut here: a report's parts come first, and a returned original of megabytes (an
@@ -126,6 +127,35 @@ def status_after(events: Iterable[tuple[str, str]]) -> str:
         elif kind == SOFT:
             soft_issues.add(issue)
     return "bounced" if bounced or len(soft_issues) >= 3 else ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the inbox does about one Feedback. `outcome`: 'bounced' or 'complained' (set the reader's status),
+    'counted' (record the soft bounce, nothing else), 'reported' (no valid token: tell the editor, change
+    nothing), 'not listed' (a valid token for an address not on the list: nothing to change)."""
+
+    outcome: str
+    email: str  # the reader the token names; for 'reported', the addresses the report names, joined by ', '
+    issue: str
+    kind: str
+    reason: str  # a few words for the inbox's report
+
+
+def decide_feedback(feedback: Feedback, *, listed: Container[str], history: Iterable[tuple[str, str]]) -> Decision:
+    """The decision for `feedback`, given the email_keys on the list and the verified reader's earlier events
+    (issue slug, kind). The caller records (issue, kind) for a 'counted', 'bounced' or 'complained' outcome, so
+    the next soft bounce is counted with it."""
+    if feedback.verified is None:
+        why = f"refused token: {feedback.token_problem}" if feedback.token_problem else "no valid feedback token"
+        return Decision("reported", ", ".join(feedback.emails), "", feedback.kind, f"{feedback.kind} ({why})")
+    issue, email = feedback.verified
+    if email not in listed:
+        return Decision("not listed", email, issue, feedback.kind, f"{feedback.kind} for an address not on the list")
+    status = status_after([*history, (issue, feedback.kind)])
+    if status:
+        return Decision(status, email, issue, feedback.kind, f"{feedback.kind} on {issue} (signed token)")
+    return Decision("counted", email, issue, feedback.kind, f"{feedback.kind} on {issue} counted (signed token)")
 
 
 def _find_token(message: Message, returned: Message | None) -> str:
