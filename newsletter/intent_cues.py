@@ -1,0 +1,368 @@
+"""The words that matter in a reader's sentence, found in one pass: every phrase of the tables in intent_phrases
+(English, written as small regular expressions) and intent_languages (other languages, written as plain phrases)
+is compiled into a single regular expression whose named groups say what each match is (a request verb, a
+negation, a condition, an object...). `tag_cues` returns those matches, left to right, as Cues.
+
+Text is folded before matching, so that the tables need one spelling per phrase: canonical decomposition,
+case folding, no nukta or zero-width joiner (Hindi is typed with and without them: जोड़ and जोड), Urdu and Arabic
+letter variants made one, Malayalam chillu letters spelt out, typographic quotes and dashes made plain.
+Folding keeps every run of non-space characters a run of non-space characters, so a match can be quoted back in
+the reader's own words (`quote_words`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from newsletter.intent_languages import LANGUAGES
+from newsletter.intent_phrases import CATEGORIES, ENGLISH, MACROS
+
+_REMOVE = "\u093c\u09bc\u0a3c\u0abc\u0b3c\u0cbc\u200b\u200c\u200d\u00ad\u2060\ufeff\u0640\u0654\u0655\u0670"
+_FOLD = str.maketrans(
+    {
+        **{char: None for char in _REMOVE},
+        **{char: None for char in map(chr, range(0x064B, 0x0653))},  # Arabic short vowels: often left out
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u0060\u00b4", "'"),
+        **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033", '"'),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+        **dict.fromkeys("\t\n\r\x0b\x0c\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008", " "),
+        **dict.fromkeys("\u2009\u200a\u2028\u2029\u202f\u205f\u3000\x85", " "),
+        "\u0901": "\u0902",  # Devanagari candrabindu typed as anusvara: हूँ / हूं
+        "\u0a70": "\u0a02",  # Gurmukhi tippi and bindi
+        "\u064a": "\u06cc",  # Arabic yeh, alef maksura and Farsi yeh are one letter in Urdu mail
+        "\u0649": "\u06cc",
+        "\u0643": "\u06a9",  # Arabic kaf and keheh
+        "\u06c1": "\u0647",  # Urdu heh goal and Arabic heh
+        "\u06c2": "\u0647",
+        "\u0d7a": "\u0d23\u0d4d",  # Malayalam chillu letters, and their older spelling with a joiner
+        "\u0d7b": "\u0d28\u0d4d",
+        "\u0d7c": "\u0d30\u0d4d",
+        "\u0d7d": "\u0d32\u0d4d",
+        "\u0d7e": "\u0d33\u0d4d",
+        "\u0d7f": "\u0d15\u0d4d",
+    }
+)
+# Letters and the marks that belong to them: Python's \w does not count Indic vowel signs as word characters.
+# The Devanagari danda and the Arabic-script full stop, comma and question mark are punctuation, not letters.
+_LETTER = r"\w\u0300-\u036f\u0900-\u0963\u0966-\u0dff\u0610-\u061a\u064b-\u065f\u06d6-\u06ed"
+_LEFT = f"(?<![{_LETTER}])"
+_RIGHT = f"(?![{_LETTER}])"
+
+
+def fold(text: str) -> str:
+    """The text as the tables are written: see the module's docstring."""
+    return unicodedata.normalize("NFD", text).casefold().translate(_FOLD)
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One phrase found in a sentence: what it is, where it is in the folded sentence, and its language."""
+
+    tag: str  # one of intent_phrases.CATEGORIES
+    start: int
+    end: int
+    direction: str  # "subscribe", "unsubscribe" or ""
+    flags: str  # words from the tables: own, bare, obj, self, send, past, strong, name, weak, neg
+    language: str  # "English", "Hindi", ...
+    text: str  # the folded match
+
+
+_Node = dict[str, "_Node"]
+
+
+def _trie(words: Iterable[str]) -> str:
+    """One regular expression matching any of `words` (literal), longest first, without trying each in turn."""
+    root: _Node = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: _Node) -> str:
+        branches = [(" +" if key == " " else re.escape(key)) + build(node[key]) for key in sorted(node) if key]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            return body + "?" if len(branches) == 1 and len(branches[0]) == 1 else f"(?:{body})?"
+        return body
+
+    return build(root)
+
+
+def _expand(pattern: str) -> str:
+    for name, value in MACROS.items():
+        pattern = pattern.replace("{" + name + "}", value)
+    return pattern.replace(" ?", r"\s*").replace(" ", " +")
+
+
+# A cue starts at the start of a word. Each phrase's possible first words are worked out once (from the parsed
+# regular expression, or the literal phrase), and at each word of a sentence only the phrases that can start
+# with it are tried: trying all of them at every word costs a hundred times more. The phrases tried at a word
+# keep the order of CATEGORIES; each ends with an empty group whose number says which entry matched.
+Key = tuple[str, str, str]  # (tag, direction, flags)
+_WORD = re.compile(f"(?<![{_LETTER}])[{_LETTER}]+(?:['-][{_LETTER}]+)*")
+_SPECIAL = re.compile(r"(?<![\w.+'-])[\w.+'-]++@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+")
+_PARSER: Any = importlib.import_module("re._parser")
+
+
+class _Wild(Exception):
+    """A phrase whose first word cannot be listed: it is tried at every word."""
+
+
+def _first_words(pattern: str) -> frozenset[str] | None:
+    """Every word `pattern` can start with, or None when they cannot be listed."""
+    found: set[str] = set()
+    try:
+        _walk(list(_PARSER.parse(pattern)), "", found)
+    except (_Wild, RecursionError, ValueError, TypeError, AttributeError):
+        return None
+    return None if "" in found or not found else frozenset(found)
+
+
+def _walk(items: list[Any], prefix: str, found: set[str]) -> None:
+    if len(found) > 400:
+        raise _Wild
+    if not items:
+        found.add(prefix)
+        return
+    (op, value), rest = items[0], items[1:]
+    name = op.name
+    if name in ("LITERAL", "IN"):
+        for char in _chars(name, value):
+            if _WORD.fullmatch("a" + char + "a"):
+                _walk(rest, prefix + char, found)
+            else:
+                found.add(prefix)
+    elif name == "BRANCH":
+        for branch in value[1]:
+            _walk(list(branch) + rest, prefix, found)
+    elif name in ("SUBPATTERN", "ATOMIC_GROUP"):
+        _walk(list(value[-1] if name == "SUBPATTERN" else value) + rest, prefix, found)
+    elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        low, high, sub = value[0], value[1], list(value[2])
+        if high > low + 1:
+            probe: set[str] = set()
+            _walk(sub, "", probe)
+            if probe != {""}:
+                raise _Wild  # a repeated letter: the word can be of any length
+        for count in sorted({low, min(low + 1, high)}):
+            _walk(sub * count + rest, prefix, found)
+    elif name in ("AT", "ASSERT", "ASSERT_NOT"):
+        _walk(rest, prefix, found)
+    elif name == "CATEGORY" and value.name == "CATEGORY_SPACE":
+        found.add(prefix)
+    else:
+        raise _Wild
+
+
+def _chars(name: str, value: Any) -> list[str]:
+    if name == "LITERAL":
+        return [chr(value)]
+    chars: list[str] = []
+    for op, item in value:
+        if op.name == "LITERAL":
+            chars.append(chr(item))
+        elif op.name == "RANGE" and item[1] - item[0] < 64:
+            chars.extend(map(chr, range(item[0], item[1] + 1)))
+        elif op.name == "CATEGORY" and item.name == "CATEGORY_SPACE":
+            chars.append(" ")
+        else:
+            raise _Wild
+    return chars
+
+
+_LANGUAGE_OF: dict[str, str] = {}
+# Per entry, in the order they are tried: an English pattern with its first words (None: any), or a language's
+# literal phrases by first word.
+_ENTRIES: list[tuple[Key, str, frozenset[str] | None, dict[str, list[str]]]] = []
+_LOOSE: list[Key] = []  # phrases without a word boundary at their start or end (Chinese, endings, stems)
+
+
+def _specific_first(key: Key) -> tuple[int, str, str]:
+    """Within a category, a phrase that names its object ("unsub me") before the bare verb ("unsub")."""
+    flags = key[2].split()
+    order = ("own", "self", "obj", "bare", "strong", "name", "weak")
+    rank = next((i for i, flag in enumerate(order) if flag in flags), len(order))
+    return rank, key[1], key[2]
+
+
+def _prepare() -> re.Pattern[str]:
+    english: dict[Key, list[str]] = {}
+    for tag, direction, flags, pattern in ENGLISH:
+        english.setdefault((tag, direction, flags), []).append(_expand(pattern))
+    literal: dict[Key, dict[str, list[str]]] = {}
+    loose: dict[Key, list[str]] = {}
+    for language, table in LANGUAGES.items():
+        for key, phrases in table.items():
+            for phrase in phrases:
+                word = " ".join(fold(phrase.strip("*")).split())
+                _LANGUAGE_OF.setdefault(word, language)
+                first = _WORD.match(word)
+                single = first is not None and first.end() == len(word)
+                if phrase.startswith("*") or first is None or (phrase.endswith("*") and single):
+                    loose.setdefault(key, []).append(_trie([word]) + ("" if phrase.endswith("*") else _RIGHT))
+                else:
+                    words = literal.setdefault(key, {}).setdefault(first.group(), [])
+                    words.append(word + ("*" if phrase.endswith("*") else ""))
+    loose_parts: list[str] = []
+    for tag in CATEGORIES:
+        for key in sorted({key for key in (*english, *literal, *loose) if key[0] == tag}, key=_specific_first):
+            for pattern in english.get(key, []):
+                _ENTRIES.append((key, f"(?:{pattern}){_RIGHT}", _first_words(pattern), {}))
+            if key in literal:
+                _ENTRIES.append((key, "", frozenset(literal[key]), literal[key]))
+            if key in loose:
+                _LOOSE.append(key)
+                loose_parts.append(f"(?:{'|'.join(loose[key])})()")
+    return re.compile("|".join(loose_parts))
+
+
+def _literal(words: list[str]) -> str:
+    bounded = [word for word in words if not word.endswith("*")]
+    stems = [word[:-1] for word in words if word.endswith("*")]
+    parts = ([_trie(bounded) + _RIGHT] if bounded else []) + ([_trie(stems)] if stems else [])
+    return "|".join(parts)
+
+
+def _needed(items: list[Any]) -> set[str] | None:
+    """Strings one of which every match of `items` (a parsed expression) contains, the longest such choice."""
+    choices: list[set[str]] = []
+    run = ""
+    for op, value in items:
+        name = op.name
+        if name == "LITERAL":
+            run += chr(value)
+            continue
+        if run:
+            choices.append({run})
+            run = ""
+        found: set[str] | None = None
+        if name == "BRANCH":
+            branches = [_needed(list(branch)) for branch in value[1]]
+            found = set().union(*branches) if all(branches) else None  # type: ignore[arg-type]
+        elif name == "SUBPATTERN":
+            found = _needed(list(value[-1]))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and value[0] >= 1:
+            found = _needed(list(value[2]))
+        if found:
+            choices.append(found)
+    if run:
+        choices.append({run})
+    choices = [choice for choice in choices if all(text.strip() == text for text in choice)]
+    return max(choices, key=_rarity) if choices else None
+
+
+_COMMON = set(
+    "i me my we us our you your the a an to of in on at is are was were be been have has had do does did it this that"
+    " these those and or for with not no can will would should still get got from by as up off out any all so if".split()
+)
+
+
+def _rarity(choice: set[str]) -> tuple[bool, int, int]:
+    """How rarely a sentence holds one of `choice`: no common word first, then the shortest as long as can be."""
+    return not choice & _COMMON, min(map(len, choice)), -len(choice)
+
+
+# Categories that say something alone; the others (please, not, if, me, my colleague...) only change what these
+# say, so a sentence without any of these is not read further.
+_ALONE = {"SUB", "UNSUB", "KEEP", "SENSE", "COMPLAINT", "LINK", "ONEOFF", "STATUS", "PAST", "FOOTER", "OTHERADDR"}
+
+
+def _relevance() -> re.Pattern[str]:
+    words: set[str] = {"@", "http", "www.", "too", "also", "as well", "भी"}
+    for tag, direction, flags, pattern in ENGLISH:
+        if tag in _ALONE or (tag == "OBJ" and "weak" not in flags) or (tag == "THIRD" and direction):
+            needed = _needed(list(_PARSER.parse(_expand(pattern))))
+            if not needed or min(map(len, needed)) < 2:
+                raise ValueError(f"the phrase table entry {pattern!r} has no word to look for first")
+            words |= needed
+    for table in LANGUAGES.values():
+        for (tag, _, flags), phrases in table.items():
+            if tag in _ALONE or (tag == "OBJ" and "weak" not in flags):
+                words |= {max(fold(phrase.strip("*")).split(), key=len) for phrase in phrases}
+    return re.compile(_trie(sorted(words)))
+
+
+_RELEVANT = _relevance()
+
+
+def worth_reading(folded: str) -> bool:
+    """Whether a folded sentence holds any phrase that says something alone (a quick test before tag_cues)."""
+    return _RELEVANT.search(folded) is not None
+
+
+_LOOSE_TAGGER = _prepare()
+# Where a phrase may start: any of the first words, as one trie (far faster than looking at every word).
+_STARTS = re.compile(_LEFT + _trie(sorted({word for _, _, firsts, _ in _ENTRIES for word in firsts or ()})) + _RIGHT)
+_BUCKETS: dict[str, tuple[re.Pattern[str], list[Key]] | None] = {}
+
+
+def _bucket(word: str) -> tuple[re.Pattern[str], list[Key]] | None:
+    """The phrases that can start with `word`, as one expression, and the entry of each (built once a word)."""
+    if word in _BUCKETS:
+        return _BUCKETS[word]
+    parts: list[str] = []
+    keys: list[Key] = []
+    for key, pattern, firsts, words in _ENTRIES:
+        if firsts is not None and word not in firsts:
+            continue
+        parts.append(f"{pattern or _literal(words[word])}()")
+        keys.append(key)
+    built = (re.compile("|".join(parts)), keys) if parts else None
+    _BUCKETS[word] = built
+    return built
+
+
+def tag_cues(folded: str) -> list[Cue]:
+    """Every cue in `folded` (a folded sentence), left to right, none overlapping."""
+    found: list[tuple[int, int, int, Key]] = []  # start, rank (ties: special, words, loose), end, entry
+    if "@" in folded or "http" in folded or "www." in folded:
+        for match in _SPECIAL.finditer(folded):
+            found.append((match.start(), 0, match.end(), ("EMAIL" if "@" in match.group() else "URL", "", "")))
+    end = 0
+    for word in _STARTS.finditer(folded):
+        if word.start() < end:
+            continue
+        bucket = _bucket(word.group())
+        if bucket is None:
+            continue
+        match = bucket[0].match(folded, word.start())
+        if match:
+            found.append((match.start(), 1, match.end(), bucket[1][(match.lastindex or 1) - 1]))
+            end = match.end()
+    if not folded.isascii():
+        for match in _LOOSE_TAGGER.finditer(folded):
+            found.append((match.start(), 2, match.end(), _LOOSE[(match.lastindex or 1) - 1]))
+    cues: list[Cue] = []
+    end = 0
+    for start, _, stop, (tag, direction, flags) in sorted(found):
+        if start < end or stop == start:
+            continue
+        text = folded[start:stop]
+        language = _LANGUAGE_OF.get(" ".join(text.split()), "English")
+        cues.append(Cue(tag, start, stop, direction, flags, language, text))
+        end = stop
+    return cues
+
+
+_TOKEN = re.compile(r"\S+")
+_EDGE_PUNCTUATION = ".,;:!?()[]{}\"'«»“”‘’।॥۔؟،。，！？"
+
+
+def quote_words(raw: str, folded: str, start: int, end: int) -> str:
+    """The reader's own words (from `raw`) covering folded[start:end], without punctuation at the ends."""
+    folded_tokens = [match.span() for match in _TOKEN.finditer(folded)]
+    raw_tokens = [match.span() for match in _TOKEN.finditer(raw)]
+    if len(folded_tokens) != len(raw_tokens):
+        return folded[start:end].strip(_EDGE_PUNCTUATION + " ")
+    first = next((i for i, (_, token_end) in enumerate(folded_tokens) if token_end > start), 0)
+    last = next((i for i, (token_start, _) in reversed(list(enumerate(folded_tokens))) if token_start < end), first)
+    text = raw[raw_tokens[first][0] : raw_tokens[max(first, last)][1]]
+    return " ".join(text.split()).strip(_EDGE_PUNCTUATION)
