@@ -18,7 +18,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
-from newsletter.intent_cues import Cue, fold, quote_words, tag_cues, worth_reading
+from newsletter.intent_cues import Cue, find_addresses, fold, quote_words, tag_cues, worth_reading
 from newsletter.intent_sentences import Span, readable_part, split_sentences
 
 SUBSCRIBE, UNSUBSCRIBE, IGNORE, UNSURE = "subscribe", "unsubscribe", "ignore", "unsure"
@@ -61,6 +61,7 @@ _SUBJECT_PREFIX = re.compile(
 )
 _REPLY_PREFIX = re.compile(r"(?:re|fwd?|fw|aw|wg|tr|sv|antw|rif|res|enc|ref|réf|回复|答复|转发|回覆|轉寄)\s*(?:\[\d+\])?\s*[:：]", re.I)
 _FOOTERISH = re.compile(r"\bclick\b|\bhere\b|\||»|\blink below\b")
+_PUNCTUATION = re.compile(r"[,;:.!?।۔]")
 _PLEASE = re.compile(r"please|pls|plz|plse|plss|kindly|कृपया|प्लीज")
 
 
@@ -84,11 +85,7 @@ class _Sentence:
         self.cues = tag_cues(self.folded) if worth_reading(self.folded) else []
         self.tags = {cue.tag for cue in self.cues}
         self._cuts: list[int] | None = None
-        self.addresses = [
-            cue.text.rstrip(".")
-            for cue in self.cues
-            if cue.tag == "EMAIL" and cue.text.rstrip(".") != sender and cue.text.rstrip(".") not in own
-        ]
+        self.addresses = [address for address in find_addresses(self.folded) if address != sender and address not in own]
 
     @property
     def cuts(self) -> list[int]:
@@ -166,7 +163,9 @@ def _judge_action(sentence: _Sentence, action: Cue) -> _Finding | None:
             start = negation.start if negation else action.start
             reason = f"negated: '{sentence.quote(start, action.end, before=1)}'"
             keep = "keep" if direction == UNSUBSCRIBE else direction
-            return _finding(sentence, "negated", UNSURE if past or direction == "keep" else IGNORE, reason, keep)
+            # "I did not ask to subscribe" is a complaint for the editor; "I did not unsubscribe" may only explain
+            weight = (_SOFT if direction == UNSUBSCRIBE else UNSURE) if past else UNSURE if direction == "keep" else IGNORE
+            return _finding(sentence, "negated", weight, reason, keep)
     blocker = _blocker(sentence, action, clause)
     if blocker:
         kind, cue, text = blocker
@@ -183,7 +182,8 @@ def _judge_action(sentence: _Sentence, action: Cue) -> _Finding | None:
         return _finding(sentence, kind, _SOFT if kind == "past" else UNSURE, reasons[kind], direction)
     frame = next((cue for cue in reversed(sentence.cues) if cue.tag == "FRAME" and cue.end <= action.start), None)
     please_after = any(cue.tag == "FRAME" and _PLEASE.fullmatch(cue.text) for cue in sentence.cues[::-1])
-    plain = not framed and frame is None and not please_after and _imperative(sentence, action)
+    asked = sentence.folded.rstrip().endswith("?")  # "Subscribe?" asks whether, not to
+    plain = not framed and frame is None and not please_after and not asked and _imperative(sentence, action)
     if not (framed or frame or please_after or plain):
         if "obj" in flags:
             return None  # "readers get it on Mondays": a description, and the object is judged as a mention
@@ -194,14 +194,13 @@ def _judge_action(sentence: _Sentence, action: Cue) -> _Finding | None:
     if direction == "keep":
         return _finding(sentence, "keep", IGNORE, f"asks to stay subscribed ({label}'{quoted}')", "keep")
     finding = _finding(sentence, "request", _ACT, f"request to {direction} ({label}'{quoted}')", direction)
-    return replace(finding, plain=plain, objectless=not objects)
+    return replace(finding, plain=plain, objectless=all("weak" in cue.flags for cue in objects))
 
 
 def _blocker(sentence: _Sentence, action: Cue, clause: int) -> tuple[str, Cue, str] | None:
     """What takes a request back, most telling first: (kind, the cue, an address when it is one)."""
     if sentence.addresses:
-        email = next(cue for cue in sentence.cues if cue.tag == "EMAIL" and cue.text.rstrip(".") in sentence.addresses)
-        return "address", email, sentence.addresses[0]
+        return "address", action, sentence.addresses[0]
     other_address = sentence.first("OTHERADDR")
     if other_address:
         return "address", other_address, ""
@@ -217,7 +216,9 @@ def _blocker(sentence: _Sentence, action: Cue, clause: int) -> tuple[str, Cue, s
             return kind, cue, ""
     for tag, kind in (("COMPLAINT", "complaint"), ("PAST", "past")):
         cue = sentence.first(tag, clause)
-        if cue and cue.start < action.start:
+        # "I tried to unsubscribe", "I asked to be removed": the action is what the complaint or the past is about
+        between = sentence.folded[cue.end : action.start] if cue else ""
+        if cue and cue.start < action.start and len(between.split()) <= 3 and not _PUNCTUATION.search(between):
             return kind, cue, ""
     return None
 
@@ -236,27 +237,35 @@ def _judge_mentions(sentence: _Sentence) -> list[_Finding]:
             if tag == "COMPLAINT" and "neg" in cue.flags:
                 text = "negated"
             return [_finding(sentence, kind, weight, f"{text}: '{sentence.quote(cue.start, cue.end, before=1)}'")]
+    question = next((cue for cue in sentence.cues if cue.tag == "QUESTION" and cue.direction), None)
+    if question:
+        return [_finding(sentence, "question", UNSURE, f"a question: '{sentence.quote(question.start, question.end)}'")]
+    change = next((cue for cue in sentence.cues if cue.tag == "OTHERADDR" and cue.direction), None)
+    if change:
+        return [_finding(sentence, "address", UNSURE, f"about another address: '{sentence.cue_quote(change)}'")]
     third = next((cue for cue in sentence.cues if cue.tag == "THIRD" and cue.direction), None)
-    if third is None and ("FRAME" in sentence.tags or _TOO.search(sentence.folded)) and "REFERRAL" not in sentence.tags:
-        third = first("THIRD")
+    named = any(cue.tag == "OBJ" and "weak" not in cue.flags for cue in sentence.cues)
+    if third is None and "REFERRAL" not in sentence.tags and (_TOO.search(sentence.folded) or (named and "FRAME" in sentence.tags)):
+        third = first("THIRD")  # "My wife too.", "She would like the newsletter."
     if third:
         return [_finding(sentence, "third", UNSURE, f"about someone else: '{sentence.cue_quote(third)}'")]
+    objects = [cue for cue in sentence.cues if cue.tag == "OBJ" and "weak" not in cue.flags]
+    other = first("OTHER")
+    topical = objects or any(cue.tag in ("PAST", "STATUS") and cue.direction for cue in sentence.cues)
+    if other and topical and not any("name" in cue.flags for cue in objects):
+        return [_finding(sentence, "other", IGNORE, f"about something else: '{sentence.cue_quote(other)}'")]
     status = first("STATUS")
     if status:
         return [_finding(sentence, "status", IGNORE, f"already a reader: '{sentence.cue_quote(status)}'")]
-    past = first("PAST")
+    past = next((cue for cue in sentence.cues if cue.tag == "PAST" and (cue.direction or objects)), None)
     if past:
         negation = first("NEG")
         if negation and negation.start < past.start:
             quoted = sentence.quote(negation.start, past.end, before=1)
             return [_finding(sentence, "negated", UNSURE, f"negated: '{quoted}'")]
         return [_finding(sentence, "past", _SOFT, f"about what happened before: '{sentence.cue_quote(past)}'")]
-    objects = [cue for cue in sentence.cues if cue.tag == "OBJ" and "weak" not in cue.flags]
     if not objects:
         return []
-    other = first("OTHER")
-    if other and not any("name" in cue.flags for cue in objects):
-        return [_finding(sentence, "other", IGNORE, f"about something else: '{sentence.cue_quote(other)}'")]
     quoted = sentence.cue_quote(objects[0])
     if "FEEDBACK" in sentence.tags:
         return [_finding(sentence, "feedback", IGNORE, f"a comment on the newsletter: '{quoted}'")]
@@ -347,7 +356,7 @@ def _decide(context: _Context) -> Intent:
     if requests and all(finding.objectless for finding in requests) and context.others:
         # "I'd like to attend the webinar. Please register me.": the request is about what the message is about
         other = context.others[0]
-        if not context.named:
+        if requests[0].direction == SUBSCRIBE and not context.named:
             return Intent(IGNORE, other.evidence, other.reason)
         return Intent(UNSURE, other.evidence, f"asks to {requests[0].direction}, but also mentions: {other.reason}")
     if requests:

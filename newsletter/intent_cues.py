@@ -366,3 +366,11 @@ def quote_words(raw: str, folded: str, start: int, end: int) -> str:
     last = next((i for i, (token_start, _) in reversed(list(enumerate(folded_tokens))) if token_start < end), first)
     text = raw[raw_tokens[first][0] : raw_tokens[max(first, last)][1]]
     return " ".join(text.split()).strip(_EDGE_PUNCTUATION)
+
+
+_ADDRESS = re.compile(r"(?<![\w.+'-])[\w.+'-]++@[\w-]+(?:\.[\w-]+)+")
+
+
+def find_addresses(folded: str) -> list[str]:
+    """The email addresses in a folded sentence, without a trailing full stop."""
+    return [match.group().rstrip(".") for match in _ADDRESS.finditer(folded)] if "@" in folded else []

@@ -422,11 +422,12 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
     ),
     "German": _table(
         subscribe=[
-            "abonnieren", "möchte den newsletter erhalten", "bitte nehmen sie mich", "bitte tragen sie mich",
-            "tragen sie mich ein", "anmelden", "möchte ihn erhalten",
+            "abonnieren", "möchte den newsletter erhalten", "nehmen sie mich in", "nehmen sie mich auf",
+            "tragen sie mich in", "tragen sie mich ein", "anmelden", "möchte ihn erhalten",
         ],
         unsubscribe=[
-            "abbestellen", "abmelden", "austragen", "bitte entfernen sie mich", "keine e-mails mehr",
+            "abbestellen", "abmelden", "austragen", "entfernen sie mich", "nehmen sie mich aus", "tragen sie mich aus",
+            "streichen sie mich", "keine e-mails mehr",
             "keinen newsletter mehr", "nicht mehr erhalten", "nicht mehr zusenden", "kündigen",
         ],
         frame=["bitte", "ich möchte", "ich würde gerne"],
