@@ -194,7 +194,8 @@ def _judge_action(sentence: _Sentence, action: Cue) -> _Finding | None:
     if direction == "keep":
         return _finding(sentence, "keep", IGNORE, f"asks to stay subscribed ({label}'{quoted}')", "keep")
     finding = _finding(sentence, "request", _ACT, f"request to {direction} ({label}'{quoted}')", direction)
-    return replace(finding, plain=plain, objectless=all("weak" in cue.flags for cue in objects))
+    named = any(cue.tag == "OBJ" and "weak" not in cue.flags for cue in sentence.cues)
+    return replace(finding, plain=plain, objectless=not named)
 
 
 def _blocker(sentence: _Sentence, action: Cue, clause: int) -> tuple[str, Cue, str] | None:
@@ -269,6 +270,10 @@ def _judge_mentions(sentence: _Sentence) -> list[_Finding]:
     quoted = sentence.cue_quote(objects[0])
     if "FEEDBACK" in sentence.tags:
         return [_finding(sentence, "feedback", IGNORE, f"a comment on the newsletter: '{quoted}'")]
+    doubt = first("COND") or first("LATER")
+    if doubt:  # "Not sure I want this newsletter", "If the newsletter were weekly..."
+        kind = "conditional" if doubt.tag == "COND" else "intention"
+        return [_finding(sentence, kind, UNSURE, f"{kind} about the newsletter: '{sentence.cue_quote(doubt)}'")]
     negation = first("NEG")
     if negation:
         quoted = sentence.quote(negation.start, objects[0].end, before=1)
@@ -312,8 +317,9 @@ def read_intent(subject: str, new_text: str, sender_email: str, *, own_addresses
     for span in split_sentences(text):
         sentence = _Sentence(text[span.start : span.end], sender, own)
         context.add(sentence, _judge(sentence))
-        if not _GREETING.match(sentence.folded.strip()):
-            context.words += len(sentence.folded.split())
+        words = len(sentence.folded.split())
+        if words >= 3 and not _GREETING.match(sentence.folded.strip()):
+            context.words += words  # "Thanks," and a name under it are not what a message says
     title = subject.strip()
     if title:  # after the body: a request in the reader's own text is the better evidence
         prefix = _SUBJECT_PREFIX.match(title)
@@ -371,7 +377,7 @@ def _decide(context: _Context) -> Intent:
     soft = [finding for finding in findings if finding.weight == _SOFT]
     if soft:
         best = min(soft, key=lambda finding: _PRIORITY.index(finding.kind))
-        if best.kind != "name" or words <= 12:
+        if best.kind != "name" or words <= 5:
             return Intent(UNSURE, best.evidence, best.reason)
         return Intent(IGNORE, best.evidence, "about the newsletter, asks nothing of it")
     return Intent(IGNORE, "", "not about the newsletter")

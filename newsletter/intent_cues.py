@@ -299,8 +299,10 @@ def worth_reading(folded: str) -> bool:
 
 
 _LOOSE_TAGGER = _prepare()
-# Where a phrase may start: any of the first words, as one trie (far faster than looking at every word).
-_STARTS = re.compile(_LEFT + _trie(sorted({word for _, _, firsts, _ in _ENTRIES for word in firsts or ()})) + _RIGHT)
+# Where a phrase may start: any of the first words, as one trie (far faster than looking at every word). A phrase
+# whose first words cannot be listed (a table entry starting with \w+, say) makes every word a start.
+WILD = [pattern for _, pattern, firsts, _ in _ENTRIES if firsts is None]
+_STARTS = _WORD if WILD else re.compile(_LEFT + _trie(sorted({w for _, _, firsts, _ in _ENTRIES for w in firsts or ()})) + _RIGHT)
 _BUCKETS: dict[str, tuple[re.Pattern[str], list[Key]] | None] = {}
 
 
