@@ -74,6 +74,7 @@ class _Finding:
     reason: str
     plain: bool = False  # a request made only by a bare imperative ("Unsubscribe"), as footers are written
     objectless: bool = False  # a request that does not say what it is for ("please register me")
+    position: int = 0  # the sentence's number in the body; -1 for the subject
 
 
 class _Sentence:
@@ -117,6 +118,15 @@ def _finding(sentence: _Sentence, kind: str, weight: str, reason: str, direction
     return _Finding(kind, weight, direction, sentence.raw, reason)
 
 
+def _near_object(sentence: _Sentence, action: Cue, objects: list[Cue]) -> bool:
+    """For 'send me', 'receive', 'join': the newsletter is what is sent, received or joined. In English it comes
+    next ('send me your newsletter', not 'send me your rate card for the newsletter'); in the Indian languages
+    the object comes before the verb, anywhere in the clause."""
+    if action.language != "English":
+        return bool(objects)
+    return any(cue.start >= action.end and len(sentence.folded[action.end : cue.start].split()) <= 3 for cue in objects)
+
+
 def _negation(sentence: _Sentence, action: Cue) -> Cue | None:
     """A negation just before the action, in its clause: 'I did not ask to subscribe', 'मत भेजें'."""
     clause = sentence.clause(action.start)
@@ -146,6 +156,8 @@ def _judge_action(sentence: _Sentence, action: Cue) -> _Finding | None:
     in_clause = [cue for cue in sentence.cues if sentence.clause(cue.start) == clause]
     objects = [cue for cue in in_clause if cue.tag == "OBJ"]
     others = [cue for cue in in_clause if cue.tag == "OTHER"]
+    if "obj" in flags and not _near_object(sentence, action, objects):
+        objects = []  # "send me your rate card for the newsletter": what is sent is not the newsletter
     if others and not any("weak" not in cue.flags for cue in objects):
         return _finding(sentence, "other", IGNORE, f"about something else: '{sentence.cue_quote(others[0])}'")
     if others:
@@ -183,11 +195,13 @@ def _judge_action(sentence: _Sentence, action: Cue) -> _Finding | None:
     frame = next((cue for cue in reversed(sentence.cues) if cue.tag == "FRAME" and cue.end <= action.start), None)
     please_after = any(cue.tag == "FRAME" and _PLEASE.fullmatch(cue.text) for cue in sentence.cues[::-1])
     asked = sentence.folded.rstrip().endswith("?")  # "Subscribe?" asks whether, not to
-    plain = not framed and frame is None and not please_after and not asked and _imperative(sentence, action)
+    imperative = "ing" not in flags and not asked and _imperative(sentence, action)
+    plain = not framed and frame is None and not please_after and imperative
     if not (framed or frame or please_after or plain):
         if "obj" in flags:
             return None  # "readers get it on Mondays": a description, and the object is judged as a mention
-        return _finding(sentence, "mention", UNSURE, f"mentions {verb}, asks nothing: '{sentence.cue_quote(action)}'")
+        weight = _SOFT if "ing" in flags else UNSURE  # "Unsubscribing from others made room for yours"
+        return _finding(sentence, "mention", weight, f"mentions {verb}, asks nothing: '{sentence.cue_quote(action)}'")
     near = frame is not None and len(sentence.folded[frame.end : action.start].split()) <= 2
     quoted = sentence.quote(frame.start if near and frame else action.start, action.end)
     label = "" if action.language == "English" else f"{action.language}: "
@@ -219,7 +233,8 @@ def _blocker(sentence: _Sentence, action: Cue, clause: int) -> tuple[str, Cue, s
         cue = sentence.first(tag, clause)
         # "I tried to unsubscribe", "I asked to be removed": the action is what the complaint or the past is about
         between = sentence.folded[cue.end : action.start] if cue else ""
-        if cue and cue.start < action.start and len(between.split()) <= 3 and not _PUNCTUATION.search(between):
+        reach = 6 if cue and "far" in cue.flags else 3  # "I asked you last week to remove me"
+        if cue and cue.start < action.start and len(between.split()) <= reach and not _PUNCTUATION.search(between):
             return kind, cue, ""
     return None
 
@@ -314,9 +329,9 @@ def read_intent(subject: str, new_text: str, sender_email: str, *, own_addresses
     own = {address.strip().lower() for address in own_addresses}
     context = _Context()
     text = readable_part(new_text)
-    for span in split_sentences(text):
+    for position, span in enumerate(split_sentences(text)):
         sentence = _Sentence(text[span.start : span.end], sender, own)
-        context.add(sentence, _judge(sentence))
+        context.add(sentence, _judge(sentence), position)
         words = len(sentence.folded.split())
         if words >= 3 and not _GREETING.match(sentence.folded.strip()):
             context.words += words  # "Thanks," and a name under it are not what a message says
@@ -325,7 +340,7 @@ def read_intent(subject: str, new_text: str, sender_email: str, *, own_addresses
         prefix = _SUBJECT_PREFIX.match(title)
         sentence = _Sentence(title, sender, own)
         replied = bool(prefix and _REPLY_PREFIX.search(prefix.group()))
-        context.add(sentence, _judge_reply_subject(sentence) if replied else _judge(sentence))
+        context.add(sentence, _judge_reply_subject(sentence) if replied else _judge(sentence), -1)
     return _decide(context)
 
 
@@ -339,15 +354,23 @@ class _Context:
         self.named = False  # the newsletter or its list is named somewhere
         self.words = 0
 
-    def add(self, sentence: _Sentence, findings: list[_Finding]) -> None:
-        self.findings += findings
+    def add(self, sentence: _Sentence, findings: list[_Finding], position: int) -> None:
+        self.findings += [replace(finding, position=position) for finding in findings]
         if any(finding.kind == "footer" for finding in findings):
             return
         self.addresses += _address_findings(sentence)
         self.named = self.named or any(cue.tag == "OBJ" and "weak" not in cue.flags for cue in sentence.cues)
         other = sentence.first("OTHER")
         if other:
-            self.others.append(_finding(sentence, "other", IGNORE, f"about something else: '{sentence.cue_quote(other)}'"))
+            quoted = sentence.cue_quote(other)
+            self.others.append(replace(_finding(sentence, "other", IGNORE, f"about something else: '{quoted}'"), position=position))
+
+    def other_near(self, requests: list[_Finding]) -> _Finding | None:
+        """Something else named in the subject, or in or just before the sentence of a request that names nothing."""
+        if not requests or not all(finding.objectless for finding in requests):
+            return None
+        near = {-1} | {finding.position for finding in requests} | {finding.position - 1 for finding in requests}
+        return next((other for other in self.others if other.position in near), None)
 
 
 def _address_findings(sentence: _Sentence) -> list[_Finding]:
@@ -359,9 +382,9 @@ def _decide(context: _Context) -> Intent:
     requests = [finding for finding in findings if finding.weight == _ACT]
     if requests and all(finding.plain for finding in requests) and any(f.kind == "footer" for f in findings):
         requests = []  # a bare "Unsubscribe" among other opt-out lines is one of them
-    if requests and all(finding.objectless for finding in requests) and context.others:
+    other = context.other_near(requests)
+    if other:
         # "I'd like to attend the webinar. Please register me.": the request is about what the message is about
-        other = context.others[0]
         if requests[0].direction == SUBSCRIBE and not context.named:
             return Intent(IGNORE, other.evidence, other.reason)
         return Intent(UNSURE, other.evidence, f"asks to {requests[0].direction}, but also mentions: {other.reason}")
