@@ -181,7 +181,8 @@ def _judge_action(sentence: _Sentence, action: Cue) -> _Finding | None:
     blocker = _blocker(sentence, action, clause)
     if blocker:
         kind, cue, text = blocker
-        quoted = text or sentence.quote(cue.start, max(cue.end, action.end) if cue.start < action.start else cue.end)
+        spans_action = cue.start < action.start and kind != "third"
+        quoted = text or sentence.quote(cue.start, max(cue.end, action.end) if spans_action else cue.end)
         reasons = {
             "address": f"about another address: {text}" if text else f"about another address: '{quoted}'",
             "third": f"about someone else: '{quoted}'",
@@ -202,7 +203,7 @@ def _judge_action(sentence: _Sentence, action: Cue) -> _Finding | None:
             return None  # "readers get it on Mondays": a description, and the object is judged as a mention
         weight = _SOFT if "ing" in flags else UNSURE  # "Unsubscribing from others made room for yours"
         return _finding(sentence, "mention", weight, f"mentions {verb}, asks nothing: '{sentence.cue_quote(action)}'")
-    near = frame is not None and len(sentence.folded[frame.end : action.start].split()) <= 2
+    near = frame is not None and action.language == "English" and len(sentence.folded[frame.end : action.start].split()) <= 2
     quoted = sentence.quote(frame.start if near and frame else action.start, action.end)
     label = "" if action.language == "English" else f"{action.language}: "
     if direction == "keep":

@@ -75,8 +75,8 @@ def _units(text: str) -> list[tuple[int, int]]:
             if start >= 0:
                 units.append((start, position))
             start = -1
-        elif start >= 0 and len(previous) >= WRAPPED and not _ENDS_SENTENCE.search(previous):
-            pass  # a wrapped line: the sentence goes on
+        elif start >= 0 and not _ENDS_SENTENCE.search(previous) and (len(previous) >= WRAPPED or stripped[0].islower()):
+            pass  # a wrapped line, or one broken by hand before a lower-case word: the sentence goes on
         else:
             if start >= 0:
                 units.append((start, position))
