@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from newsletter.intent_cues import Cue, find_addresses, fold, quote_words, tag_cues, worth_reading
+from newsletter.intent_cues import Cue, find_addresses, fold, quote_words, tag_cues, token_spans, worth_reading
 from newsletter.intent_sentences import Span, readable_part, split_sentences
 
 SUBSCRIBE, UNSUBSCRIBE, IGNORE, UNSURE = "subscribe", "unsubscribe", "ignore", "unsure"
@@ -65,7 +65,7 @@ _PUNCTUATION = re.compile(r"[,;:.!?।۔]")
 _PLEASE = re.compile(r"please|pls|plz|plse|plss|kindly|कृपया|प्लीज")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Finding:
     kind: str
     weight: str  # _ACT, UNSURE, IGNORE or _SOFT
@@ -80,12 +80,13 @@ class _Finding:
 class _Sentence:
     """One sentence, folded and tagged, with what the judgement of its cues needs."""
 
-    def __init__(self, raw: str, sender: str, own: Collection[str]) -> None:
+    def __init__(self, raw: str, folded: str, sender: str, own: Collection[str]) -> None:
         self.raw = raw
-        self.folded = fold(raw)
-        self.cues = tag_cues(self.folded) if worth_reading(self.folded) else []
+        self.folded = folded
+        self.cues = tag_cues(folded)
         self.tags = {cue.tag for cue in self.cues}
         self._cuts: list[int] | None = None
+        self._spans: tuple[list[tuple[int, int]], list[tuple[int, int]]] | None = None
         self.addresses = [address for address in find_addresses(self.folded) if address != sender and address not in own]
 
     @property
@@ -100,10 +101,12 @@ class _Sentence:
         return sum(1 for cut in self.cuts if cut <= position)
 
     def quote(self, start: int, end: int, before: int = 0) -> str:
+        if self._spans is None:
+            self._spans = (token_spans(self.folded), token_spans(self.raw))
         if before:
-            words = [match.start() for match in re.finditer(r"\S+", self.folded[:start])]
+            words = [token_start for token_start, _ in self._spans[0] if token_start < start]
             start = words[-before] if len(words) >= before else 0
-        return quote_words(self.raw, self.folded, start, end)
+        return quote_words(self.raw, self.folded, start, end, self._spans)
 
     def cue_quote(self, cue: Cue) -> str:
         return self.quote(cue.start, cue.end)
@@ -209,8 +212,9 @@ def _judge_action(sentence: _Sentence, action: Cue) -> _Finding | None:
     if direction == "keep":
         return _finding(sentence, "keep", IGNORE, f"asks to stay subscribed ({label}'{quoted}')", "keep")
     finding = _finding(sentence, "request", _ACT, f"request to {direction} ({label}'{quoted}')", direction)
-    named = any(cue.tag == "OBJ" and "weak" not in cue.flags for cue in sentence.cues)
-    return replace(finding, plain=plain, objectless=not named)
+    finding.plain = plain
+    finding.objectless = not any(cue.tag == "OBJ" and "weak" not in cue.flags for cue in sentence.cues)
+    return finding
 
 
 def _blocker(sentence: _Sentence, action: Cue, clause: int) -> tuple[str, Cue, str] | None:
@@ -330,16 +334,22 @@ def read_intent(subject: str, new_text: str, sender_email: str, *, own_addresses
     own = {address.strip().lower() for address in own_addresses}
     context = _Context()
     text = readable_part(new_text)
+    if not worth_reading(fold(f"{subject}\n{text}")):
+        return Intent(IGNORE, "", "not about the newsletter")  # most mail: nothing in it is worth a sentence's look
     for position, span in enumerate(split_sentences(text)):
-        sentence = _Sentence(text[span.start : span.end], sender, own)
-        context.add(sentence, _judge(sentence), position)
-        words = len(sentence.folded.split())
-        if words >= 3 and not _GREETING.match(sentence.folded.strip()):
+        raw = text[span.start : span.end]
+        folded = fold(raw)
+        words = len(folded.split())
+        if words >= 3 and not _GREETING.match(folded.strip()):
             context.words += words  # "Thanks," and a name under it are not what a message says
+        if worth_reading(folded):  # a sentence without any phrase that says something alone says nothing here
+            sentence = _Sentence(raw, folded, sender, own)
+            context.add(sentence, _judge(sentence), position)
     title = subject.strip()
-    if title:  # after the body: a request in the reader's own text is the better evidence
+    folded = fold(title)
+    if title and worth_reading(folded):  # after the body: a request in the reader's own text is the better evidence
         prefix = _SUBJECT_PREFIX.match(title)
-        sentence = _Sentence(title, sender, own)
+        sentence = _Sentence(title, folded, sender, own)
         replied = bool(prefix and _REPLY_PREFIX.search(prefix.group()))
         context.add(sentence, _judge_reply_subject(sentence) if replied else _judge(sentence), -1)
     return _decide(context)
@@ -356,15 +366,18 @@ class _Context:
         self.words = 0
 
     def add(self, sentence: _Sentence, findings: list[_Finding], position: int) -> None:
-        self.findings += [replace(finding, position=position) for finding in findings]
+        for finding in findings:
+            finding.position = position
+        self.findings += findings
         if any(finding.kind == "footer" for finding in findings):
             return
         self.addresses += _address_findings(sentence)
         self.named = self.named or any(cue.tag == "OBJ" and "weak" not in cue.flags for cue in sentence.cues)
         other = sentence.first("OTHER")
         if other:
-            quoted = sentence.cue_quote(other)
-            self.others.append(replace(_finding(sentence, "other", IGNORE, f"about something else: '{quoted}'"), position=position))
+            found = _finding(sentence, "other", IGNORE, f"about something else: '{sentence.cue_quote(other)}'")
+            found.position = position
+            self.others.append(found)
 
     def other_near(self, requests: list[_Finding]) -> _Finding | None:
         """Something else named in the subject, or in or just before the sentence of a request that names nothing."""

@@ -16,8 +16,7 @@ import importlib
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from newsletter.intent_languages import LANGUAGES
 from newsletter.intent_phrases import CATEGORIES, ENGLISH, MACROS
@@ -59,16 +58,16 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFD", text).casefold().translate(_FOLD)
 
 
-@dataclass(frozen=True, slots=True)
-class Cue:
-    """One phrase found in a sentence: what it is, where it is in the folded sentence, and its language."""
+class Cue(NamedTuple):
+    """One phrase found in a sentence: what it is, where it is in the folded sentence, and (for requests) its
+    language. A named tuple: a sentence has a dozen and a message a hundred, made faster than a dataclass."""
 
     tag: str  # one of intent_phrases.CATEGORIES
     start: int
     end: int
     direction: str  # "subscribe", "unsubscribe" or ""
     flags: str  # words from the tables: own, bare, obj, self, send, past, strong, name, weak, neg
-    language: str  # "English", "Hindi", ...
+    language: str  # "English", "Hindi", ... ("" for cues other than SUB, UNSUB and KEEP)
     text: str  # the folded match
 
 
@@ -231,32 +230,45 @@ def _literal(words: list[str]) -> str:
     return "|".join(parts)
 
 
-def _needed(items: list[Any]) -> set[str] | None:
-    """Strings one of which every match of `items` (a parsed expression) contains, the longest such choice."""
+def _needed(items: list[Any], at_start: bool = True) -> set[str] | None:
+    """Words one of which every match of `items` (a parsed expression) holds, the rarest such choice: the words
+    that can stand at a place every match goes through and where a word starts (the start, or after a space)."""
     choices: list[set[str]] = []
-    run = ""
-    for op, value in items:
+    aligned = at_start
+    for index, (op, value) in enumerate(items):
         name = op.name
-        if name == "LITERAL":
-            run += chr(value)
-            continue
-        if run:
-            choices.append({run})
-            run = ""
+        if aligned:
+            words: set[str] = set()
+            try:
+                _walk(items[index:], "", words)
+            except _Wild:
+                words = set()
+            if words and "" not in words:
+                choices.append(words)
         found: set[str] | None = None
         if name == "BRANCH":
-            branches = [_needed(list(branch)) for branch in value[1]]
+            branches = [_needed(list(branch), aligned) for branch in value[1]]
             found = set().union(*branches) if all(branches) else None  # type: ignore[arg-type]
         elif name == "SUBPATTERN":
-            found = _needed(list(value[-1]))
+            found = _needed(list(value[-1]), aligned)
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and value[0] >= 1:
-            found = _needed(list(value[2]))
+            found = _needed(list(value[2]), aligned)
         if found:
             choices.append(found)
-    if run:
-        choices.append({run})
-    choices = [choice for choice in choices if all(text.strip() == text for text in choice)]
+        if name not in ("AT", "ASSERT", "ASSERT_NOT"):
+            aligned = _is_space((op, value))
     return max(choices, key=_rarity) if choices else None
+
+
+def _is_space(item: Any) -> bool:
+    op, value = item
+    if op.name == "LITERAL":
+        return bool(chr(value) == " ")
+    if op.name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        return bool(value[2]) and _is_space(list(value[2])[-1])
+    if op.name == "BRANCH":
+        return all(branch and _is_space(list(branch)[-1]) for branch in value[1])
+    return bool(op.name == "CATEGORY" and value.name == "CATEGORY_SPACE")
 
 
 _COMMON = set(
@@ -276,18 +288,23 @@ _ALONE = {"SUB", "UNSUB", "KEEP", "SENSE", "COMPLAINT", "LINK", "ONEOFF", "STATU
 
 
 def _relevance() -> re.Pattern[str]:
-    words: set[str] = {"@", "http", "www.", "too", "also", "as well", "भी"}
+    words: set[str] = {"too", "also", "as well", "भी"}
+    loose: set[str] = {"@", "http", "www."}
     for tag, direction, flags, pattern in ENGLISH:
         if tag in _ALONE or (tag == "OBJ" and "weak" not in flags) or (tag == "THIRD" and direction):
-            needed = _needed(list(_PARSER.parse(_expand(pattern))))
-            if not needed or min(map(len, needed)) < 2:
+            expanded = _expand(pattern)
+            choices = [choice for choice in (_needed(list(_PARSER.parse(expanded))), _first_words(expanded)) if choice]
+            if not choices:
                 raise ValueError(f"the phrase table entry {pattern!r} has no word to look for first")
-            words |= needed
+            words |= set(max(choices, key=_rarity))
     for table in LANGUAGES.values():
         for (tag, _, flags), phrases in table.items():
             if tag in _ALONE or (tag == "OBJ" and "weak" not in flags):
-                words |= {max(fold(phrase.strip("*")).split(), key=len) for phrase in phrases}
-    return re.compile(_trie(sorted(words)))
+                for phrase in phrases:
+                    longest = max(fold(phrase.strip("*")).split(), key=len)
+                    (loose if phrase.startswith("*") else words).add(longest)
+    # Matched at the start of a word (only there, which is what makes the test quick), as a prefix: endings vary.
+    return re.compile(f"{_LEFT}{_trie(sorted(words))}|{_trie(sorted(loose))}")
 
 
 _RELEVANT = _relevance()
@@ -332,7 +349,8 @@ def tag_cues(folded: str) -> list[Cue]:
     for word in _STARTS.finditer(folded):
         if word.start() < end:
             continue
-        bucket = _bucket(word.group())
+        text = word.group()
+        bucket = _BUCKETS[text] if text in _BUCKETS else _bucket(text)
         if bucket is None:
             continue
         match = bucket[0].match(folded, word.start())
@@ -348,7 +366,7 @@ def tag_cues(folded: str) -> list[Cue]:
         if start < end or stop == start:
             continue
         text = folded[start:stop]
-        language = _LANGUAGE_OF.get(" ".join(text.split()), "English")
+        language = _LANGUAGE_OF.get(" ".join(text.split()), "English") if direction else ""
         cues.append(Cue(tag, start, stop, direction, flags, language, text))
         end = stop
     return cues
@@ -358,10 +376,17 @@ _TOKEN = re.compile(r"\S+")
 _EDGE_PUNCTUATION = ".,;:!?()[]{}\"'«»“”‘’।॥۔؟،。，！？"
 
 
-def quote_words(raw: str, folded: str, start: int, end: int) -> str:
-    """The reader's own words (from `raw`) covering folded[start:end], without punctuation at the ends."""
-    folded_tokens = [match.span() for match in _TOKEN.finditer(folded)]
-    raw_tokens = [match.span() for match in _TOKEN.finditer(raw)]
+def token_spans(text: str) -> list[tuple[int, int]]:
+    """Where each run of non-space characters of `text` starts and ends."""
+    return [match.span() for match in _TOKEN.finditer(text)]
+
+
+def quote_words(
+    raw: str, folded: str, start: int, end: int, spans: tuple[list[tuple[int, int]], list[tuple[int, int]]] | None = None
+) -> str:
+    """The reader's own words (from `raw`) covering folded[start:end], without punctuation at the ends. `spans`:
+    token_spans of folded and raw, when the caller quotes the same sentence more than once."""
+    folded_tokens, raw_tokens = spans or (token_spans(folded), token_spans(raw))
     if len(folded_tokens) != len(raw_tokens):
         return folded[start:end].strip(_EDGE_PUNCTUATION + " ")
     first = next((i for i, (_, token_end) in enumerate(folded_tokens) if token_end > start), 0)
