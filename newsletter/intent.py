@@ -15,6 +15,7 @@ everything else is ignored. When in doubt between acting and not, the answer is 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -84,7 +85,10 @@ class _Sentence:
         self.raw = raw
         self.folded = folded
         self.cues = tag_cues(folded)
-        self.tags = {cue.tag for cue in self.cues}
+        self.firsts: dict[str, Cue] = {}
+        for cue in reversed(self.cues):
+            self.firsts[cue.tag] = cue
+        self.tags = self.firsts.keys()
         self._cuts: list[int] | None = None
         self._spans: tuple[list[tuple[int, int]], list[tuple[int, int]]] | None = None
         self.addresses = [address for address in find_addresses(self.folded) if address != sender and address not in own]
@@ -98,7 +102,7 @@ class _Sentence:
         return self._cuts
 
     def clause(self, position: int) -> int:
-        return sum(1 for cut in self.cuts if cut <= position)
+        return bisect_right(self.cuts, position)
 
     def quote(self, start: int, end: int, before: int = 0) -> str:
         if self._spans is None:
@@ -112,9 +116,9 @@ class _Sentence:
         return self.quote(cue.start, cue.end)
 
     def first(self, tag: str, clause: int | None = None) -> Cue | None:
-        return next(
-            (cue for cue in self.cues if cue.tag == tag and (clause is None or self.clause(cue.start) == clause)), None
-        )
+        if clause is None or tag not in self.firsts:
+            return self.firsts.get(tag)
+        return next((cue for cue in self.cues if cue.tag == tag and self.clause(cue.start) == clause), None)
 
 
 def _finding(sentence: _Sentence, kind: str, weight: str, reason: str, direction: str = "") -> _Finding:

@@ -341,35 +341,42 @@ def _bucket(word: str) -> tuple[re.Pattern[str], list[Key]] | None:
 
 def tag_cues(folded: str) -> list[Cue]:
     """Every cue in `folded` (a folded sentence), left to right, none overlapping."""
-    found: list[tuple[int, int, int, Key]] = []  # start, rank (ties: special, words, loose), end, entry
-    if "@" in folded or "http" in folded or "www." in folded:
-        for match in _SPECIAL.finditer(folded):
-            found.append((match.start(), 0, match.end(), ("EMAIL" if "@" in match.group() else "URL", "", "")))
+    cues: list[Cue] = []
     end = 0
     for word in _STARTS.finditer(folded):
-        if word.start() < end:
+        start = word.start()
+        if start < end:
             continue
         text = word.group()
         bucket = _BUCKETS[text] if text in _BUCKETS else _bucket(text)
-        if bucket is None:
-            continue
-        match = bucket[0].match(folded, word.start())
-        if match:
-            found.append((match.start(), 1, match.end(), bucket[1][(match.lastindex or 1) - 1]))
+        match = bucket[0].match(folded, start) if bucket else None
+        if match and bucket:
             end = match.end()
+            cues.append(_cue(bucket[1][(match.lastindex or 1) - 1], start, end, folded))
+    others: list[tuple[int, int, Key]] = []
+    if "@" in folded or "http" in folded or "www." in folded:
+        others += [(m.start(), m.end(), ("EMAIL" if "@" in m.group() else "URL", "", "")) for m in _SPECIAL.finditer(folded)]
     if not folded.isascii():
-        for match in _LOOSE_TAGGER.finditer(folded):
-            found.append((match.start(), 2, match.end(), _LOOSE[(match.lastindex or 1) - 1]))
-    cues: list[Cue] = []
+        others += [(m.start(), m.end(), _LOOSE[(m.lastindex or 1) - 1]) for m in _LOOSE_TAGGER.finditer(folded)]
+    if not others:
+        return cues
+    # Addresses and links first, then phrases found word by word, then those without word boundaries.
+    ranked = [(start, 0 if key[0] in ("EMAIL", "URL") else 2, stop, key) for start, stop, key in others]
+    ranked += [(cue.start, 1, cue.end, (cue.tag, cue.direction, cue.flags)) for cue in cues]
+    merged: list[Cue] = []
     end = 0
-    for start, _, stop, (tag, direction, flags) in sorted(found):
-        if start < end or stop == start:
-            continue
-        text = folded[start:stop]
-        language = _LANGUAGE_OF.get(" ".join(text.split()), "English") if direction else ""
-        cues.append(Cue(tag, start, stop, direction, flags, language, text))
-        end = stop
-    return cues
+    for start, _, stop, key in sorted(ranked):
+        if start >= end and stop > start:
+            merged.append(_cue(key, start, stop, folded))
+            end = stop
+    return merged
+
+
+def _cue(key: Key, start: int, end: int, folded: str) -> Cue:
+    tag, direction, flags = key
+    text = folded[start:end]
+    language = _LANGUAGE_OF.get(" ".join(text.split()), "English") if direction else ""
+    return Cue(tag, start, end, direction, flags, language, text)
 
 
 _TOKEN = re.compile(r"\S+")

@@ -23,20 +23,19 @@ _ABBREVIATION = re.compile(
 )
 _ENDS_SENTENCE = re.compile(r"[.!?:;,।॥۔؟。！？…]\W*$")
 _QUOTE_MARKER = re.compile(
-    r"""^(?:
+    r"""^[ \t]*(?:
         >
-      | -{2,}\s*(?:original\s+message|forwarded\s+message)
+      | -{2,}[ \t]*(?:original\s+message|forwarded\s+message)
       | begin\s+forwarded\s+message
-      | _{10,}\s*$
-      | on\b.{0,200}\bwrote:?\s*$
+      | _{10,}[ \t]*$
+      | on\b[^\n]{0,200}\bwrote:?[ \t]*$
       | sent\s+from\s+my\b
       | get\s+outlook\s+for\b
-      | -- ?$
+      | --[ ]?$
+      | \*?from[ \t]*:\*?[^\n]*\n(?:[^\n]*\n){0,2}?[ \t]*\*?(?:sent|date|to|subject|cc)[ \t]*:
     )""",
-    re.IGNORECASE | re.VERBOSE,
+    re.IGNORECASE | re.VERBOSE | re.MULTILINE,
 )
-_HEADER_LINE = re.compile(r"^\*?(?:from|sent|date|to|subject|cc)\s*:\*?", re.IGNORECASE)
-_LINE = re.compile(r"[^\n]*\n?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +47,11 @@ class Span:
 
 
 def readable_part(text: str) -> str:
-    """The text above any quote or forward marker the inbox's cut missed, at most TEXT_LIMIT characters."""
-    lines = text[:TEXT_LIMIT].split("\n")
-    for index, line in enumerate(lines):
-        stripped = line.strip()
-        following = [other.strip() for other in lines[index + 1 : index + 4]]
-        outlook = _HEADER_LINE.match(stripped) and stripped.lower().lstrip("*").startswith("from")
-        if _QUOTE_MARKER.match(stripped) or (outlook and any(_HEADER_LINE.match(other) for other in following)):
-            return "\n".join(lines[:index])
-    return text[:TEXT_LIMIT]
+    """The text above any quote or forward marker the inbox's cut missed (Outlook's 'From:' line counts when a
+    'Sent:', 'Date:', 'To:', 'Subject:' or 'Cc:' line follows within three lines), at most TEXT_LIMIT characters."""
+    text = text[:TEXT_LIMIT]
+    marker = _QUOTE_MARKER.search(text)
+    return text[: marker.start()].rstrip(" \t") if marker else text
 
 
 def _units(text: str) -> list[tuple[int, int]]:
@@ -65,24 +60,20 @@ def _units(text: str) -> list[tuple[int, int]]:
     start = -1
     previous = ""
     position = 0
-    for match in _LINE.finditer(text):
-        line = match.group().rstrip("\n")
-        if not match.group():
-            break
+    for line in text.split("\n"):
         stripped = line.strip()
-        line_end = position + len(line)
         if not stripped:
             if start >= 0:
                 units.append((start, position))
             start = -1
-        elif start >= 0 and not _ENDS_SENTENCE.search(previous) and (len(previous) >= WRAPPED or stripped[0].islower()):
-            pass  # a wrapped line, or one broken by hand before a lower-case word: the sentence goes on
-        else:
-            if start >= 0:
-                units.append((start, position))
+        elif start < 0:
             start = position
+        elif _ENDS_SENTENCE.search(previous) or (len(previous) < WRAPPED and not stripped[0].islower()):
+            units.append((start, position))
+            start = position
+        # else: a wrapped line, or one broken by hand before a lower-case word: the sentence goes on
         previous = stripped
-        position = line_end + (1 if match.group().endswith("\n") else 0)
+        position += len(line) + 1
     if start >= 0:
         units.append((start, len(text)))
     return units

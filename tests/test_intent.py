@@ -163,8 +163,9 @@ def test_sentences_end_at_indian_and_urdu_stops_and_at_short_lines() -> None:
 
 
 def test_readable_part_stops_at_quote_markers_and_at_the_limit() -> None:
-    assert readable_part("Add me.\nOn Mon, 16 Mar 2015, Editor wrote:\n> Unsubscribe") == "Add me."
-    assert readable_part("Add me.\n\nFrom: Editor\nSent: Monday\nTo: me\n\nUnsubscribe") == "Add me.\n"
+    assert readable_part("Add me.\nOn Mon, 16 Mar 2015, Editor wrote:\n> Unsubscribe") == "Add me.\n"
+    assert readable_part("Add me.\n\nFrom: Editor\nSent: Monday\nTo: me\n\nUnsubscribe") == "Add me.\n\n"
+    assert readable_part("Add me.\nFrom: my desk in Delhi.\nThanks") == "Add me.\nFrom: my desk in Delhi.\nThanks"
     assert len(readable_part("x" * (TEXT_LIMIT * 2))) == TEXT_LIMIT
 
 
