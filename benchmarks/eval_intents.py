@@ -70,7 +70,10 @@ def report(cases: list[Case], intents: list[Intent]) -> int:
     width = max(len(outcome) for outcome in OUTCOMES) + 2
     print("expected \\ got".ljust(16) + "".join(outcome.rjust(width) for outcome in OUTCOMES))
     for expected in OUTCOMES:
-        row = [sum(c.expected == expected and i.outcome == got for c, i in zip(cases, intents, strict=True)) for got in OUTCOMES]
+        row = [
+            sum(c.expected == expected and i.outcome == got for c, i in zip(cases, intents, strict=True))
+            for got in OUTCOMES
+        ]
         print(expected.ljust(16) + "".join(str(count).rjust(width) for count in row))
     misses = [(case, intent) for case, intent in zip(cases, intents, strict=True) if case.expected != intent.outcome]
     print()

@@ -20,7 +20,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from newsletter.intent_cues import Cue, find_addresses, fold, quote_words, tag_cues, token_spans, worth_reading
-from newsletter.intent_sentences import Span, readable_part, split_sentences
+from newsletter.intent_sentences import readable_part, split_sentences
 
 SUBSCRIBE, UNSUBSCRIBE, IGNORE, UNSURE = "subscribe", "unsubscribe", "ignore", "unsure"
 OUTCOMES = (SUBSCRIBE, UNSUBSCRIBE, IGNORE, UNSURE)
@@ -41,8 +41,22 @@ class Intent:
 _ACT, _SOFT = "act", "soft"
 # Which unsure finding explains a message best, most telling first.
 _PRIORITY = (
-    "address", "third", "mixed", "conditional", "negated", "intention", "question", "complaint", "link",
-    "oneoff", "other_mixed", "mention", "topic", "reply", "past", "name",
+    "address",
+    "third",
+    "mixed",
+    "conditional",
+    "negated",
+    "intention",
+    "question",
+    "complaint",
+    "link",
+    "oneoff",
+    "other_mixed",
+    "mention",
+    "topic",
+    "reply",
+    "past",
+    "name",
 )
 _CLAUSE = re.compile(
     r"\s*(?:[;:]|\s-\s|\b(?:but|however|although|though|whereas|while|and|so|because|also|as well as|mais|pero"
@@ -60,7 +74,9 @@ _SUBJECT_PREFIX = re.compile(
     r"(?:\[\d+\])?\s*[:：]\s*)+",
     re.IGNORECASE,
 )
-_REPLY_PREFIX = re.compile(r"(?:re|fwd?|fw|aw|wg|tr|sv|antw|rif|res|enc|ref|réf|回复|答复|转发|回覆|轉寄)\s*(?:\[\d+\])?\s*[:：]", re.I)
+_REPLY_PREFIX = re.compile(
+    r"(?:re|fwd?|fw|aw|wg|tr|sv|antw|rif|res|enc|ref|réf|回复|答复|转发|回覆|轉寄)\s*(?:\[\d+\])?\s*[:：]", re.I
+)
 _FOOTERISH = re.compile(r"\bclick\b|\bhere\b|\||»|\blink below\b")
 _PUNCTUATION = re.compile(r"[,;:.!?।۔]")
 _PLEASE = re.compile(r"please|pls|plz|plse|plss|kindly|कृपया|प्लीज")
@@ -91,7 +107,9 @@ class _Sentence:
         self.tags = self.firsts.keys()
         self._cuts: list[int] | None = None
         self._spans: tuple[list[tuple[int, int]], list[tuple[int, int]]] | None = None
-        self.addresses = [address for address in find_addresses(self.folded) if address != sender and address not in own]
+        self.addresses = [
+            address for address in find_addresses(self.folded) if address != sender and address not in own
+        ]
 
     @property
     def cuts(self) -> list[int]:
@@ -183,7 +201,9 @@ def _judge_action(sentence: _Sentence, action: Cue) -> _Finding | None:
             reason = f"negated: '{sentence.quote(start, action.end, before=1)}'"
             keep = "keep" if direction == UNSUBSCRIBE else direction
             # "I did not ask to subscribe" is a complaint for the editor; "I did not unsubscribe" may only explain
-            weight = (_SOFT if direction == UNSUBSCRIBE else UNSURE) if past else UNSURE if direction == "keep" else IGNORE
+            weight = (
+                (_SOFT if direction == UNSUBSCRIBE else UNSURE) if past else UNSURE if direction == "keep" else IGNORE
+            )
             return _finding(sentence, "negated", weight, reason, keep)
     blocker = _blocker(sentence, action, clause)
     if blocker:
@@ -210,7 +230,11 @@ def _judge_action(sentence: _Sentence, action: Cue) -> _Finding | None:
             return None  # "readers get it on Mondays": a description, and the object is judged as a mention
         weight = _SOFT if "ing" in flags else UNSURE  # "Unsubscribing from others made room for yours"
         return _finding(sentence, "mention", weight, f"mentions {verb}, asks nothing: '{sentence.cue_quote(action)}'")
-    near = frame is not None and action.language == "English" and len(sentence.folded[frame.end : action.start].split()) <= 2
+    near = (
+        frame is not None
+        and action.language == "English"
+        and len(sentence.folded[frame.end : action.start].split()) <= 2
+    )
     quoted = sentence.quote(frame.start if near and frame else action.start, action.end)
     label = "" if action.language == "English" else f"{action.language}: "
     if direction == "keep":
@@ -270,7 +294,11 @@ def _judge_mentions(sentence: _Sentence) -> list[_Finding]:
         return [_finding(sentence, "address", UNSURE, f"about another address: '{sentence.cue_quote(change)}'")]
     third = next((cue for cue in sentence.cues if cue.tag == "THIRD" and cue.direction), None)
     named = any(cue.tag == "OBJ" and "weak" not in cue.flags for cue in sentence.cues)
-    if third is None and "REFERRAL" not in sentence.tags and (_TOO.search(sentence.folded) or (named and "FRAME" in sentence.tags)):
+    if (
+        third is None
+        and "REFERRAL" not in sentence.tags
+        and (_TOO.search(sentence.folded) or (named and "FRAME" in sentence.tags))
+    ):
         third = first("THIRD")  # "My wife too.", "She would like the newsletter."
     if third:
         return [_finding(sentence, "third", UNSURE, f"about someone else: '{sentence.cue_quote(third)}'")]
@@ -392,7 +420,9 @@ class _Context:
 
 
 def _address_findings(sentence: _Sentence) -> list[_Finding]:
-    return [_finding(sentence, "address", UNSURE, f"about another address: {address}") for address in sentence.addresses]
+    return [
+        _finding(sentence, "address", UNSURE, f"about another address: {address}") for address in sentence.addresses
+    ]
 
 
 def _decide(context: _Context) -> Intent:

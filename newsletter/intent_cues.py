@@ -16,6 +16,7 @@ import importlib
 import re
 import unicodedata
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from typing import Any, NamedTuple
 
 from newsletter.intent_languages import LANGUAGES
@@ -271,13 +272,15 @@ def _is_space(item: Any) -> bool:
     return bool(op.name == "CATEGORY" and value.name == "CATEGORY_SPACE")
 
 
-_COMMON = set(
+# Words too common to be the one a sentence is looked for by.
+_COMMON_WORDS = (
     "i me my we us our you your the a an to of in on at is are was were be been have has had do does did it this that"
-    " these those and or for with not no can will would should still get got from by as up off out any all so if".split()
+    " these those and or for with not no can will would should still get got from by as up off out any all so if"
 )
+_COMMON = set(_COMMON_WORDS.split())
 
 
-def _rarity(choice: set[str]) -> tuple[bool, int, int]:
+def _rarity(choice: AbstractSet[str]) -> tuple[bool, int, int]:
     """How rarely a sentence holds one of `choice`: no common word first, then the shortest as long as can be."""
     return not choice & _COMMON, min(map(len, choice)), -len(choice)
 
@@ -319,7 +322,11 @@ _LOOSE_TAGGER = _prepare()
 # Where a phrase may start: any of the first words, as one trie (far faster than looking at every word). A phrase
 # whose first words cannot be listed (a table entry starting with \w+, say) makes every word a start.
 WILD = [pattern for _, pattern, firsts, _ in _ENTRIES if firsts is None]
-_STARTS = _WORD if WILD else re.compile(_LEFT + _trie(sorted({w for _, _, firsts, _ in _ENTRIES for w in firsts or ()})) + _RIGHT)
+_STARTS = (
+    _WORD
+    if WILD
+    else re.compile(_LEFT + _trie(sorted({w for _, _, firsts, _ in _ENTRIES for w in firsts or ()})) + _RIGHT)
+)
 _BUCKETS: dict[str, tuple[re.Pattern[str], list[Key]] | None] = {}
 
 
@@ -355,7 +362,9 @@ def tag_cues(folded: str) -> list[Cue]:
             cues.append(_cue(bucket[1][(match.lastindex or 1) - 1], start, end, folded))
     others: list[tuple[int, int, Key]] = []
     if "@" in folded or "http" in folded or "www." in folded:
-        others += [(m.start(), m.end(), ("EMAIL" if "@" in m.group() else "URL", "", "")) for m in _SPECIAL.finditer(folded)]
+        others += [
+            (m.start(), m.end(), ("EMAIL" if "@" in m.group() else "URL", "", "")) for m in _SPECIAL.finditer(folded)
+        ]
     if not folded.isascii():
         others += [(m.start(), m.end(), _LOOSE[(m.lastindex or 1) - 1]) for m in _LOOSE_TAGGER.finditer(folded)]
     if not others:
@@ -389,7 +398,11 @@ def token_spans(text: str) -> list[tuple[int, int]]:
 
 
 def quote_words(
-    raw: str, folded: str, start: int, end: int, spans: tuple[list[tuple[int, int]], list[tuple[int, int]]] | None = None
+    raw: str,
+    folded: str,
+    start: int,
+    end: int,
+    spans: tuple[list[tuple[int, int]], list[tuple[int, int]]] | None = None,
 ) -> str:
     """The reader's own words (from `raw`) covering folded[start:end], without punctuation at the ends. `spans`:
     token_spans of folded and raw, when the caller quotes the same sentence more than once."""

@@ -67,6 +67,7 @@ def _desire(stems: list[str], wants: list[str]) -> list[str]:
 _HINDI_WANT = ["चाहता", "चाहती", "चाहते", "चाहूंगा", "चाहूंगी", "चाहेंगे", "चाहता हूं", "चाहती हूं"]
 _LIGHT_VERBS = ["करें", "कीजिए", "कीजिये", "करो", "कर दें", "कर दीजिए", "कर दीजिये", "कर दो", "कर लें", "कर लीजिए"]
 
+# fmt: off
 LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
     "Hindi": _table(
         subscribe=[
@@ -395,8 +396,8 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
         ],
         unsubscribe=[
             "désabonnez-moi", "désinscrivez-moi", "retirez-moi", "supprimez-moi", "me désabonner", "me désinscrire",
-            "je ne souhaite plus recevoir", "je ne veux plus recevoir", "merci de me retirer", "merci de me désinscrire",
-            "ne plus recevoir", "désabonnement", "désinscription",
+            "je ne souhaite plus recevoir", "je ne veux plus recevoir", "merci de me retirer",
+            "merci de me désinscrire", "ne plus recevoir", "désabonnement", "désinscription",
         ],
         frame=["s'il vous plaît", "s'il vous plait", "svp", "merci de", "je voudrais", "je souhaite"],
         negation=["ne pas", "pas besoin", "ne veux pas", "ne souhaite pas"],
@@ -529,3 +530,4 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
         condition=["jika", "kalau"],
     ),
 }
+# fmt: on

@@ -85,7 +85,9 @@ def split_sentences(text: str) -> list[Span]:
     for unit_start, unit_end in _units(text):
         start = unit_start
         for match in _STOP.finditer(text, unit_start, unit_end):
-            if match.group()[0] == "." and _ABBREVIATION.search(text[max(unit_start, match.start() - 8) : match.start()]):
+            if match.group()[0] == "." and _ABBREVIATION.search(
+                text[max(unit_start, match.start() - 8) : match.start()]
+            ):
                 continue
             spans.append(Span(start, match.end()))
             start = match.end()

@@ -62,11 +62,21 @@ def test_each_dev_message_gets_exactly_its_expected_outcome(row: dict[str, str])
 
 # (subject, new text, outcome, reason): the sender is reader@example.org.
 SENTENCES = [
-    ("", "Kindly add my email id to India and the World newsletter.", "subscribe", "request to subscribe ('Kindly add my email id')"),
+    (
+        "",
+        "Kindly add my email id to India and the World newsletter.",
+        "subscribe",
+        "request to subscribe ('Kindly add my email id')",
+    ),
     ("", "Please include me in your mailing list.", "subscribe", "request to subscribe ('Please include me')"),
     ("", "I wish to receive India and the World regularly.", "subscribe", "request to subscribe ('I wish to receive')"),
     ("", "pls add me to ur newsletter", "subscribe", "request to subscribe ('pls add me')"),
-    ("", "I shall be grateful if you could include my name in the mailing list.", "subscribe", "request to subscribe ('I shall be grateful if you could include my name')"),
+    (
+        "",
+        "I shall be grateful if you could include my name in the mailing list.",
+        "subscribe",
+        "request to subscribe ('I shall be grateful if you could include my name')",
+    ),
     ("", "Could you send me your newsletter every week?", "subscribe", "request to subscribe ('Could you send me')"),
     ("Subscribe", "", "subscribe", "request to subscribe ('Subscribe')"),
     ("", "कृपया मेरा ईमेल सूची में जोड़ दें।", "subscribe", "request to subscribe (Hindi: 'जोड़ दें')"),
@@ -74,14 +84,34 @@ SENTENCES = [
     ("", "আমি নিউজলেটারটি পেতে চাই।", "subscribe", "request to subscribe (Bengali: 'পেতে চাই')"),
     ("", "براہ کرم مجھے میلنگ لسٹ میں شامل کر دیں۔", "subscribe", "request to subscribe (Urdu: 'شامل کر دیں')"),
     ("", "mujhe newsletter bhej dijiye", "subscribe", "request to subscribe (Hindi (romanised): 'bhej dijiye')"),
-    ("", "Je souhaite m'abonner à votre lettre d'information.", "subscribe", "request to subscribe (French: 'Je souhaite m'abonner')"),
+    (
+        "",
+        "Je souhaite m'abonner à votre lettre d'information.",
+        "subscribe",
+        "request to subscribe (French: 'Je souhaite m'abonner')",
+    ),
     ("", "unsubscribe", "unsubscribe", "request to unsubscribe ('unsubscribe')"),
-    ("", "I would like to stop receiving these emails.", "unsubscribe", "request to unsubscribe ('I would like to stop receiving')"),
-    ("", "Kindly remove my mail id from your mailing list.", "unsubscribe", "request to unsubscribe ('Kindly remove my mail id')"),
+    (
+        "",
+        "I would like to stop receiving these emails.",
+        "unsubscribe",
+        "request to unsubscribe ('I would like to stop receiving')",
+    ),
+    (
+        "",
+        "Kindly remove my mail id from your mailing list.",
+        "unsubscribe",
+        "request to unsubscribe ('Kindly remove my mail id')",
+    ),
     ("", "कृपया मुझे इस सूची से हटा दें।", "unsubscribe", "request to unsubscribe (Hindi: 'हटा दें')"),
     ("", "இனி இந்த செய்திமடலை அனுப்ப வேண்டாம்.", "unsubscribe", "request to unsubscribe (Tamil: 'அனுப்ப வேண்டாம்')"),
     ("", "আমাকে আর নিউজলেটার পাঠাবেন না।", "unsubscribe", "request to unsubscribe (Bengali: 'পাঠাবেন না')"),
-    ("", "I no longer wish to receive India and the World.", "unsubscribe", "request to unsubscribe ('no longer wish to receive')"),
+    (
+        "",
+        "I no longer wish to receive India and the World.",
+        "unsubscribe",
+        "request to unsubscribe ('no longer wish to receive')",
+    ),
     ("", "I did not ask to subscribe.", "unsure", "negated: 'I did not ask to subscribe'"),
     ("", "Please don't unsubscribe me.", "ignore", "asks to stay subscribed ('Please don't unsubscribe me')"),
     ("", "No need to add me, I'm already on your list.", "ignore", "negated: 'No need to add me'"),
@@ -89,21 +119,76 @@ SENTENCES = [
     ("", "Please add rahul@example.net to your list.", "unsure", "about another address: rahul@example.net"),
     ("", "Please add reader@example.org to your list.", "subscribe", "request to subscribe ('Please add')"),
     ("", "I'll subscribe later.", "unsure", "an intention, not a request: 'I'll subscribe'"),
-    ("", "If the newsletter is free, please add me.", "unsure", "conditional: 'If the newsletter is free, please add me'"),
+    (
+        "",
+        "If the newsletter is free, please add me.",
+        "unsure",
+        "conditional: 'If the newsletter is free, please add me'",
+    ),
     ("", "How do I unsubscribe?", "unsure", "a question, not a request: 'How do I unsubscribe'"),
-    ("", "Your unsubscribe link leads to an error page.", "unsure", "about the unsubscribe link: 'Your unsubscribe link'"),
-    ("", "I subscribe to the view that India should engage China.", "ignore", "another sense of the words: 'I subscribe to the view'"),
-    ("", "I have recommended India and the World to my students.", "ignore", "another sense of the words: 'have recommended India and the World to'"),
-    ("", "Please consider publishing my article in India and the World.", "ignore", "another sense of the words: 'consider publishing my article'"),
-    ("", "I would like to join the webinar on Friday. Please register me.", "ignore", "about something else: 'webinar'"),
+    (
+        "",
+        "Your unsubscribe link leads to an error page.",
+        "unsure",
+        "about the unsubscribe link: 'Your unsubscribe link'",
+    ),
+    (
+        "",
+        "I subscribe to the view that India should engage China.",
+        "ignore",
+        "another sense of the words: 'I subscribe to the view'",
+    ),
+    (
+        "",
+        "I have recommended India and the World to my students.",
+        "ignore",
+        "another sense of the words: 'have recommended India and the World to'",
+    ),
+    (
+        "",
+        "Please consider publishing my article in India and the World.",
+        "ignore",
+        "another sense of the words: 'consider publishing my article'",
+    ),
+    (
+        "",
+        "I would like to join the webinar on Friday. Please register me.",
+        "ignore",
+        "about something else: 'webinar'",
+    ),
     ("", "Please add me to the guest list for the book launch.", "ignore", "about something else: 'guest list'"),
-    ("", "Please stop sending me event invitations, but keep me on India and the World.", "ignore", "about something else: 'event'"),
-    ("", "If you no longer wish to receive these emails, unsubscribe here.", "ignore", "an opt-out footer or notice, not a request: 'If you no longer wish to receive'"),
-    ("", "Thank you for subscribing to The Example Review.", "ignore", "an opt-out footer or notice, not a request: 'Thank you for subscribing'"),
-    ("", "Please unsubscribe my old address anita.old@example.com and add this one instead.", "unsure", "about another address: anita.old@example.com"),
+    (
+        "",
+        "Please stop sending me event invitations, but keep me on India and the World.",
+        "ignore",
+        "about something else: 'event'",
+    ),
+    (
+        "",
+        "If you no longer wish to receive these emails, unsubscribe here.",
+        "ignore",
+        "an opt-out footer or notice, not a request: 'If you no longer wish to receive'",
+    ),
+    (
+        "",
+        "Thank you for subscribing to The Example Review.",
+        "ignore",
+        "an opt-out footer or notice, not a request: 'Thank you for subscribing'",
+    ),
+    (
+        "",
+        "Please unsubscribe my old address anita.old@example.com and add this one instead.",
+        "unsure",
+        "about another address: anita.old@example.com",
+    ),
     ("", "Please unsubscribe me and add my wife.", "unsure", "about someone else: 'add my wife'"),
     ("", "Please unsubscribe me. Please add me.", "unsure", "asks both to subscribe and to unsubscribe"),
-    ("", "Please remove me. Just kidding, keep me on the list.", "unsure", "asks to unsubscribe, but also: asks to stay subscribed ('keep me on')"),
+    (
+        "",
+        "Please remove me. Just kidding, keep me on the list.",
+        "unsure",
+        "asks to unsubscribe, but also: asks to stay subscribed ('keep me on')",
+    ),
     ("", "Why am I receiving this?", "unsure", "a complaint, not a request: 'Why am I receiving'"),
     ("India and the World", "", "unsure", "mentions the newsletter, asks nothing: 'India and the World'"),
     ("", "Lunch on Friday?", "ignore", "not about the newsletter"),
@@ -114,8 +199,12 @@ SENTENCES = [
 ]
 
 
-@pytest.mark.parametrize(("subject", "text", "outcome", "reason"), SENTENCES, ids=[row[1][:40] or row[0] for row in SENTENCES])
-def test_short_messages_get_exactly_their_outcome_and_reason(subject: str, text: str, outcome: str, reason: str) -> None:
+@pytest.mark.parametrize(
+    ("subject", "text", "outcome", "reason"), SENTENCES, ids=[row[1][:40] or row[0] for row in SENTENCES]
+)
+def test_short_messages_get_exactly_their_outcome_and_reason(
+    subject: str, text: str, outcome: str, reason: str
+) -> None:
     found = read_intent(subject, text, "reader@example.org")
     assert (found.outcome, found.reason) == (outcome, reason)
     assert found.evidence in subject or found.evidence in text
@@ -124,7 +213,9 @@ def test_short_messages_get_exactly_their_outcome_and_reason(subject: str, text:
 def test_evidence_is_the_deciding_sentence_as_written() -> None:
     text = "Dear Sir,\n\nI teach at JNU.  Kindly   add my\nmail id to your mailing list.\n\nRegards,\nAnanya"
     found = read_intent("", text, "ananya@example.org")
-    assert found == Intent("subscribe", "Kindly   add my\nmail id to your mailing list.", "request to subscribe ('Kindly add my mail id')")
+    assert found == Intent(
+        "subscribe", "Kindly   add my\nmail id to your mailing list.", "request to subscribe ('Kindly add my mail id')"
+    )
 
 
 def test_the_sender_may_name_their_own_address_and_the_publications() -> None:
@@ -185,7 +276,9 @@ def test_every_phrase_table_entry_can_be_found_by_its_first_words() -> None:
 
 
 def test_the_quick_test_only_skips_sentences_that_say_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cases = [read_message(DEV / row["file"]) for row in EXPECTED] + [(s, t, "reader@example.org") for s, t, _, _ in SENTENCES]
+    cases = [read_message(DEV / row["file"]) for row in EXPECTED] + [
+        (s, t, "reader@example.org") for s, t, _, _ in SENTENCES
+    ]
     quick = [read_intent(*case) for case in cases]
     monkeypatch.setattr(intent_module, "worth_reading", lambda folded: True)
     assert [read_intent(*case) for case in cases] == quick
@@ -203,10 +296,46 @@ def test_cues_are_found_in_order_without_overlap() -> None:
 
 
 FRAGMENTS = [
-    "please", "add me", "unsubscribe", "subscribe", "don't", "not", "if", "my colleague", "newsletter", "India and the World",
-    "mailing list", "remove me", "जोड़ दें", "नहीं", "।", "۔", "சேர்க்கவும்", "?", ".", "\n", "\n\n", " ", "a@b.org",
-    "reader@example.org", "http://x.example/u", "On Mon, 16 Mar 2015, Editor wrote:", "> quoted", "-- ", "\u200d",
-    "\u093c", "ര്‍", "Re: ", "Fwd: ", "'", "I'd like to", "stop sending", "webinar", "keep me on", "👍", "\ufeff",
+    "please",
+    "add me",
+    "unsubscribe",
+    "subscribe",
+    "don't",
+    "not",
+    "if",
+    "my colleague",
+    "newsletter",
+    "India and the World",
+    "mailing list",
+    "remove me",
+    "जोड़ दें",
+    "नहीं",
+    "।",
+    "۔",
+    "சேர்க்கவும்",
+    "?",
+    ".",
+    "\n",
+    "\n\n",
+    " ",
+    "a@b.org",
+    "reader@example.org",
+    "http://x.example/u",
+    "On Mon, 16 Mar 2015, Editor wrote:",
+    "> quoted",
+    "-- ",
+    "\u200d",
+    "\u093c",
+    "ര്‍",
+    "Re: ",
+    "Fwd: ",
+    "'",
+    "I'd like to",
+    "stop sending",
+    "webinar",
+    "keep me on",
+    "👍",
+    "\ufeff",
 ]
 texts = st.one_of(
     st.text(max_size=300),
