@@ -61,7 +61,7 @@ _PRIORITY = (
 _CLAUSE = re.compile(
     r"\s*(?:[;:]|\s-\s|\b(?:but|however|although|though|whereas|while|and|so|because|also|as well as|mais|pero"
     r"|aber|но)\b|(?<!\S)(?:लेकिन|परंतु|किंतु|और|ஆனால்|மற்றும்|কিন্তু|এবং|لیکن|اور|కానీ|మరియు|पण|आणि|પણ|અને"
-    r"|ಆದರೆ|ಮತ್ತು|പക്ഷേ|എന്നാൽ|ਪਰ|ਅਤੇ)(?!\S)|但是|但)\s*"
+    r"|ಆದರೆ|ಮತ್ತು|പക്ഷേ|എന്നാൽ|ਪਰ|ਅਤੇ)(?!\S)|但是|但|,(?= ?(?:i|we|my|our|it|this|they|he|she)\b))\s*"
 )
 _GREETING = re.compile(
     r"^(?:(?:hi+|hello|hey|dear|respected|sir|sirs|madam|ma'am|mam|editor|editors|team|all|good|morning|afternoon"
@@ -78,6 +78,11 @@ _REPLY_PREFIX = re.compile(
     r"(?:re|fwd?|fw|aw|wg|tr|sv|antw|rif|res|enc|ref|réf|回复|答复|转发|回覆|轉寄)\s*(?:\[\d+\])?\s*[:：]", re.I
 )
 _FOOTERISH = re.compile(r"\bclick\b|\bhere\b|\||»|\blink below\b")
+_COURTESY = set(
+    "me us my our from to the this that these your list mailing please now thanks thank you immediately asap of on"
+    " at with all any emails mails email mail newsletter newsletters digest it them kindly sir madam regards again"
+    " too also address id a an for in right away request requested sent iphone android".split()
+)
 _PUNCTUATION = re.compile(r"[,;:.!?।۔]")
 _PLEASE = re.compile(r"please|pls|plz|plse|plss|kindly|कृपया|प्लीज")
 
@@ -173,6 +178,18 @@ def _imperative(sentence: _Sentence, action: Cue) -> bool:
     return bool(_GREETING.match(sentence.folded[start : action.start].strip()))
 
 
+def _only_request(sentence: _Sentence, action: Cue) -> bool:
+    """Nothing after a bare verb but its object and courtesy: 'Unsubscribe me from this list please', not
+    'Unsubscribe not working'."""
+    named = [(cue.start, cue.end) for cue in sentence.cues if cue.tag in ("OBJ", "OWN", "FRAME")]
+    for match in re.finditer(r"\S+", sentence.folded[action.end :]):
+        start = action.end + match.start()
+        word = match.group().strip(".,;:!?()'\"-")
+        if word and word not in _COURTESY and not any(low <= start < high for low, high in named):
+            return False
+    return True
+
+
 def _judge_action(sentence: _Sentence, action: Cue) -> _Finding | None:
     flags = set(action.flags.split())
     direction = action.direction
@@ -223,7 +240,7 @@ def _judge_action(sentence: _Sentence, action: Cue) -> _Finding | None:
     frame = next((cue for cue in reversed(sentence.cues) if cue.tag == "FRAME" and cue.end <= action.start), None)
     please_after = any(cue.tag == "FRAME" and _PLEASE.fullmatch(cue.text) for cue in sentence.cues[::-1])
     asked = sentence.folded.rstrip().endswith("?")  # "Subscribe?" asks whether, not to
-    imperative = "ing" not in flags and not asked and _imperative(sentence, action)
+    imperative = "ing" not in flags and not asked and _imperative(sentence, action) and _only_request(sentence, action)
     plain = not framed and frame is None and not please_after and imperative
     if not (framed or frame or please_after or plain):
         if "obj" in flags:
@@ -415,7 +432,7 @@ class _Context:
         """Something else named in the subject, or in or just before the sentence of a request that names nothing."""
         if not requests or not all(finding.objectless for finding in requests):
             return None
-        near = {-1} | {finding.position for finding in requests} | {finding.position - 1 for finding in requests}
+        near = {-1} | {finding.position + step for finding in requests for step in (-1, 0, 1)}
         return next((other for other in self.others if other.position in near), None)
 
 
@@ -428,16 +445,22 @@ def _address_findings(sentence: _Sentence) -> list[_Finding]:
 def _decide(context: _Context) -> Intent:
     findings, addresses, words = context.findings, context.addresses, context.words
     requests = [finding for finding in findings if finding.weight == _ACT]
-    if requests and all(finding.plain for finding in requests) and any(f.kind == "footer" for f in findings):
-        requests = []  # a bare "Unsubscribe" among other opt-out lines is one of them
+    if requests and all(finding.plain for finding in requests):
+        if any(finding.kind == "footer" for finding in findings):
+            requests = []  # a bare "Unsubscribe" among other opt-out lines is one of them
+        elif words > 25:  # a bare "Unsubscribe" above a long text: the link line of someone's mailing, perhaps
+            first = requests[0]
+            return Intent(UNSURE, first.evidence, f"a bare '{first.evidence}' in a long message, not clearly a request")
     other = context.other_near(requests)
     if other:
         # "I'd like to attend the webinar. Please register me.": the request is about what the message is about
-        if requests[0].direction == SUBSCRIBE and not context.named:
+        if (requests[0].direction == SUBSCRIBE or all(finding.plain for finding in requests)) and not context.named:
             return Intent(IGNORE, other.evidence, other.reason)
         return Intent(UNSURE, other.evidence, f"asks to {requests[0].direction}, but also mentions: {other.reason}")
     if requests:
         return _decide_request(requests, findings, addresses)
+    if any(finding.kind == "footer" for finding in findings):  # "Unsubscribe from all mailings" by the footer
+        findings = [finding for finding in findings if finding.kind != "mention"]
     unsure = [finding for finding in findings if finding.weight == UNSURE]
     if unsure:
         best = min(unsure + addresses, key=lambda finding: _PRIORITY.index(finding.kind))

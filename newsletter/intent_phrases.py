@@ -68,7 +68,7 @@ MACROS = {
         r"(?:colleagues?|friends?|wife|husband|spouse|partner|sons?|daughters?|father|mother|dad|mum|mom|parents?"
         r"|brothers?|sisters?|boss|manager|team|team members?|students?|staff|secretary|assistant"
         r"|professors?|teachers?|uncle|aunt|cousins?|niece|nephew|relatives?|neighbou?r|classmates?|juniors?|seniors?"
-        r"|members|employees|pa|clients?|ceo|director|supervisor|guide|mentor|in-laws?|grand(?:father|mother))"
+        r"|members|employees|pa|clients?|ceo|director|supervisor|guide|mentor|in-laws?|grand(?:father|mother)|successor|replacement|predecessor|deputy)"
     ),
 }
 
@@ -151,7 +151,9 @@ ENGLISH: list[tuple[str, str, str, str]] = [
     ("FOOTER", "", "", r"(?:is|are) sent by (?:its|the|our) editors?"),
     ("FOOTER", "", "", r"forward (?:this |it )?to a friend"),
     # --- the unsubscribe link, named rather than used ---
-    ("LINK", "", "", r"un-?subscribe (?:link|button|option|page|url|form|process|feature|request form)s?"),
+    ("LINK", "", "", r"un-?subscribe (?:link|button|option|page|url|form|process|feature|request form|footer|line)s?"),
+    ("LINK", "", "", r"un-?subscribe (?:is |does |did |was )?(?:not working|doesn't work|does not work|isn't working|"
+        r"didn't work|did not work|failed|fails|broken|error|problem|issue)"),
     ("LINK", "", "", r"(?:link|button|option) to un-?subscribe"),
     ("LINK", "", "", r"opt-?out (?:link|button|option|page)s?"),
     # --- someone gave the reader the newsletter: the reader, not they, asks ---
@@ -184,6 +186,7 @@ ENGLISH: list[tuple[str, str, str, str]] = [
     ("SENSE", "", "", r"(?:subscribe|sign up|join|follow) (?:to |for )?(?:our|my) (?:channel|newsletter|blog|podcast|"
         r"list|mailing list|updates|page|community|substack|youtube|feed|network)"),
     ("SENSE", "", "", r"(?:follow|find|like) (?:us|me|our page) on"),
+    ("SENSE", "", "", r"(?:told|tell|telling|spoken|spoke|talked|talk) (?:\S+ ){0,4}?about\b"),
     ("SENSE", "", "", r"(?:would|do|will) (?:you|u) (?:like|want|wish|care|be interested) (?:to|in) (?:subscribe|"
         r"subscribing|sign up|signing up|join|joining|receive|receiving|get|getting)"),
     ("SENSE", "", "", r"join (?:us|our) (?:for|at|on|in)"),
@@ -204,6 +207,7 @@ ENGLISH: list[tuple[str, str, str, str]] = [
     ("OTHERADDR", "", "", r"(?:instead of|rather than|in place of) (?:this|my|the current)"),
     ("OTHERADDR", "subscribe", "", r"(?:my|our) (?:e-?mail|mail|address|e-?mail address|e-?mail id|mail id) (?:has |"
         r"have )?(?:changed|is changing|will change)|(?:the|my) new (?:one|e-?mail|address|id) is"),
+    ("OTHERADDR", "subscribe", "", r"(?:replace|swap|substitute) (?:me|my (?:e-?mail|name|address|id)) (?:with|by)"),
     ("OTHERADDR", "subscribe", "", r"(?:change|update|replace|switch|correct|modify) (?:my|our|the) (?:registered |"
         r"subscribed |current )?(?:e-?mail|mail|address|id|e-?mail address|e-?mail id|mail id)"),
     # --- stay subscribed ---
@@ -316,7 +320,7 @@ ENGLISH: list[tuple[str, str, str, str]] = [
     ("PAST", "unsubscribe", "", r"(?:i|we)(?: have|'ve| had|'d)?(?: already| recently| just)? (?:unsubscribed|"
         r"opted out|left)"),
     ("PAST", "", "far", r"(?:i|we)(?: have|'ve| had|'d)?(?: already| recently| just| earlier)? (?:requested|asked|"
-        r"written|wrote|emailed|mailed|sent|clicked|replied|told)"),
+        r"written|wrote|emailed|mailed|sent|clicked|replied)"),
     ("PAST", "subscribe", "", r"(?:was|were|been|got|had been|have been) " + _ADDED),
     ("PAST", "unsubscribe", "", r"(?:was|were|been|got|had been|have been) " + _REMOVED),
     ("PAST", "", "", r"(?:last|previous) (?:week|month|year|time)|(?:days|weeks|months|years) ago|earlier|previously"),
@@ -393,7 +397,7 @@ ENGLISH: list[tuple[str, str, str, str]] = [
     ("OBJ", "", "strong", r"(?:newsletter |news letter )?subscriptions?"),
     ("OBJ", "", "strong", r"(?:mailing|mail|e-?mail|emailing|distribution|subscriber|subscribers|subscription|"
         r"contact|newsletter|news letter|mass mail|email-ing) ?-?lists?|mailinglist|listserv|e-?mail alerts?"),
-    ("OBJ", "", "name", r"(?:e-?)?news ?-?letters?|digests?|india (?:and|&) the world|iatw|india writes(?: network)?|"
+    ("OBJ", "", "name", r"(?:e-?)?news ?-?letters?|digests?|india (?:and|&) the world|iatw|"
         r"bulletins?|mailers?|e-?bulletins?"),
     ("OBJ", "", "name", r"(?:weekly|fortnightly|monthly) (?:digest|newsletter|issue|mail|update|e-?mail)s?"),
     ("OBJ", "", "weak", r"it|this|these|those|the same|updates|e-?mails|mails|messages|issues|(?:new|each|every|next|"
