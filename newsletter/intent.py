@@ -78,11 +78,13 @@ _REPLY_PREFIX = re.compile(
     r"(?:re|fwd?|fw|aw|wg|tr|sv|antw|rif|res|enc|ref|réf|回复|答复|转发|回覆|轉寄)\s*(?:\[\d+\])?\s*[:：]", re.I
 )
 _FOOTERISH = re.compile(r"\bclick\b|\bhere\b|\||»|\blink below\b")
-_COURTESY = set(
+# What may follow a bare "Unsubscribe" in a request that is nothing else: its object and courtesy.
+_COURTESY_WORDS = (
     "me us my our from to the this that these your list mailing please now thanks thank you immediately asap of on"
     " at with all any emails mails email mail newsletter newsletters digest it them kindly sir madam regards again"
-    " too also address id a an for in right away request requested sent iphone android".split()
+    " too also address id a an for in right away request requested sent iphone android"
 )
+_COURTESY = set(_COURTESY_WORDS.split())
 _PUNCTUATION = re.compile(r"[,;:.!?।۔]")
 _PLEASE = re.compile(r"please|pls|plz|plse|plss|kindly|कृपया|प्लीज")
 
