@@ -1,7 +1,8 @@
-"""The words that matter in a reader's sentence, found in one pass: every phrase of the tables in intent_phrases
-(English, written as small regular expressions) and intent_languages (other languages, written as plain phrases)
-is compiled into a single regular expression whose named groups say what each match is (a request verb, a
-negation, a condition, an object...). `tag_cues` returns those matches, left to right, as Cues.
+"""The words that matter in a reader's sentence: every phrase of the tables in intent_phrases (English, written
+as small regular expressions), intent_languages and intent_foreign (other languages, written as plain phrases)
+found in a folded sentence, left to right, as Cues that say what each is (a request verb, a negation, a
+condition, an object...). A cue starts at the start of a word, and at each word only the phrases that can start
+with it are tried (intent_patterns lists those first words), in the order of intent_phrases.CATEGORIES.
 
 Text is folded before matching, so that the tables need one spelling per phrase: canonical decomposition,
 case folding, no nukta or zero-width joiner (Hindi is typed with and without them: जोड़ and जोड), Urdu and Arabic
@@ -12,15 +13,16 @@ the reader's own words (`quote_words`).
 
 from __future__ import annotations
 
-import importlib
 import re
 import unicodedata
-from collections.abc import Iterable
-from collections.abc import Set as AbstractSet
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from newsletter.intent_languages import LANGUAGES
+from newsletter.intent_foreign import FOREIGN
+from newsletter.intent_languages import LANGUAGES as INDIAN
+from newsletter.intent_patterns import LEFT, RIGHT, WORD, first_words, needed_words, parse, rarity, trie_regex
 from newsletter.intent_phrases import CATEGORIES, ENGLISH, MACROS
+
+LANGUAGES = {**INDIAN, **FOREIGN}
 
 _REMOVE = "\u093c\u09bc\u0a3c\u0abc\u0b3c\u0cbc\u200b\u200c\u200d\u00ad\u2060\ufeff\u0640\u0654\u0655\u0670"
 _FOLD = str.maketrans(
@@ -47,13 +49,9 @@ _FOLD = str.maketrans(
         "\u0d7f": "\u0d15\u0d4d",
     }
 )
+
+
 # Letters and the marks that belong to them: Python's \w does not count Indic vowel signs as word characters.
-# The Devanagari danda and the Arabic-script full stop, comma and question mark are punctuation, not letters.
-_LETTER = r"\w\u0300-\u036f\u0900-\u0963\u0966-\u0dff\u0610-\u061a\u064b-\u065f\u06d6-\u06ed"
-_LEFT = f"(?<![{_LETTER}])"
-_RIGHT = f"(?![{_LETTER}])"
-
-
 def fold(text: str) -> str:
     """The text as the tables are written: see the module's docstring."""
     return unicodedata.normalize("NFD", text).casefold().translate(_FOLD)
@@ -72,30 +70,6 @@ class Cue(NamedTuple):
     text: str  # the folded match
 
 
-_Node = dict[str, "_Node"]
-
-
-def _trie(words: Iterable[str]) -> str:
-    """One regular expression matching any of `words` (literal), longest first, without trying each in turn."""
-    root: _Node = {}
-    for word in words:
-        node = root
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def build(node: _Node) -> str:
-        branches = [(" +" if key == " " else re.escape(key)) + build(node[key]) for key in sorted(node) if key]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if "" in node:
-            return body + "?" if len(branches) == 1 and len(branches[0]) == 1 else f"(?:{body})?"
-        return body
-
-    return build(root)
-
-
 def _expand(pattern: str) -> str:
     for name, value in MACROS.items():
         pattern = pattern.replace("{" + name + "}", value)
@@ -107,75 +81,7 @@ def _expand(pattern: str) -> str:
 # with it are tried: trying all of them at every word costs a hundred times more. The phrases tried at a word
 # keep the order of CATEGORIES; each ends with an empty group whose number says which entry matched.
 Key = tuple[str, str, str]  # (tag, direction, flags)
-_WORD = re.compile(f"(?<![{_LETTER}])[{_LETTER}]+(?:['-][{_LETTER}]+)*")
 _SPECIAL = re.compile(r"(?<![\w.+'-])[\w.+'-]++@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+")
-_PARSER: Any = importlib.import_module("re._parser")
-
-
-class _Wild(Exception):
-    """A phrase whose first word cannot be listed: it is tried at every word."""
-
-
-def _first_words(pattern: str) -> frozenset[str] | None:
-    """Every word `pattern` can start with, or None when they cannot be listed."""
-    found: set[str] = set()
-    try:
-        _walk(list(_PARSER.parse(pattern)), "", found)
-    except (_Wild, RecursionError, ValueError, TypeError, AttributeError):
-        return None
-    return None if "" in found or not found else frozenset(found)
-
-
-def _walk(items: list[Any], prefix: str, found: set[str]) -> None:
-    if len(found) > 400:
-        raise _Wild
-    if not items:
-        found.add(prefix)
-        return
-    (op, value), rest = items[0], items[1:]
-    name = op.name
-    if name in ("LITERAL", "IN"):
-        for char in _chars(name, value):
-            if _WORD.fullmatch("a" + char + "a"):
-                _walk(rest, prefix + char, found)
-            else:
-                found.add(prefix)
-    elif name == "BRANCH":
-        for branch in value[1]:
-            _walk(list(branch) + rest, prefix, found)
-    elif name in ("SUBPATTERN", "ATOMIC_GROUP"):
-        _walk(list(value[-1] if name == "SUBPATTERN" else value) + rest, prefix, found)
-    elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-        low, high, sub = value[0], value[1], list(value[2])
-        if high > low + 1:
-            probe: set[str] = set()
-            _walk(sub, "", probe)
-            if probe != {""}:
-                raise _Wild  # a repeated letter: the word can be of any length
-        for count in sorted({low, min(low + 1, high)}):
-            _walk(sub * count + rest, prefix, found)
-    elif name in ("AT", "ASSERT", "ASSERT_NOT"):
-        _walk(rest, prefix, found)
-    elif name == "CATEGORY" and value.name == "CATEGORY_SPACE":
-        found.add(prefix)
-    else:
-        raise _Wild
-
-
-def _chars(name: str, value: Any) -> list[str]:
-    if name == "LITERAL":
-        return [chr(value)]
-    chars: list[str] = []
-    for op, item in value:
-        if op.name == "LITERAL":
-            chars.append(chr(item))
-        elif op.name == "RANGE" and item[1] - item[0] < 64:
-            chars.extend(map(chr, range(item[0], item[1] + 1)))
-        elif op.name == "CATEGORY" and item.name == "CATEGORY_SPACE":
-            chars.append(" ")
-        else:
-            raise _Wild
-    return chars
 
 
 _LANGUAGE_OF: dict[str, str] = {}
@@ -204,10 +110,10 @@ def _prepare() -> re.Pattern[str]:
             for phrase in phrases:
                 word = " ".join(fold(phrase.strip("*")).split())
                 _LANGUAGE_OF.setdefault(word, language)
-                first = _WORD.match(word)
+                first = WORD.match(word)
                 single = first is not None and first.end() == len(word)
                 if phrase.startswith("*") or first is None or (phrase.endswith("*") and single):
-                    loose.setdefault(key, []).append(_trie([word]) + ("" if phrase.endswith("*") else _RIGHT))
+                    loose.setdefault(key, []).append(trie_regex([word]) + ("" if phrase.endswith("*") else RIGHT))
                 else:
                     words = literal.setdefault(key, {}).setdefault(first.group(), [])
                     words.append(word + ("*" if phrase.endswith("*") else ""))
@@ -215,7 +121,7 @@ def _prepare() -> re.Pattern[str]:
     for tag in CATEGORIES:
         for key in sorted({key for key in (*english, *literal, *loose) if key[0] == tag}, key=_specific_first):
             for pattern in english.get(key, []):
-                _ENTRIES.append((key, f"(?:{pattern}){_RIGHT}", _first_words(pattern), {}))
+                _ENTRIES.append((key, f"(?:{pattern}){RIGHT}", first_words(pattern), {}))
             if key in literal:
                 _ENTRIES.append((key, "", frozenset(literal[key]), literal[key]))
             if key in loose:
@@ -227,62 +133,8 @@ def _prepare() -> re.Pattern[str]:
 def _literal(words: list[str]) -> str:
     bounded = [word for word in words if not word.endswith("*")]
     stems = [word[:-1] for word in words if word.endswith("*")]
-    parts = ([_trie(bounded) + _RIGHT] if bounded else []) + ([_trie(stems)] if stems else [])
+    parts = ([trie_regex(bounded) + RIGHT] if bounded else []) + ([trie_regex(stems)] if stems else [])
     return "|".join(parts)
-
-
-def _needed(items: list[Any], at_start: bool = True) -> set[str] | None:
-    """Words one of which every match of `items` (a parsed expression) holds, the rarest such choice: the words
-    that can stand at a place every match goes through and where a word starts (the start, or after a space)."""
-    choices: list[set[str]] = []
-    aligned = at_start
-    for index, (op, value) in enumerate(items):
-        name = op.name
-        if aligned:
-            words: set[str] = set()
-            try:
-                _walk(items[index:], "", words)
-            except _Wild:
-                words = set()
-            if words and "" not in words:
-                choices.append(words)
-        found: set[str] | None = None
-        if name == "BRANCH":
-            branches = [_needed(list(branch), aligned) for branch in value[1]]
-            found = set().union(*branches) if all(branches) else None  # type: ignore[arg-type]
-        elif name == "SUBPATTERN":
-            found = _needed(list(value[-1]), aligned)
-        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and value[0] >= 1:
-            found = _needed(list(value[2]), aligned)
-        if found:
-            choices.append(found)
-        if name not in ("AT", "ASSERT", "ASSERT_NOT"):
-            aligned = _is_space((op, value))
-    return max(choices, key=_rarity) if choices else None
-
-
-def _is_space(item: Any) -> bool:
-    op, value = item
-    if op.name == "LITERAL":
-        return bool(chr(value) == " ")
-    if op.name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-        return bool(value[2]) and _is_space(list(value[2])[-1])
-    if op.name == "BRANCH":
-        return all(branch and _is_space(list(branch)[-1]) for branch in value[1])
-    return bool(op.name == "CATEGORY" and value.name == "CATEGORY_SPACE")
-
-
-# Words too common to be the one a sentence is looked for by.
-_COMMON_WORDS = (
-    "i me my we us our you your the a an to of in on at is are was were be been have has had do does did it this that"
-    " these those and or for with not no can will would should still get got from by as up off out any all so if"
-)
-_COMMON = set(_COMMON_WORDS.split())
-
-
-def _rarity(choice: AbstractSet[str]) -> tuple[bool, int, int]:
-    """How rarely a sentence holds one of `choice`: no common word first, then the shortest as long as can be."""
-    return not choice & _COMMON, min(map(len, choice)), -len(choice)
 
 
 # Categories that say something alone; the others (please, not, if, me, my colleague...) only change what these
@@ -296,10 +148,10 @@ def _relevance() -> re.Pattern[str]:
     for tag, direction, flags, pattern in ENGLISH:
         if tag in _ALONE or (tag == "OBJ" and "weak" not in flags) or (tag == "THIRD" and direction):
             expanded = _expand(pattern)
-            choices = [choice for choice in (_needed(list(_PARSER.parse(expanded))), _first_words(expanded)) if choice]
+            choices = [choice for choice in (needed_words(parse(expanded)), first_words(expanded)) if choice]
             if not choices:
                 raise ValueError(f"the phrase table entry {pattern!r} has no word to look for first")
-            words |= set(max(choices, key=_rarity))
+            words |= set(max(choices, key=rarity))
     for table in LANGUAGES.values():
         for (tag, _, flags), phrases in table.items():
             if tag in _ALONE or (tag == "OBJ" and "weak" not in flags):
@@ -307,10 +159,13 @@ def _relevance() -> re.Pattern[str]:
                     longest = max(fold(phrase.strip("*")).split(), key=len)
                     (loose if phrase.startswith("*") else words).add(longest)
     # Matched at the start of a word (only there, which is what makes the test quick), as a prefix: endings vary.
-    return re.compile(f"{_LEFT}{_trie(sorted(words))}|{_trie(sorted(loose))}")
+    return re.compile(f"{LEFT}{trie_regex(sorted(words))}|{trie_regex(sorted(loose))}")
 
 
-_RELEVANT = _relevance()
+try:
+    _RELEVANT = _relevance()
+except ValueError:  # the expressions could not be parsed: read every sentence
+    _RELEVANT = re.compile("")
 
 
 def worth_reading(folded: str) -> bool:
@@ -323,9 +178,9 @@ _LOOSE_TAGGER = _prepare()
 # whose first words cannot be listed (a table entry starting with \w+, say) makes every word a start.
 WILD = [pattern for _, pattern, firsts, _ in _ENTRIES if firsts is None]
 _STARTS = (
-    _WORD
+    WORD
     if WILD
-    else re.compile(_LEFT + _trie(sorted({w for _, _, firsts, _ in _ENTRIES for w in firsts or ()})) + _RIGHT)
+    else re.compile(LEFT + trie_regex(sorted({w for _, _, firsts, _ in _ENTRIES for w in firsts or ()})) + RIGHT)
 )
 _BUCKETS: dict[str, tuple[re.Pattern[str], list[Key]] | None] = {}
 

@@ -1,6 +1,7 @@
 """Phrase tables for requests written in other languages than English: the Indian languages most readers write
 in (Hindi, also typed in Latin letters, Tamil, Bengali, Urdu, Telugu, Marathi, Gujarati, Kannada, Malayalam,
-Punjabi), Nepali, and the foreign languages readers abroad use most. The common phrasings, not a grammar:
+Punjabi) and Nepali; intent_foreign holds the foreign languages readers abroad use most. The common phrasings,
+not a grammar:
 polite imperatives ("जोड़ दें", "சேர்க்கவும்"), "I want to receive", "do not send", "remove", and the words around
 them (please, not, if, later, my friend, the newsletter, the list).
 
@@ -37,7 +38,7 @@ _KINDS = {
 }
 
 
-def _table(**kinds: list[str]) -> dict[tuple[str, str, str], list[str]]:
+def table(**kinds: list[str]) -> dict[tuple[str, str, str], list[str]]:
     return {_KINDS[kind]: phrases for kind, phrases in kinds.items()}
 
 
@@ -69,7 +70,7 @@ _LIGHT_VERBS = ["करें", "कीजिए", "कीजिये", "कर
 
 # fmt: off
 LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
-    "Hindi": _table(
+    "Hindi": table(
         subscribe=[
             *_hindi(["जोड़"], ["दें", "दीजिए", "दीजिये", "लें", "लीजिए", "लीजिये", "दो", "लो"]),
             "जोड़ें", "जोड़िए", "जोड़िये", "जोड़ो",
@@ -111,7 +112,7 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
         sense=["लेख प्रकाशित", "प्रकाशित करें", "सिफारिश", "फॉरवर्ड किया", "सुझाव दिया"],
         feedback=["बहुत अच्छा", "बहुत अच्छी", "पसंद", "धन्यवाद", "शानदार", "बढ़िया"],
     ),
-    "Hindi (romanised)": _table(
+    "Hindi (romanised)": table(
         subscribe=[
             "add kar do", "add kar dijiye", "add kar dijie", "add karein", "add kare", "add krdo", "add kr do",
             "add kar lijiye", "jod do", "jod dijiye", "jod dijie", "jod lijiye", "jodiye", "shamil kar lijiye",
@@ -134,7 +135,7 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
                "usko", "unhe", "unhein", "uska", "unka"],
         own=["mujhe", "mera", "meri", "mere", "hume", "humein"],
     ),
-    "Nepali": _table(
+    "Nepali": table(
         subscribe=["थप्नुहोस्", "समावेश गर्नुहोस्", "सदस्यता लिन चाहन्छु", "पाउन चाहन्छु", "जोड्नुहोस्"],
         send=["पठाउनुहोस्"],
         unsubscribe=["हटाउनुहोस्", "नपठाउनुहोस्", "पठाउन बन्द गर्नुहोस्", "सदस्यता रद्द गर्नुहोस्"],
@@ -143,7 +144,7 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
         own=["मलाई", "मेरो"],
         name=["न्यूजलेटर"],
     ),
-    "Tamil": _suffixed(_table(
+    "Tamil": _suffixed(table(
         subscribe=[
             "சேர்க்கவும்", "சேர்த்துக் கொள்ளவும்", "சேர்த்துக்கொள்ளவும்", "சேர்த்து கொள்ளவும்", "சேர்த்துக் கொள்ளுங்கள்",
             "சேர்த்துக்கொள்ளுங்கள்", "சேர்த்து விடுங்கள்", "இணைக்கவும்", "இணைத்துக் கொள்ளவும்", "இணைத்துக்கொள்ளவும்",
@@ -176,7 +177,7 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
         sense=["பரிந்துரை*", "கட்டுரையை வெளியிட*"],
         feedback=["நன்றாக", "அருமை*", "சிறப்பாக"],
     )),
-    "Bengali": _suffixed(_table(
+    "Bengali": _suffixed(table(
         subscribe=[
             "যোগ করুন", "যুক্ত করুন", "যোগ করে দিন", "যুক্ত করে দিন", "অন্তর্ভুক্ত করুন", "পেতে চাই", "পেতে আগ্রহী",
             "গ্রাহক হতে চাই", "সাবস্ক্রাইব করতে চাই", "সাবস্ক্রাইব করুন", "সদস্য হতে চাই",
@@ -203,7 +204,7 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
         other=["অনুষ্ঠান*", "সেমিনার*", "ওয়েবিনার*"],
         feedback=["ভালো লাগে", "ভালো লেগেছে", "ধন্যবাদ", "চমৎকার"],
     )),
-    "Urdu": _table(
+    "Urdu": table(
         subscribe=[
             "شامل کر دیں", "شامل کریں", "شامل کر لیں", "شامل کیجیے", "شامل کیجئے", "جوڑ دیں", "ایڈ کر دیں",
             "حاصل کرنا چاہتا", "حاصل کرنا چاہتی", "سبسکرائب کرنا چاہتا", "سبسکرائب کرنا چاہتی", "سبسکرائب کریں",
@@ -232,7 +233,7 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
         feedback=["شکریہ", "بہت اچھا", "پسند"],
         other=["تقریب", "سیمینار", "ویبینار"],
     ),
-    "Telugu": _suffixed(_table(
+    "Telugu": _suffixed(table(
         subscribe=[
             "చేర్చండి", "చేర్చగలరు", "జోడించండి", "జోడించగలరు", "పొందాలనుకుంటున్నాను", "పొందాలని అనుకుంటున్నాను",
             "సబ్‌స్క్రైబ్ చేయండి", "సబ్‌స్క్రైబ్ చేయాలనుకుంటున్నాను", "చందాదారుగా చేర్చండి",
@@ -258,7 +259,7 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
         feedback=["బాగుంది", "ధన్యవాదాలు"],
         other=["కార్యక్రమం", "సదస్సు", "వెబినార్", "సభ్యత్వం"],
     )),
-    "Marathi": _suffixed(_table(
+    "Marathi": _suffixed(table(
         subscribe=[
             "जोडा", "जोडून घ्या", "समाविष्ट करा", "सामील करा", "यादीत घ्या", "मिळवायचे आहे", "प्राप्त करायचे आहे",
             "सदस्य व्हायचे आहे", "सबस्क्राइब करायचे आहे", "सबस्क्राईब करा", "सबस्क्राइब करा",
@@ -283,7 +284,7 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
         name=["न्यूजलेटर", "वार्तापत्र", "वृत्तपत्र"],
         other=["परिषद"],
     )),
-    "Gujarati": _suffixed(_table(
+    "Gujarati": _suffixed(table(
         subscribe=[
             "ઉમેરો", "ઉમેરી દો", "ઉમેરજો", "સામેલ કરો", "સમાવેશ કરો", "જોડો", "મેળવવા માંગુ છું", "મેળવવા માગું છું",
             "સબ્સ્ક્રાઇબ કરવા માંગુ", "સબસ્ક્રાઇબ કરો", "સબ્સ્ક્રાઇબ કરો",
@@ -309,7 +310,7 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
         feedback=["ખૂબ સરસ", "આભાર"],
         other=["કાર્યક્રમ", "સેમિનાર", "વેબિનાર"],
     )),
-    "Kannada": _suffixed(_table(
+    "Kannada": _suffixed(table(
         subscribe=[
             "ಸೇರಿಸಿ", "ಸೇರಿಸಿಕೊಳ್ಳಿ", "ಸೇರಿಸಬೇಕು", "ಪಡೆಯಲು ಬಯಸುತ್ತೇನೆ", "ಚಂದಾದಾರರಾಗಲು ಬಯಸುತ್ತೇನೆ",
             "ಸಬ್‌ಸ್ಕ್ರೈಬ್ ಮಾಡಿ",
@@ -335,7 +336,7 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
         feedback=["ಚೆನ್ನಾಗಿದೆ", "ಧನ್ಯವಾದ*"],
         other=["ಕಾರ್ಯಕ್ರಮ", "ವೆಬಿನಾರ್", "ಸದಸ್ಯತ್ವ"],
     )),
-    "Malayalam": _suffixed(_table(
+    "Malayalam": _suffixed(table(
         subscribe=[
             "ചേർക്കുക", "ചേർക്കണം", "ചേർത്തു തരണം", "ചേർത്തുതരണം", "ചേർക്കാമോ", "ചേർക്കൂ", "ഉൾപ്പെടുത്തുക",
             "ഉൾപ്പെടുത്തണം", "ലഭിക്കാൻ ആഗ്രഹിക്കുന്നു", "സബ്സ്ക്രൈബ് ചെയ്യണം", "വരിക്കാരനാകാൻ ആഗ്രഹിക്കുന്നു",
@@ -361,7 +362,7 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
         feedback=["നന്നായിട്ടുണ്ട്", "നന്ദി"],
         other=["പരിപാടി", "സെമിനാർ", "വെബിനാർ", "അംഗത്വം"],
     )),
-    "Punjabi": _table(
+    "Punjabi": table(
         subscribe=[
             "ਜੋੜ ਦਿਓ", "ਜੋੜੋ", "ਸ਼ਾਮਲ ਕਰੋ", "ਸ਼ਾਮਿਲ ਕਰੋ", "ਸ਼ਾਮਲ ਕਰ ਲਓ", "ਪ੍ਰਾਪਤ ਕਰਨਾ ਚਾਹੁੰਦਾ", "ਪ੍ਰਾਪਤ ਕਰਨਾ ਚਾਹੁੰਦੀ",
             "ਸਬਸਕ੍ਰਾਈਬ ਕਰਨਾ ਚਾਹੁੰਦਾ", "ਸਬਸਕ੍ਰਾਈਬ ਕਰਨਾ ਚਾਹੁੰਦੀ", "ਸਬਸਕ੍ਰਾਈਬ ਕਰੋ",
@@ -386,148 +387,6 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
         name=["ਨਿਊਜ਼ਲੈਟਰ*", "ਨਿਊਜ਼ਲੇਟਰ*", "ਖ਼ਬਰਨਾਮਾ"],
         feedback=["ਧੰਨਵਾਦ", "ਬਹੁਤ ਵਧੀਆ"],
         other=["ਸਮਾਗਮ", "ਸੈਮੀਨਾਰ", "ਵੈਬੀਨਾਰ"],
-    ),
-    "French": _table(
-        subscribe=[
-            "abonnez-moi", "inscrivez-moi", "ajoutez-moi", "je voudrais m'abonner", "je souhaite m'abonner",
-            "je veux m'abonner", "je souhaiterais m'abonner", "je voudrais recevoir", "je souhaite recevoir",
-            "je souhaiterais recevoir", "merci de m'inscrire", "merci de m'ajouter", "je voudrais m'inscrire",
-            "je souhaite m'inscrire",
-        ],
-        unsubscribe=[
-            "désabonnez-moi", "désinscrivez-moi", "retirez-moi", "supprimez-moi", "me désabonner", "me désinscrire",
-            "je ne souhaite plus recevoir", "je ne veux plus recevoir", "merci de me retirer",
-            "merci de me désinscrire", "ne plus recevoir", "désabonnement", "désinscription",
-        ],
-        frame=["s'il vous plaît", "s'il vous plait", "svp", "merci de", "je voudrais", "je souhaite"],
-        negation=["ne pas", "pas besoin", "ne veux pas", "ne souhaite pas"],
-        condition=["si"],
-        later=["plus tard", "peut-être"],
-        question=["comment"],
-        third=["mon collègue", "ma collègue", "mon ami", "mon amie", "ma femme", "mon mari"],
-        topic=["liste de diffusion", "abonnement"],
-        name=["lettre d'information", "infolettre"],
-    ),
-    "Spanish": _table(
-        subscribe=[
-            "quiero suscribirme", "me gustaría suscribirme", "deseo suscribirme", "quisiera suscribirme",
-            "quisiera recibir", "quiero recibir", "deseo recibir", "me gustaría recibir", "darme de alta",
-            "suscríbanme", "inscríbanme", "agréguenme", "por favor suscribirme",
-        ],
-        unsubscribe=[
-            "darme de baja", "dar de baja", "denme de baja", "cancelar mi suscripción", "no quiero recibir",
-            "ya no quiero recibir", "ya no deseo recibir", "elimínenme", "quiero desuscribirme", "desuscribirme",
-            "anular la suscripción", "eliminen mi correo",
-        ],
-        frame=["por favor", "quisiera", "me gustaría"],
-        negation=["no quiero", "no deseo", "no necesito"],
-        condition=["si"],
-        later=["más tarde", "quizás", "tal vez"],
-        question=["cómo"],
-        third=["mi colega", "mi amigo", "mi amiga", "mi esposa", "mi esposo"],
-        topic=["lista de correo", "suscripción"],
-        name=["boletín"],
-    ),
-    "Portuguese": _table(
-        subscribe=[
-            "quero assinar", "gostaria de assinar", "gostaria de receber", "quero receber", "me inscrever",
-            "inscreva-me", "cadastrar meu e-mail", "quero me inscrever", "gostaria de me inscrever",
-        ],
-        unsubscribe=[
-            "cancelar a inscrição", "cancelar minha inscrição", "descadastrar", "me descadastre", "remover meu e-mail",
-            "não quero mais receber", "não quero receber", "cancelar assinatura", "cancelar a assinatura",
-        ],
-        frame=["por favor", "gostaria"],
-        negation=["não"],
-        later=["mais tarde", "talvez"],
-        third=["meu colega", "minha colega", "meu amigo", "minha amiga", "minha esposa", "meu marido"],
-        topic=["lista de e-mails", "assinatura", "inscrição"],
-        name=["boletim informativo"],
-    ),
-    "German": _table(
-        subscribe=[
-            "abonnieren", "möchte den newsletter erhalten", "nehmen sie mich in", "nehmen sie mich auf",
-            "tragen sie mich in", "tragen sie mich ein", "anmelden", "möchte ihn erhalten",
-        ],
-        unsubscribe=[
-            "abbestellen", "abmelden", "austragen", "entfernen sie mich", "nehmen sie mich aus", "tragen sie mich aus",
-            "streichen sie mich", "keine e-mails mehr",
-            "keinen newsletter mehr", "nicht mehr erhalten", "nicht mehr zusenden", "kündigen",
-        ],
-        frame=["bitte", "ich möchte", "ich würde gerne"],
-        negation=["nicht", "kein", "keine"],
-        condition=["wenn", "falls"],
-        later=["später", "vielleicht"],
-        question=["wie kann"],
-        third=["mein kollege", "meine kollegin", "mein freund", "meine freundin", "meine frau", "mein mann"],
-        topic=["verteiler", "mailingliste", "abonnement"],
-        name=["rundbrief"],
-    ),
-    "Italian": _table(
-        subscribe=["vorrei iscrivermi", "iscrivermi", "vorrei ricevere", "desidero ricevere", "iscrivetemi"],
-        unsubscribe=[
-            "disiscrivermi", "cancellarmi", "cancellatemi", "non voglio più ricevere", "rimuovetemi",
-            "annullare l'iscrizione",
-        ],
-        frame=["per favore", "vorrei"],
-        negation=["non voglio", "non desidero"],
-        third=["il mio collega", "la mia collega", "mio marito", "mia moglie"],
-        topic=["iscrizione"],
-    ),
-    "Russian": _table(
-        subscribe=[
-            "подпишите меня", "хочу подписаться", "прошу подписать", "подписаться", "добавьте меня",
-            "хотел бы получать", "хотела бы получать", "хочу получать",
-        ],
-        unsubscribe=[
-            "отпишите меня", "хочу отписаться", "отписаться", "удалите меня", "не присылайте", "больше не присылайте",
-            "не хочу получать", "отказаться от рассылки", "отписка",
-        ],
-        frame=["пожалуйста", "прошу", "хочу"],
-        negation=["не", "нет"],
-        condition=["если"],
-        later=["позже", "может быть"],
-        question=["как"],
-        third=["мой коллега", "моя коллега", "мой друг", "моя жена", "мой муж"],
-        topic=["рассылка", "рассылку", "подписка", "подписку"],
-    ),
-    "Chinese": _table(
-        subscribe=["*订阅*", "*訂閱*", "*请加我*", "*請加我*", "*把我加入*"],
-        unsubscribe=[
-            "*退订*", "*退訂*", "*取消订阅*", "*取消訂閱*", "*不要再发*", "*不要再發*", "*别再发*", "*請把我刪除*",
-            "*请把我删除*",
-        ],
-        frame=["*请*", "*請*", "*我想*", "*我要*"],
-        negation=["*不想*", "*没有*", "*沒有*"],
-        condition=["*如果*"],
-        later=["*以后*", "*以後*"],
-        third=["*我的同事*", "*我的朋友*", "*我太太*", "*我丈夫*"],
-        topic=["*邮件列表*", "*郵件列表*"],
-        name=["*简报*", "*簡報*", "*通讯*", "*電子報*"],
-    ),
-    "Japanese": _table(
-        subscribe=["*購読したい*", "*購読を希望*", "*購読をお願い*", "*登録してください*", "*登録をお願い*"],
-        unsubscribe=["*購読を解除*", "*購読解除*", "*配信停止*", "*配信を停止*", "*登録解除*", "*解除してください*"],
-        condition=["*もし*"],
-        name=["*ニュースレター*", "*メールマガジン*", "*メルマガ*"],
-    ),
-    "Arabic": _table(
-        subscribe=["أرغب في الاشتراك", "أريد الاشتراك", "أود الاشتراك", "أضيفوني", "الرجاء إضافتي", "يرجى إضافتي"],
-        unsubscribe=[
-            "إلغاء الاشتراك", "الغاء الاشتراك", "أرجو إزالتي", "يرجى إزالتي", "لا أريد استلام", "أوقفوا الإرسال",
-        ],
-        frame=["الرجاء", "يرجى", "أرجو", "من فضلك"],
-        negation=["لا", "لم"],
-        condition=["إذا", "لو"],
-        topic=["القائمة البريدية", "الاشتراك"],
-        name=["النشرة الإخبارية", "النشرة البريدية"],
-    ),
-    "Indonesian": _table(
-        subscribe=["saya ingin berlangganan", "mau berlangganan", "daftarkan saya", "tambahkan saya"],
-        unsubscribe=["berhenti berlangganan", "hapus saya", "jangan kirim"],
-        frame=["tolong", "mohon"],
-        negation=["tidak", "tak"],
-        condition=["jika", "kalau"],
     ),
 }
 # fmt: on
