@@ -7,9 +7,9 @@ the phrase tables (intent_phrases for English, intent_languages and intent_forei
 finds them) and judged (intent_judge): a request verb ("add me", "unsubscribe", "जोड़ दें") counts when something
 makes it a request (please, I would like to, the imperative) and nothing takes it back (a negation, a condition,
 an intention, a question, someone else, another address, another object or sense of the word, an opt-out
-footer). The message is then decided as a whole: one clear request with nothing against it is acted on; a request with something against it,
-or words about the newsletter that are neither a request nor clearly not one, is unsure and goes to the editor;
-everything else is ignored. When in doubt between acting and not, the answer is unsure.
+footer). The message is then decided as a whole: one clear request with nothing against it is acted on; a
+request with something against it, or words about the newsletter that are neither a request nor clearly not one,
+is unsure and goes to the editor; everything else is ignored. When in doubt between acting and not: unsure.
 """
 
 from __future__ import annotations
