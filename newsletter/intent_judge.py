@@ -44,6 +44,9 @@ _PLEASE = re.compile(r"please|pls|plz|plse|plss|kindly|कृपया|प्ल
 
 @dataclass(slots=True)
 class Finding:
+    """What one sentence says about the newsletter: its kind (request, keep, negated, conditional, third, address,
+    footer, ...), its weight, the direction it points, the sentence itself and the reason to show the editor."""
+
     kind: str
     weight: str  # ACT, UNSURE, IGNORE or SOFT
     direction: str  # subscribe, unsubscribe, keep or ""
@@ -314,6 +317,7 @@ def _judge_mentions(sentence: Sentence) -> list[Finding]:
 
 
 def judge(sentence: Sentence) -> list[Finding]:
+    """The findings of one sentence: an opt-out footer, one per request verb, or what it mentions."""
     cues, tags = sentence.cues, sentence.tags
     if not cues:
         return []

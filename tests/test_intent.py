@@ -15,7 +15,7 @@ import newsletter.intent as intent_module
 from conftest import DATA
 from newsletter.inbox_text import body_text, decode_words, new_text, raw_header, sender
 from newsletter.intent import OUTCOMES, Intent, read_intent
-from newsletter.intent_cues import WILD, fold, quote_words, tag_cues
+from newsletter.intent_cues import WILD, fold, quote_words, tag_cues, worth_reading
 from newsletter.intent_sentences import TEXT_LIMIT, readable_part, split_sentences
 
 DEV = DATA / "intents" / "dev"
@@ -273,6 +273,8 @@ def test_folding_makes_spellings_one_and_quotes_keep_the_readers_words() -> None
 
 def test_every_phrase_table_entry_can_be_found_by_its_first_words() -> None:
     assert WILD == []
+    assert not worth_reading(fold("Are we still on for lunch on Friday?"))  # the quick test is on
+    assert worth_reading(fold("Kindly enrol my mail id"))
 
 
 def test_the_quick_test_only_skips_sentences_that_say_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
