@@ -273,7 +273,7 @@ def test_folding_makes_spellings_one_and_quotes_keep_the_readers_words() -> None
 
 def test_every_phrase_table_entry_can_be_found_by_its_first_words() -> None:
     assert WILD == []
-    assert not worth_reading(fold("The Gulf piece quoted the minister twice."))  # the quick test is on
+    assert not worth_reading(fold("Let me know when you are free for lunch."))  # the quick test is on
     assert worth_reading(fold("Kindly enrol my mail id"))
 
 
