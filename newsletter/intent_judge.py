@@ -39,6 +39,10 @@ _COURTESY_WORDS = (
 )
 _COURTESY = set(_COURTESY_WORDS.split())
 _PUNCTUATION = re.compile(r"[,;:.!?।۔]")
+# Capitalised words after "subscribe" or "unsubscribe" that are not someone's name.
+_NOT_NAMES = set(
+    "i me my us our to from please pls kindly thanks thank india the this all now asap immediately".split()
+)
 _PLEASE = re.compile(r"please|pls|plz|plse|plss|kindly|कृपया|प्लीज")
 
 
@@ -85,13 +89,18 @@ class Sentence:
     def clause(self, position: int) -> int:
         return bisect_right(self.cuts, position)
 
-    def quote(self, start: int, end: int, before: int = 0) -> str:
+    def token_spans(self) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """Where the words of the folded and the raw sentence are (the same words, one for one, as a rule)."""
         if self._spans is None:
             self._spans = (token_spans(self.folded), token_spans(self.raw))
+        return self._spans
+
+    def quote(self, start: int, end: int, before: int = 0) -> str:
+        spans = self.token_spans()
         if before:
-            words = [token_start for token_start, _ in self._spans[0] if token_start < start]
+            words = [token_start for token_start, _ in spans[0] if token_start < start]
             start = words[-before] if len(words) >= before else 0
-        return quote_words(self.raw, self.folded, start, end, self._spans)
+        return quote_words(self.raw, self.folded, start, end, spans)
 
     def cue_quote(self, cue: Cue) -> str:
         return self.quote(cue.start, cue.end)
@@ -222,10 +231,27 @@ def _judge_action(sentence: Sentence, action: Cue) -> Finding | None:
     return finding
 
 
+def _named_person(sentence: Sentence, action: Cue) -> str:
+    """The name right after a bare verb, as the reader wrote it: 'Please subscribe Rohan Mehta' (a capital letter
+    is all there is to go by)."""
+    if "bare" not in action.flags or action.language != "English":
+        return ""
+    spans = sentence.token_spans()
+    after = [index for index, (start, _) in enumerate(spans[0]) if start >= action.end]
+    if not after or len(spans[0]) != len(spans[1]):
+        return ""
+    start, end = spans[1][after[0]]
+    word = sentence.raw[start:end].strip(".,;:!?()'\"")
+    return word if word[:1].isupper() and word.lower() not in _NOT_NAMES else ""
+
+
 def _blocker(sentence: Sentence, action: Cue, clause: int) -> tuple[str, Cue, str] | None:
-    """What takes a request back, most telling first: (kind, the cue, an address when it is one)."""
+    """What takes a request back, most telling first: (kind, the cue, an address or a name when it is one)."""
     if sentence.addresses:
         return "address", action, sentence.addresses[0]
+    name = _named_person(sentence, action)
+    if name:
+        return "third", action, name
     other_address = sentence.first("OTHERADDR")
     if other_address:
         return "address", other_address, ""
