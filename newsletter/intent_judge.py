@@ -40,7 +40,10 @@ _COURTESY_WORDS = (
 _COURTESY = set(_COURTESY_WORDS.split())
 _PUNCTUATION = re.compile(r"[,;:.!?।۔]")
 # Capitalised words after "subscribe" or "unsubscribe" that are not someone's name.
-_NOT_NAMES = {"i", "me", "my", "us", "our", "to", "from", "please", "pls", "kindly", "thanks", "thank", "india", "the"}
+_NOT_NAME_WORDS = (
+    "i me my us our to from please pls kindly thanks thank india the this all now asap immediately at once"
+)
+_NOT_NAMES = set(_NOT_NAME_WORDS.split())
 _PLEASE = re.compile(r"please|pls|plz|plse|plss|kindly|कृपया|प्लीज")
 
 
