@@ -208,8 +208,15 @@ def _judge_action(sentence: Sentence, action: Cue) -> Finding | None:
     frame = next((cue for cue in reversed(sentence.cues) if cue.tag == "FRAME" and cue.end <= action.start), None)
     please_after = any(cue.tag == "FRAME" and _PLEASE.fullmatch(cue.text) for cue in sentence.cues[::-1])
     asked = sentence.folded.rstrip().endswith("?")  # "Subscribe?" asks whether, not to
-    imperative = "ing" not in flags and not asked and _imperative(sentence, action) and _only_request(sentence, action)
-    plain = not framed and frame is None and not please_after and imperative
+    plain = (
+        not framed
+        and frame is None
+        and not please_after
+        and "ing" not in flags
+        and not asked
+        and _imperative(sentence, action)
+        and _only_request(sentence, action)
+    )
     if not (framed or frame or please_after or plain):
         if "obj" in flags:
             return None  # "readers get it on Mondays": a description, and the object is judged as a mention

@@ -10,7 +10,7 @@ always does. Quoted or forwarded text that the inbox's own cut missed is cut her
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 TEXT_LIMIT = 10_000  # characters of a message read: a request is never below a long press release
 WRAPPED = 45  # a line at least this long that ends without punctuation continues on the next line
@@ -38,9 +38,8 @@ _QUOTE_MARKER = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A sentence: text[start:end] of the message's new text (or the whole subject)."""
+class Span(NamedTuple):
+    """A sentence: text[start:end] of the message's new text."""
 
     start: int
     end: int
