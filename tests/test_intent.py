@@ -210,6 +210,22 @@ def test_short_messages_get_exactly_their_outcome_and_reason(
     assert found.evidence in subject or found.evidence in text
 
 
+SENTENCE_ROWS = list(csv.DictReader((DATA / "intents" / "sentences.csv").open(encoding="utf-8")))
+
+
+@pytest.mark.parametrize(
+    "row", SENTENCE_ROWS, ids=[f"{n}:{row['text'][:30]}" for n, row in enumerate(SENTENCE_ROWS, 2)]
+)
+def test_sentences_get_their_outcome_and_known_misses_stay_harmless(row: dict[str, str]) -> None:
+    found = read_intent(row["subject"], row["text"], "reader@example.org")
+    if row["note"].startswith("known miss: "):
+        # Listed so that a change of either kind shows: the miss is never an action, and stays what it was.
+        assert found.outcome == row["note"].removeprefix("known miss: ")
+        assert found.outcome not in ("subscribe", "unsubscribe")
+    else:
+        assert found.outcome == row["expected"], found.reason
+
+
 def test_evidence_is_the_deciding_sentence_as_written() -> None:
     text = "Dear Sir,\n\nI teach at JNU.  Kindly   add my\nmail id to your mailing list.\n\nRegards,\nAnanya"
     found = read_intent("", text, "ananya@example.org")
