@@ -1,0 +1,429 @@
+"""English phrase tables for reading a reader's request (intent.py), as small regular expressions over folded
+text (lower case, plain quotes; see intent_cues.fold). A space matches any run of spaces; {name} is one of
+MACROS. Indian, British and American usage, formal letters and texting ("pls add my mail id", "kindly
+include me in your mailing list", "unsub", "I'd like to stop receiving these").
+
+Each entry is (category, direction, flags, pattern). Categories are tried in the order of CATEGORIES at each
+position, so a longer, more particular phrase listed early wins over the words inside it ("do not send me" is a
+request to unsubscribe, not a negation followed by "send me"). Flags on requests:
+- own:  the phrase names the sender as its object ("add me", "remove my email id"): a request as it stands;
+- self: the phrase is a request as it stands ("subscription request", "I no longer wish to receive");
+- bare: a request only when asked for ("please", "I would like to", or the imperative at the start);
+- obj:  as bare, and only with an object that is this newsletter in the same clause ("receive your newsletter");
+- send: negated, it asks to stop ("do not send").
+"""
+
+from __future__ import annotations
+
+CATEGORIES = (
+    "EMAIL",  # an email address
+    "URL",
+    "COMPLAINT",  # why am I receiving this, I never signed up, I can't unsubscribe, not interested
+    "FOOTER",  # an opt-out footer or a notice: "to unsubscribe, click here", "you are receiving this because"
+    "LINK",  # the unsubscribe link itself, usually in a complaint that it is broken
+    "REFERRAL",  # someone else gave the reader the newsletter: "my friend forwarded it to me"
+    "SENSE",  # another sense of the words: subscribe to a view, publish an article, recommend to a friend
+    "ONEOFF",  # one thing, not the newsletter: "send me the PDF of the article"
+    "OTHERADDR",  # another address of the reader's: "my work email"
+    "KEEP",  # stay subscribed
+    "UNSUB",
+    "SUB",
+    "STATUS",  # already subscribed, a long-time reader
+    "PAST",  # what happened before: "I subscribed last year", "I asked to be removed"
+    "QUESTION",  # how do I subscribe?
+    "POLITE",  # an "if" that is only polite: "if possible", "if you could"
+    "COND",  # a real condition or doubt: if, unless, not sure whether
+    "FRAME",  # what makes a verb a request: please, kindly, I would like to, could you
+    "LATER",  # an intention, not a request: I'll subscribe later, I may unsubscribe
+    "NEG",  # not, never, no need to
+    "THIRD",  # someone else: my colleague, my wife, him, her
+    "OWN",  # the sender: me, my, I
+    "OBJ",  # this newsletter: flags strong (subscription words), name (its names), weak (it, these, emails)
+    "OTHER",  # something else: a webinar, an event, membership, a WhatsApp group, the print magazine
+    "FEEDBACK",  # a comment on the content: great piece, thank you for
+)
+
+_ADDRESS = (
+    r"(?:(?:e-?mail|mail|gmail) ?(?:id|ids|address|addresses|adress|addr|account)|e-?mails?|e-?mail ?ids?|mail ?ids?"
+    r"|mails?|id|address|name|names|contact(?: details)?|details|inbox|account)"
+)
+MACROS = {
+    "please": r"(?:please|pls|plz|plse|plss|pleez|plez|pl|kindly|kndly|kindy)",
+    "you": r"(?:you|u)",
+    "your": r"(?:your|ur|yr|the|this|that)",
+    "dont": r"(?:do not|don't|dont|do nt)",
+    "iam": r"(?:i am|i'm|im|i m|we are|we're)",
+    "iwould": r"(?:i would|i'd|id|i wud|we would|we'd|i should|we should)",
+    "me": r"(?:me|myself|us)",
+    "own": (
+        r"(?:me|myself|us|(?:my|our) (?:official |personal |e-?mail |mail )?"
+        + _ADDRESS
+        + r"|(?:this|the above|the same|above|given|below|following|mentioned) "
+        + _ADDRESS
+        + r"|this one)"
+    ),
+    "to": r"(?:to|in|into|on|onto|in to)",
+    "send": r"(?:send|sending|mail|mailing|email|emailing|e-mail|e-mailing|forward|forwarding|snd)",
+    "person": (
+        r"(?:colleagues?|friends?|wife|husband|spouse|partner|sons?|daughters?|father|mother|dad|mum|mom|parents?"
+        r"|brothers?|sisters?|boss|manager|team|team members?|students?|staff|secretary|assistant"
+        r"|professors?|teachers?|uncle|aunt|cousins?|niece|nephew|relatives?|neighbou?r|classmates?|juniors?|seniors?"
+        r"|members|employees|pa|clients?|ceo|director|supervisor|guide|mentor|in-laws?|grand(?:father|mother)|successor|replacement|predecessor|deputy)"
+    ),
+}
+
+_STOP = r"(?:stop|quit|cease|discontinue)"
+_JOIN = (
+    r"(?:add|include|enrol|enroll|enlist|register|subscribe|resubscribe|re-subscribe|re-add|readd|reinclude|sub"
+    r"|pop)"
+)
+_DROP = (
+    r"(?:remove|delete|drop|unsubscribe|unsub|unenrol|unenroll|deregister|de-register|unlist|exclude|erase|purge"
+    r"|scrub|strike)"
+)
+_ADDED = r"(?:added|included|subscribed|enrolled|enroled|registered|signed up|put on|listed|re-?added|resubscribed)"
+_REMOVED = r"(?:removed|deleted|unsubscribed|taken off|dropped|excluded|struck off|opted out|unlisted|erased)"
+# "add my work email", "remove x@example.org": the verb alone, so that the address is judged as one.
+_NAMED_ADDRESS = (
+    r"(?= [\w.+'-]+@| (?:my|our|this) (?:\S+ ){0,2}?(?:e-?mails?|mails?|address|addresses|id|ids|inbox|account"
+    r"|one)\b)"
+)
+_GOT = r"(?:receive|receiving|recieve|recieving|get|getting|be sent|be mailed)"
+
+# fmt: off
+ENGLISH: list[tuple[str, str, str, str]] = [
+    # --- complaints: the reader did not ask, or cannot leave ---
+    ("COMPLAINT", "", "", r"why (?:am|are|do|does|did|was|were|have|is|are you|do you|did you|have you|does this)"),
+    ("COMPLAINT", "", "", r"(?:still|keeps|kept|continue to|continuing to) (?:on )?(?:receiving|getting|receive|get)"),
+    ("COMPLAINT", "", "", r"(?:i|we|you) (?:keep|kept) (?:on )?(?:receiving|getting|sending)"),
+    ("COMPLAINT", "", "", r"{iam} still"),
+    ("COMPLAINT", "", "", r"without (?:my|our|any) (?:consent|permission|knowledge|approval|request|asking)"),
+    ("COMPLAINT", "", "", r"who (?:gave|gives|has given) (?:you )?(?:my|our)"),
+    ("COMPLAINT", "", "", r"how did (?:you|u) get (?:my|our|hold of)"),
+    ("COMPLAINT", "", "", r"(?:you|someone|somebody|someone else|somebody else|they|who) (?:has |have |"
+        r"must have )?(?:subscribed|added|signed up|signed|registered|enrolled|put) (?:me|us|my)"),
+    ("COMPLAINT", "", "", r"(?:this is|it is|it's|these are|this looks like) (?:spam|junk|unsolicited)"),
+    ("COMPLAINT", "", "", r"(?:my|our|a) (?:\S+ )?{person} (?:has |have |must have |might have |"
+        r"may have )?(?:subscribed|added|signed up|registered|enrolled|put) (?:me|us|my)"),
+    ("COMPLAINT", "", "", r"{iam} not (?:receiving|getting)|(?:i|we)(?: have|'ve)? not (?:been )?(?:receiving|"
+        r"getting|received)|(?:have not|haven't|havent|did not|didn't|never) (?:been )?(?:receiv|get|got)\w*"),
+    ("COMPLAINT", "", "", r"(?:unsolicited|spam|spamming|junk mail)"),
+    ("COMPLAINT", "", "", r"(?:not|no longer|never) (?:at all )?interested(?! in (?:receiving|getting|this|these|"
+        r"the newsletter|your))"),
+    ("COMPLAINT", "", "", r"no interest"),
+    ("COMPLAINT", "", "", r"(?:can not|cannot|can't|cant|unable to|not able to|could not|couldn't|failed to|fail to|"
+        r"tried to|try to|trying to|tried) (?:to )?(?:un-?subscribe|opt out|remove|find|locate|get off|stop|leave|"
+        r"use)"),
+    ("COMPLAINT", "", "neg", r"(?:never|not|n't|didn't|did not|have not|haven't|had not) (?:ever )?(?:signed up|"
+        r"subscribed|asked|requested|opted in|agreed|consented|registered|wanted)"),
+    # --- footers, notices, instructions addressed to the reader by another sender ---
+    ("FOOTER", "", "", r"^(?:to|in order to) (?:un-?subscribe|opt out|stop receiving|subscribe|sign up|update|change|"
+        r"manage)"),
+    ("FOOTER", "", "", r"if (?:you|u) (?:would like|wish|want|prefer|no longer wish|no longer want|do not wish|"
+        r"don't wish|do not want|don't want|'d like|would rather not|would prefer not) to (?:un-?subscribe|opt out|"
+        r"stop|subscribe|receive|no longer|be removed|unsubscribe)"),
+    ("FOOTER", "", "", r"(?:do not|don't|dont|no longer) (?:want|wish) (?:to receive )?(?:these|this|our|such|"
+        r"future) (?:e-?mails|messages|mails|updates|newsletters?)\?"),
+    ("FOOTER", "", "", r"(?:you|u) (?:can|may|could|will be able to|are able to|can always|"
+        r"may always) (?:always )?(?:un-?subscribe|opt out|update|change|manage|stop)"),
+    ("FOOTER", "", "", r"(?:you|u)(?: are| were| have been|'re|'ve been) (?:receiving|sent|getting) (?:this|these)"),
+    ("FOOTER", "", "", r"(?:you|u)(?: are| were|'re) receiving"),
+    ("FOOTER", "", "", r"(?:you|u) (?:received|receive|got|get) (?:this|these) (?:e-?mail|message|mail|newsletter|"
+        r"because)"),
+    ("FOOTER", "", "", r"(?:you|u)(?: have|'ve)?(?: been)?(?: successfully)? (?:subscribed|unsubscribed|signed up|"
+        r"registered|opted in|removed)"),
+    ("FOOTER", "", "", r"(?:you|u)(?: are|'re)(?: now)? (?:subscribed|on the list|registered)"),
+    ("FOOTER", "", "", r"(?:thank you|thanks) for (?:subscribing|signing up|your subscription|joining|registering|"
+        r"your interest in)"),
+    ("FOOTER", "", "", r"your subscription (?:has been|is|was|will)"),
+    ("FOOTER", "", "", r"(?:click|tap) (?:here |the link |on the link |below )?(?:to )?(?:un-?subscribe|opt out|"
+        r"manage|update|stop)"),
+    ("FOOTER", "", "", r"un-?subscribe (?:here|below|at any time|anytime|instantly|with one click|link:)"),
+    ("FOOTER", "", "", r"(?:manage|update|change|edit) your (?:subscription|e-?mail preferences|preferences|"
+        r"mailing preferences|profile)|(?:manage|update) (?:subscription|e-?mail preferences|preferences)"),
+    ("FOOTER", "", "", r"(?:e-?mail|mailing|communication) preferences"),
+    ("FOOTER", "", "", r"(?:this|the) (?:e-?mail|message|newsletter) (?:was|has been|is) (?:sent|addressed|intended)"),
+    ("FOOTER", "", "", r"view(?: this| it| the e-?mail)?(?: e-?mail)? (?:in|on) (?:your|a|the)(?: web)? browser"),
+    ("FOOTER", "", "", r"(?:privacy policy|all rights reserved|terms of use|intended recipient|is confidential|"
+        r"this e-?mail and any|disclaimer|consider the environment|do not reply to this|automated message|"
+        r"auto-?generated)"),
+    ("FOOTER", "", "", r"reply (?:with|stop|unsubscribe|to this e-?mail with)"),
+    ("FOOTER", "", "", r"(?:is|are) sent by (?:its|the|our) editors?"),
+    ("FOOTER", "", "", r"forward (?:this |it )?to a friend"),
+    # --- the unsubscribe link, named rather than used ---
+    ("LINK", "", "", r"un-?subscribe (?:link|button|option|page|url|form|process|feature|request form|footer|line)s?"),
+    ("LINK", "", "", r"un-?subscribe (?:is |does |did |was )?(?:not working|doesn't work|does not work|isn't working|"
+        r"didn't work|did not work|failed|fails|broken|error|problem|issue)"),
+    ("LINK", "", "", r"(?:link|button|option) to un-?subscribe"),
+    ("LINK", "", "", r"opt-?out (?:link|button|option|page)s?"),
+    # --- someone gave the reader the newsletter: the reader, not they, asks ---
+    ("REFERRAL", "", "", r"(?:my|a|our) {person} (?:of mine )?(?:who )?(?:has |had )?(?:forwarded|shared|recommended|"
+        r"suggested|told|sent|showed|introduced|mentioned|passed|referred|gave)"),
+    ("REFERRAL", "", "", r"(?:forwarded|shared|recommended|suggested|passed|sent|mentioned|introduced|showed|shown|"
+        r"referred|given) (?:this |it |the newsletter |your newsletter |the digest |india and the world |the link |"
+        r"the issue |this issue |the article |your e-?mail )?(?:on )?(?:to |with )?(?:me|us)"),
+    ("REFERRAL", "", "", r"(?:told|informed) (?:me|us) (?:about|of)"),
+    ("REFERRAL", "", "", r"(?:recommended|suggested|forwarded|shared|introduced|referred) (?:to me |to us )?by"),
+    ("REFERRAL", "", "", r"(?:through|via|from) (?:my|a|our) {person}"),
+    # --- other senses of the same words ---
+    ("SENSE", "", "", r"(?:(?:i|we)(?: fully| wholly| entirely| completely| do not| don't| also| too| do| never|"
+        r" would)? )?subscribe to (?:\S+ ){0,3}?(?:views?|ideas?|notion|theory|theories|argument|opinions?|position|"
+        r"thesis|beliefs?|school of thought|line of thinking|approach|assessment|analysis|principles?|philosophy|"
+        r"doctrine|concept|interpretation|narrative|perspective|stance|idea)"),
+    ("SENSE", "", "", r"(?:recommend|recommended|recommending|forward|forwarded|forwarding|share|shared|sharing|"
+        r"circulate|circulated|circulating|pass|passed|passing|introduce|introduced|spread|spreading|suggest|"
+        r"suggested|show|showed)(?: (?:it|this|them|the newsletter|your newsletter|the digest|your digest|"
+        r"india and the world|the issue|this issue|these issues|the article|your articles|the link|"
+        r"the word))?(?: on)? (?:to|with|among|amongst)"),
+    ("SENSE", "", "", r"(?:publish|published|publishing|republish|reprint|feature|featured|carry|run|"
+        r"consider)(?: (?:my|our|the|this|an|a|their))? (?:article|piece|op-?ed|essay|paper|book|review|"
+        r"letter to the editor|press release|story|interview|report|column|analysis|announcement|research)"),
+    ("SENSE", "", "", r"(?:submit|submitting|share|sharing|pitch|pitching|send|sending) (?:an?|my|our|"
+        r"this) (?:article|piece|op-?ed|essay|manuscript|paper|pitch|contribution|guest post|story|press release|"
+        r"book)"),
+    ("SENSE", "", "", r"(?:write|writing|contribute|contributing) (?:an? \w+ )?(?:for|to) (?:the newsletter|"
+        r"your newsletter|india and the world|your digest|your publication|you|india writes)"),
+    ("SENSE", "", "", r"(?:subscribe|sign up|join|follow) (?:to |for )?(?:our|my) (?:channel|newsletter|blog|podcast|"
+        r"list|mailing list|updates|page|community|substack|youtube|feed|network)"),
+    ("SENSE", "", "", r"(?:follow|find|like) (?:us|me|our page) on"),
+    ("SENSE", "", "", r"(?:told|tell|telling|spoken|spoke|talked|talk) (?:\S+ ){0,4}?about\b"),
+    ("SENSE", "", "", r"(?:would|do|will) (?:you|u) (?:like|want|wish|care|be interested) (?:to|in) (?:subscribe|"
+        r"subscribing|sign up|signing up|join|joining|receive|receiving|get|getting)"),
+    ("SENSE", "", "", r"join (?:us|our) (?:for|at|on|in)"),
+    ("SENSE", "", "", r"(?:cover|covering|coverage of) (?:our|the|this) (?:event|launch|conference|release|summit)"),
+    ("SENSE", "", "", r"(?:media|press) (?:coverage|invite|invitation|accreditation)"),
+    # --- one thing rather than the newsletter ---
+    ("ONEOFF", "", "", r"(?:send|forward|mail|email|share) (?:me|us) (?:the |a |your |that |this |an )?(?:link|pdf|"
+        r"copy|back issue|past issues|previous issue|last issue|latest issue|archive|last newsletter|"
+        r"latest newsletter)"),
+    ("ONEOFF", "", "", r"(?:can|could|may) (?:i|we) (?:get|have) (?:the |a )?(?:link|pdf|copy|back issue|"
+        r"previous issue|last issue)"),
+    # --- another address of the reader's, not the one writing ---
+    ("OTHERADDR", "", "", r"(?:my|our) (?:work|office|official|other|new|old|personal|alternate|alternative|second|"
+        r"secondary|another|previous|former|college|university|company|corporate|institutional|current|updated|"
+        r"backup|husband's|wife's) (?:e-?mail|mail|address|id|e-?mail id|mail id|e-?mail address|inbox|account)"),
+    ("OTHERADDR", "", "", r"(?:another|a different|other|a new|the new|the old|this other|the other)(?: e-?mail|"
+        r" mail)? (?:address|id|account|inbox)"),
+    ("OTHERADDR", "", "", r"(?:instead of|rather than|in place of) (?:this|my|the current)"),
+    ("OTHERADDR", "subscribe", "", r"(?:my|our) (?:e-?mail|mail|address|e-?mail address|e-?mail id|mail id) (?:has |"
+        r"have )?(?:changed|is changing|will change)|(?:the|my) new (?:one|e-?mail|address|id) is"),
+    ("OTHERADDR", "subscribe", "", r"(?:replace|swap|substitute) (?:me|my (?:e-?mail|name|address|id)) (?:with|by)"),
+    ("OTHERADDR", "subscribe", "", r"(?:change|update|replace|switch|correct|modify) (?:my|our|the) (?:registered |"
+        r"subscribed |current )?(?:e-?mail|mail|address|id|e-?mail address|e-?mail id|mail id)"),
+    # --- stay subscribed ---
+    ("KEEP", "keep", "self", r"keep {own} (?:on|in|subscribed|on board)"),
+    ("KEEP", "keep", "self", r"(?:keep|continue) (?:sending|mailing|emailing|them coming|it coming|up the)"),
+    ("KEEP", "keep", "self", r"continue (?:to (?:send|receive|get|be on|be subscribed)|receiving|getting|"
+        r"my subscription|subscribing|as a subscriber)"),
+    ("KEEP", "keep", "self", r"(?:stay|remain) (?:subscribed|on|in|a subscriber)"),
+    ("KEEP", "keep", "self", r"still (?:want|wish|like) to (?:receive|get|be|read)"),
+    ("KEEP", "keep", "self", r"keep (?:on )?(?:receiving|getting|reading)"),
+    ("KEEP", "keep", "self", r"(?:keep|continue|retain)(?: receiving| getting| sending| sending me)? (?:the|my|"
+        r"your)(?: weekly| monthly)? (?:newsletter|digest|subscription|india and the world)"),
+    ("KEEP", "keep", "self", r"{dont} (?:remove|unsubscribe|unsub|delete|drop|take) {own}"),
+    ("KEEP", "keep", "self", r"(?:do not|don't|dont|no need to|not) (?:want|wish|mean|intend|"
+        r"need) to (?:un-?subscribe|be removed|leave|stop receiving|opt out)"),
+    # --- unsubscribe ---
+    ("UNSUB", "unsubscribe", "own", _DROP + r" {own}"),
+    ("UNSUB", "unsubscribe", "own", r"(?:take|get|strike|cross|leave) {own} (?:off|out)"),
+    ("UNSUB", "unsubscribe", "own", r"opt {me} out"),
+    ("UNSUB", "unsubscribe", "own", r"(?:be|being|get|getting|have {own}) " + _REMOVED),
+    ("UNSUB", "unsubscribe", "own", r"{own} (?:to be |be |should be |may be |must be )?" + _REMOVED),
+    ("UNSUB", "unsubscribe", "own", _STOP + r" (?:sending|emailing|mailing|e-mailing|spamming|messaging|contacting"
+        r"|forwarding|bothering)(?: (?:this|these|it|them|this newsletter|the newsletter|newsletters?|e-?mails"
+        r"|mails))? (?:to )?{own}"),
+    ("UNSUB", "unsubscribe", "own", r"(?:{dont}|never|please don't|pls dont) (?:send|email|mail|e-mail|"
+        r"forward) (?:me|us|this|these|it|any more|anymore|further)"),
+    ("UNSUB", "unsubscribe", "own", _DROP + _NAMED_ADDRESS),
+    ("UNSUB", "unsubscribe", "bare", r"(?:un-?subscribe|unsub|opt ?-?out|unsubcribe|unsuscribe|unsubsribe)"),
+    ("UNSUB", "unsubscribe", "bare ing", r"(?:un-?subscribing|opting out)"),
+    ("UNSUB", "unsubscribe", "bare", r"remove(?=\W*$|\W+(?:please|pls|plz|kindly|asap|thanks|thank you)\W*$)"),
+    ("UNSUB", "unsubscribe", "self", r"(?:(?:i|we) )?(?:want|wants|would like) out\b"),
+    ("UNSUB", "unsubscribe", "self", r"(?:cancel|end|terminate|discontinue|stop|deactivate|withdraw|revoke|close|"
+        r"suspend) (?:my |our |the |this )?(?:newsletter |e-?mail |e-?newsletter |free )?(?:subscription|"
+        r"subscriptions|membership of the list)"),
+    ("UNSUB", "unsubscribe", "self", r"(?:unsubscription|un-?subscribe|unsub|removal|opt-?out|"
+        r"cancellation) (?:request|please|pls)"),
+    ("UNSUB", "unsubscribe", "self", r"request (?:to|for) (?:un-?subscribe|unsubscription|removal|opt out|be removed|"
+        r"cancel)"),
+    ("UNSUB", "unsubscribe", "bare",
+        _STOP + r" (?:sending|emailing|mailing|e-mailing|spamming|the mails|the e-?mails)"),
+    ("UNSUB", "unsubscribe", "bare", r"stop (?:this|these|the|your|ur|all) (?:newsletters?|e-?mails|mails|mailers|"
+        r"messages|digests?|spam|junk|e-?newsletters?)"),
+    ("UNSUB", "unsubscribe", "self", r"no more (?:e-?mails|mails|newsletters|messages|mailers|spam|of (?:this|these|"
+        r"your))"),
+    ("UNSUB", "unsubscribe", "self", r"(?:{dont}|does not|doesn't|not) (?:want|wish|need|like) (?:to (?:receive|get|"
+        r"be sent|be on|be subscribed|read)|these|this|them|it|any more|anymore|your|any (?:more |"
+        r"further )?(?:e-?mails|mails|newsletters))"),
+    ("UNSUB", "unsubscribe", "self", r"no longer (?:wish|want|like|need|care|wishes|wants) (?:to (?:receive|get|"
+        r"be on|be subscribed|read)|it|this|these|them|the newsletter|your newsletter)"),
+    ("UNSUB", "unsubscribe", "self", r"(?:no longer|not|not at all) (?:interested|keen) in (?:receiving|getting|"
+        r"the newsletter|your newsletter|this newsletter|these)"),
+    ("UNSUB", "unsubscribe", "bare", r"(?:stop|quit) (?:receiving|getting)"),
+    ("UNSUB", "unsubscribe", "bare", r"(?:leave|exit|quit) (?:the|your|this|ur) (?:mailing |e-?mail )?(?:list|"
+        r"newsletter|distribution)"),
+    ("UNSUB", "unsubscribe", "bare", r"(?:take|get|be) (?:me |us )?off (?:of )?(?:the|your|this|ur)"),
+    ("UNSUB", "unsubscribe", "obj", r"(?:remove|delete|drop|take|exclude|erase|strike) (?:from|off|out of)"),
+    ("UNSUB", "unsubscribe", "obj", r"discontinue"),
+    # --- subscribe ---
+    ("SUB", "subscribe", "own", _JOIN + r" {own}"),
+    ("SUB", "subscribe", "own", r"sign {me} ?(?:up|on)"),
+    ("SUB", "subscribe", "own", r"sign-?up {me}"),
+    ("SUB", "subscribe", "own", r"(?:put|get|list|have|pop) {own} (?:on|in|into|onto|down|added|included|subscribed|"
+        r"enrolled|signed up|registered)"),
+    ("SUB", "subscribe", "own", r"count {me} in"),
+    ("SUB", "subscribe", "own", r"consider {own} for"),
+    ("SUB", "subscribe", "obj", r"keep {own} (?:posted|updated|informed|in the loop)"),
+    ("SUB", "subscribe", "own", r"opt {me} (?:back )?in"),
+    ("SUB", "subscribe", "own", r"(?:be|being|get|getting) " + _ADDED),
+    ("SUB", "subscribe", "own", r"{own} (?:to be |be |may be |should be |can be |could be |is to be )?" + _ADDED),
+    ("SUB", "subscribe", "own", _JOIN + _NAMED_ADDRESS),
+    ("SUB", "subscribe", "bare", r"(?:re-?subscribe|subscribe|subcribe|suscribe|subscibe|subsribe|sub)"),
+    ("SUB", "subscribe", "bare ing", r"(?:re-?subscribing|subscribing|signing up)"),
+    ("SUB", "subscribe", "bare", r"add(?=\W*$|\W+(?:please|pls|plz|kindly|thanks|thank you)\W*$)"),
+    ("SUB", "subscribe", "bare", r"(?:sign ?-?up|signup|opt ?-?in|enrol|enroll)"),
+    ("SUB", "subscribe", "self", r"(?:subscription|subscribe|newsletter subscription|new subscription|enrol?ment|"
+        r"registration) (?:request|requested|please|pls|plz)"),
+    ("SUB", "subscribe", "self", r"request(?:ing)? (?:for |of |to )?(?:a |the |newsletter |free |"
+        r"an? e-?mail )?(?:subscription|subscribe|subscribing|enrol?ment|inclusion|be added|be included|registration|"
+        r"add(?:ing)? (?:me|my))"),
+    ("SUB", "subscribe", "bare", r"(?:become|be) (?:a |one of your )?(?:subscriber|recipient|regular recipient)s?"),
+    ("SUB", "subscribe", "own", r"make {own} (?:a |one of your )?(?:subscriber|recipient|reader)s?"),
+    ("SUB", "subscribe", "bare", r"(?:a|one) (?:free |complimentary |new )?subscription"),
+    ("SUB", "subscribe", "bare", r"start (?:my |a )?(?:subscription|sending)"),
+    ("SUB", "subscribe", "obj send", r"{send} {me}"),
+    ("SUB", "subscribe", "obj send", r"(?:send|mail|email|forward)(?= (?:it|the same|them|this|these|the newsletter|"
+        r"your newsletter|india and the world|future issues) (?:to )?(?:me|myself|us)\b)"),
+    ("SUB", "subscribe", "obj send", r"(?:send|mail|email|forward)(?= (?:it|the same|them|this|these|the newsletter|"
+        r"your newsletter|india and the world|future issues) to\b)"),
+    ("SUB", "subscribe", "obj", _JOIN + r" {to}"),
+    ("SUB", "subscribe", "obj", r"(?:join|rejoin|joining)"),
+    ("SUB", "subscribe", "obj", _GOT),
+    ("SUB", "subscribe", "obj", r"be (?:on|in|part of|a part of|included in)"),
+    ("SUB", "subscribe", "obj", r"(?:access|read|reading) (?:it |the newsletter )?regularly"),
+    # --- how things stand, and what happened before ---
+    ("STATUS", "", "", r"{iam} (?:already |now |also )?(?:a |an )?(?:regular |long-?time |loyal |devoted |happy |"
+        r"avid |old )?(?:subscriber|reader|recipient|member of (?:the|your) (?:mailing )?list)"),
+    ("STATUS", "", "", r"(?:i|we) (?:am|are|'m) (?:already )?subscribed"),
+    ("STATUS", "", "", r"(?:glad|happy|proud|delighted|pleased|honou?red) to be (?:a |an )?(?:subscriber|reader|"
+        r"recipient|on (?:the|your) list|part of)"),
+    ("STATUS", "", "", r"already (?:subscribed|a subscriber|on (?:the|your) (?:mailing )?list|receiving|getting|"
+        r"registered|signed up|a reader)"),
+    ("STATUS", "", "", r"(?:as|being) (?:a|an) (?:long-?time |regular |loyal |devoted |old |avid )?(?:subscriber|"
+        r"reader)"),
+    ("STATUS", "", "", r"(?:i|we) (?:already |also |currently |regularly |do |really )?subscribe to"),
+    ("STATUS", "", "", r"(?:i|we) (?:already |also |currently |regularly |do |really )?(?:receive|get|read|enjoy|"
+        r"look forward to)(?= (?:it|this|the|your|india and the world|every|each|regularly))"),
+    ("STATUS", "", "", r"(?:have|'ve) been (?:a |an )?(?:reading|subscriber|reader|receiving|getting|following)"),
+    ("PAST", "subscribe", "", r"(?:i|we)(?: have|'ve| had|'d)?(?: already| recently| just)? (?:subscribed|signed up|"
+        r"registered|opted in|enrolled|joined)"),
+    ("PAST", "unsubscribe", "", r"(?:i|we)(?: have|'ve| had|'d)?(?: already| recently| just)? (?:unsubscribed|"
+        r"opted out|left)"),
+    ("PAST", "", "far", r"(?:i|we)(?: have|'ve| had|'d)?(?: already| recently| just| earlier)? (?:requested|asked|"
+        r"written|wrote|emailed|mailed|sent|clicked|replied)"),
+    ("PAST", "subscribe", "", r"(?:was|were|been|got|had been|have been) " + _ADDED),
+    ("PAST", "unsubscribe", "", r"(?:was|were|been|got|had been|have been) " + _REMOVED),
+    ("PAST", "", "", r"(?:last|previous) (?:week|month|year|time)|(?:days|weeks|months|years) ago|earlier|previously"),
+    # --- questions, conditions, intentions ---
+    ("QUESTION", "", "", r"how (?:do|can|could|should|would|will|does|to|may)(?: (?:i|we|one|you))?"),
+    ("QUESTION", "", "", r"how (?:i|we) (?:can|could|may)"),
+    ("QUESTION", "", "", r"where (?:do|can|could|should|is|are|may)"),
+    ("QUESTION", "", "", r"what (?:is|are|'s) the (?:process|procedure|steps|way|link|cost|fee|price|charge)"),
+    ("QUESTION", "", "", r"(?:is|are) there (?:a|any) (?:way|option|form|link|process|page|fee|charge|cost|"
+        r"newsletter)"),
+    ("QUESTION", "", "", r"is it possible (?:to|for me to|for us to)"),
+    ("QUESTION", "", "", r"do (?:you|u) (?:have|send|offer|publish|run|still)"),
+    ("QUESTION", "", "", r"(?:do|does|should|shall|will|must) (?:i|we)\b"),
+    ("QUESTION", "subscribe", "", r"(?:is|are) there (?:a|an|any) (?:\S+ ){0,2}?(?:option|newsletter|digest|"
+        r"subscription|mailing list)"),
+    ("QUESTION", "subscribe", "", r"(?:are|is) (?:you|it|the newsletter|india and the world) still (?:sending|"
+        r"being sent|published|coming out|going|running)"),
+    ("QUESTION", "", "", r"(?:is|does) (?:it|this|there) (?:free|still|available|weekly|monthly|daily|paid|cost)"),
+    ("QUESTION", "subscribe", "", r"(?:is|does)(?= (?:the newsletter|the digest|india and the world|the subscription|"
+        r"your newsletter) (?:free|still|available|weekly|monthly|daily|paid|cost))"),
+    ("QUESTION", "unsubscribe", "", r"(?:did|have|has|was|were) (?:i|we|my (?:e-?mail|address|subscription))(?: been|"
+        r" get| got)? (?:unsubscribed|removed|dropped|deleted|taken off)"),
+    ("QUESTION", "subscribe", "", r"(?:am|are) (?:i|we) (?:still |already )?(?:subscribed|registered|on (?:the|"
+        r"your) (?:mailing )?list)"),
+    ("QUESTION", "", "", r"how much|(?:does|will|would) it cost|what does it cost|any (?:fee|charges?|cost)|"
+        r"is there a charge"),
+    ("QUESTION", "", "", r"why|what if"),
+    ("POLITE", "", "", r"if (?:at all )?possible|if convenient|if (?:it is|it's) (?:not too much trouble|no trouble|"
+        r"ok|okay|fine|alright|all right)"),
+    ("POLITE", "", "", r"if (?:you|u) (?:could|would|can|will|may|kindly|please|pls|don't mind|do not mind|"
+        r"wouldn't mind|would not mind)(?!n't| not|not)"),
+    ("POLITE", "", "", r"if (?:that|this) (?:is|'s) (?:ok|okay|fine|alright|possible|all right)"),
+    ("COND", "", "", r"(?:{iwould}|would) (?:love|like|have liked) to(?=(?: [^\s.]+){0,8}? but\b)"),
+    ("COND", "", "", r"if|unless|in case|provided(?: that)?|as long as|only if|(?<!at\s)once(?! again| more)|"
+        r"whenever|whether|otherwise"),
+    ("COND", "", "", r"(?:{iam}|am) not (?:sure|certain)|{dont} know (?:if|whether)|not sure|undecided|depending on|"
+        r"depends on"),
+    ("FRAME", "", "", r"{please}|request(?:ing)? (?:you|u)|(?:i|we) (?:hereby )?(?:request|beg|ask you)"),
+    ("FRAME", "", "", r"(?:{iwould}|i will|i'll|i shall|we will|we'll|i do|we do|i|we) (?:really |very much |also |"
+        r"just )?(?:like|love|prefer|want|wish|need|wanna)(?: you)?(?: to)?"),
+    ("FRAME", "", "", r"would (?:like|love)(?: to)?|(?:want|wants|wish|wishes|wanna) to"),
+    ("FRAME", "", "", r"{iam} (?:writing|requesting|keen|eager|interested|looking|hoping|very interested|"
+        r"really interested|willing)(?: in| to| for| on)?"),
+    ("FRAME", "", "", r"(?:can|could|would|will|wud|cud|cn) (?:you|u)(?: please| kindly| pls)?|would you be able to"),
+    ("FRAME", "", "", r"(?:may|can|could|might) (?:i|we)(?: please)?"),
+    ("FRAME", "", "", r"(?:would|will) it be possible (?:to|for you to)"),
+    ("FRAME", "", "", r"(?:i|we)(?: would| will| shall|'d|'ll) (?:be|feel) (?:very |most |highly |"
+        r"really )?(?:grateful|thankful|obliged|happy|glad|delighted|pleased|honou?red)(?: if)?"),
+    ("FRAME", "", "", r"it (?:would|will|'d) be (?:great|nice|wonderful|helpful|kind of you|appreciated|"
+        r"a pleasure)(?: if)?"),
+    ("FRAME", "", "", r"(?:i|we)(?: would| will|'d|'ll)? appreciate(?: it)?(?: if)?|(?:grateful|obliged|thankful) if"),
+    ("FRAME", "", "", r"interested (?:in|to)|keen (?:on|to)|eager to|looking forward to|let (?:me|us)|help (?:me|us)|"
+        r"do (?:please|kindly)"),
+    ("LATER", "", "", r"(?:i|we)(?: will|'ll| shall| am going to|'m going to| are going to| plan to| am planning to|"
+        r"'m planning to| intend to| might| may| could| am thinking|'m thinking| am considering|'m considering)"),
+    ("LATER", "", "", r"(?:gonna|going to)|later|in the (?:near |distant )?future|next (?:week|month|year|time)|"
+        r"some ?day|one day|eventually|perhaps|maybe|probably|at some point|thinking (?:of|about)|considering|"
+        r"(?:at )?any ?time|after (?:my|the) (?:exams|trip|holidays)"),
+    ("NEG", "", "past", r"(?:did not|didn't|didnt|never|have not|haven't|havent|had not|hadn't|was not|wasn't|"
+        r"were not|weren't)"),
+    ("NEG", "", "", r"{dont}|does not|doesn't|doesnt|not|no need (?:to|for)|need not|needn't|without|neither|nor|"
+        r"won't|will not|wont|shouldn't|should not"),
+    # --- who and what ---
+    ("THIRD", "subscribe", "", _JOIN + r" (?:him|her|them|these|the following|(?:my|our) (?:\S+ )?{person})"),
+    ("THIRD", "unsubscribe", "", _DROP + r" (?:him|her|them|these|the following|(?:my|our) (?:\S+ )?{person})"),
+    ("THIRD", "", "", r"(?:my|our) (?:\S+ )?{person}(?:'s)?"),
+    ("THIRD", "", "", r"(?:a|one) (?:\S+ )?(?:friend|colleague|relative|student|reader|acquaintance) of (?:mine|ours)"),
+    ("THIRD", "", "", r"(?:all|each|both|some|many|most|several|two|three) of (?:us|them|our|my)|(?:our|"
+        r"my) (?:whole |entire )?(?:team|embassy|department|organi[sz]ation|institute|staff|colleagues|group)"),
+    ("THIRD", "", "", r"(?:him|her|his|their|he|she|they|someone|somebody|others|other people|this person|"
+        r"these people|everyone|everybody|on behalf of)"),
+    ("THIRD", "", "", r"(?:mr|mrs|ms|dr|prof|shri|smt|sri)\.? [a-z]+"),
+    ("OWN", "", "", r"me|my|myself|mine|i|i'm|us|our"),
+    ("OBJ", "", "strong", r"(?:newsletter |news letter )?subscriptions?"),
+    ("OBJ", "", "strong", r"(?:mailing|mail|e-?mail|emailing|distribution|subscriber|subscribers|subscription|"
+        r"contact|newsletter|news letter|mass mail|email-ing) ?-?lists?|mailinglist|listserv|e-?mail alerts?"),
+    ("OBJ", "", "name", r"(?:e-?)?news ?-?letters?|digests?|india (?:and|&) the world|iatw|"
+        r"bulletins?|mailers?|e-?bulletins?"),
+    ("OBJ", "", "name", r"(?:weekly|fortnightly|monthly) (?:digest|newsletter|issue|mail|update|e-?mail)s?"),
+    ("OBJ", "", "weak", r"it|this|these|those|the same|updates|e-?mails|mails|messages|issues|(?:new|each|every|next|"
+        r"latest|future) issues?|lists?|anything|further (?:e-?mails|mails|communications?|updates)|communications?|"
+        r"articles"),
+    ("OTHER", "", "event", r"webinars?|events?|seminars?|conferences?|workshops?|panels?|panel discussions?|"
+        r"book launch|launch|lectures?|talks?|sessions?|meetings?|meet-?ups?|round ?tables?|dialogues?|summits?|"
+        r"symposi(?:um|a)|programmes?|courses?|internships?|jobs?|vacanc(?:y|ies)|fellowships?|scholarships?|"
+        r"competitions?|contests?|quiz"),
+    ("OTHER", "", "event", r"(?:speakers?|attendees?|participants?|delegates?|invitees?|invitations?|press|media|"
+        r"donors?|volunteers?|alumni|members?|phone|broadcast|panel|panelists?|registration|rsvp|shortlisted|"
+        r"candidates?|applicants?|students?|class|course|batch|events?|conference|seminar|webinar|workshop|guest|"
+        r"invite|reading|waiting|wait) ?-?lists?"),
+    ("OTHER", "", "event", r"interviews?|slots?|invite list|invitations?|invites|rsvp|forum|club|membership|members|"
+        r"member|(?:whatsapp|telegram|facebook|linkedin|signal) groups?|groups?|reading list|waiting list|wait ?list|"
+        r"shortlist"),
+    ("OTHER", "", "", r"(?:daily|breaking news|news|sms|job|price) (?:alerts?|updates|e-?mails|mails)|alerts|"
+        r"whatsapp|telegram|linkedin|twitter|facebook|instagram|youtube|channel|podcasts?|blog|magazine|"
+        r"print edition|print copy|hard ?copy|journal|press releases?|sms|text messages|phone calls|calls|invoices?|"
+        r"bills|surveys?|polls?|donations?|fundraising|appeals?|promotions?|promotional|offers|advertisements|ads|"
+        r"marketing|job alerts|alerts from|rate card|advertising"),
+    ("FEEDBACK", "", "", r"(?:thank you|thanks|thank u|thx) for|great (?:article|piece|issue|read|analysis|work|job|"
+        r"newsletter|coverage|insights?|edition)|(?:enjoyed|loved|liked|appreciated|love|like|enjoy) (?:reading|the|"
+        r"your|this|it)"),
+    ("FEEDBACK", "", "", r"insightful|informative|excellent|well[- ]written|brilliant|fascinating|"
+        r"keep up the good work|good work|kudos|congratulations|congrats|typo|factual error|correction|(?:i|"
+        r"we) (?:dis)?agree|well researched|nicely done"),
+]
+# fmt: on
