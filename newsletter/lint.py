@@ -20,6 +20,7 @@ HTML_ERROR_BYTES = 95 * 1024
 SUBJECT_RANGE = (10, 78)
 PREHEADER_RANGE = (40, 130)
 PLACEHOLDER = re.compile(r"\b(?:TK|TKTK|TODO|FIXME|XXX)\b|lorem ipsum|\blorem\b", re.IGNORECASE)
+READER_PLACEHOLDER = re.compile(r"%%[A-Za-z_]+%%")
 
 Severity = Literal["error", "warning"]
 
@@ -140,6 +141,16 @@ def check_issue(issue: Issue, rendered: RenderedIssue, config: Config) -> list[F
                 "error",
                 "placeholder",
                 f"leftover placeholder '{match.group(0)}': replace it with the final text.",
+                match.group(0),
+            )
+        for match in READER_PLACEHOLDER.finditer(text):
+            # Rendering keeps the issue's own text inert (render.inert_value): only the templates' placeholders
+            # are filled in per reader, so this one reaches every reader as written.
+            add(
+                "warning",
+                "reader-placeholder",
+                f"'{match.group(0)}' in the issue's text is not filled in per reader (only the templates' "
+                "placeholders are): readers see it as written; reword it if that is not meant.",
                 match.group(0),
             )
 
