@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import yaml
 
+from newsletter.clean import describe_char, find_unsafe
 from newsletter.config import suggest
 from newsletter.errors import IssueError
 
@@ -29,6 +30,7 @@ INT_TAG = "tag:yaml.org,2002:int"
 NULL_TAG = "tag:yaml.org,2002:null"
 # Control characters other than tab and newline.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+LINE_BREAKS = frozenset("\n\u2028\u2029")  # the breaks CONTROL leaves to find_unsafe
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,9 @@ class _Reader:
                 self.report(node, f"missing required key '{key}' in {what}: {fix}.")
         return found
 
-    def text(self, pair: tuple[yaml.Node, yaml.Node] | None, name: str, required: bool = True) -> str:
+    def text(
+        self, pair: tuple[yaml.Node, yaml.Node] | None, name: str, required: bool = True, *, one_line: bool = False
+    ) -> str:
         if pair is None:
             return ""
         key_node, node = pair
@@ -152,6 +156,17 @@ class _Reader:
         if control:
             # A double-quoted YAML string can hold "\f" or "\x1b"; MJML cannot parse them and mail clients show junk.
             self.report(node, f"'{name}' contains the control character U+{ord(control.group()):04X}: remove it.")
+        elif one_line:
+            unsafe = find_unsafe(value)
+            if unsafe in LINE_BREAKS:
+                # A subject goes into a header and the inbox list, a heading or title onto one line: a break there
+                # ends the header or breaks the layout.
+                how = ' (a "\\n" in double quotes or a | block makes one in YAML)' if unsafe == "\n" else ""
+                where = describe_char(unsafe)
+                self.report(node, f"'{name}' must be one line but holds a line break ({where}): join the lines{how}.")
+            elif unsafe:
+                # Bidirectional overrides and their kin reorder what readers see ("Trojan Source").
+                self.report(node, f"'{name}' contains the invisible character {describe_char(unsafe)}: remove it.")
         return value
 
     def url(self, pair: tuple[yaml.Node, yaml.Node] | None, name: str, required: bool = True) -> str:
@@ -236,10 +251,10 @@ def _read_issue(reader: _Reader, root: yaml.Node, path: Path) -> Issue | None:
     fields = reader.mapping(root, ISSUE_KEYS, "the issue")
     if fields is None:
         return None
-    subject = reader.text(fields.get("subject"), "subject")
+    subject = reader.text(fields.get("subject"), "subject", one_line=True)
     number = _read_number(reader, fields.get("number"))
     date = _read_date(reader, fields.get("date"))
-    preheader = reader.text(fields.get("preheader"), "preheader")
+    preheader = reader.text(fields.get("preheader"), "preheader", one_line=True)
     intro = reader.text(fields.get("intro"), "intro")
     sign_off = reader.text(fields.get("sign_off"), "sign_off", required=False)
     sections = _read_sections(reader, fields.get("sections"))
@@ -306,7 +321,7 @@ def _read_sections(reader: _Reader, pair: tuple[yaml.Node, yaml.Node] | None) ->
         fields = reader.mapping(section_node, SECTION_KEYS, "a section")
         if fields is None:
             continue
-        heading = reader.text(fields.get("heading"), "heading")
+        heading = reader.text(fields.get("heading"), "heading", one_line=True)
         articles = _read_articles(reader, fields.get("articles"), heading, seen)
         sections.append(Section(heading=heading, articles=articles))
     return tuple(sections)
@@ -345,15 +360,15 @@ def _read_articles(
 def _read_article(reader: _Reader, fields: dict[str, tuple[yaml.Node, yaml.Node]]) -> Article:
     text: Callable[..., str] = reader.text
     image = reader.url(fields.get("image"), "image", required=False)
-    image_alt = text(fields.get("image_alt"), "image_alt", required=False)
+    image_alt = text(fields.get("image_alt"), "image_alt", required=False, one_line=True)
     if image_alt and not image and "image_alt" in fields:
         reader.report(fields["image_alt"][0], "'image_alt' is set but there is no 'image': add the image or remove it.")
     return Article(
-        title=text(fields.get("title"), "title"),
+        title=text(fields.get("title"), "title", one_line=True),
         url=reader.url(fields.get("url"), "url"),
         summary=text(fields.get("summary"), "summary"),
         image=image,
         image_alt=image_alt,
-        author=text(fields.get("author"), "author", required=False),
-        source=text(fields.get("source"), "source", required=False),
+        author=text(fields.get("author"), "author", required=False, one_line=True),
+        source=text(fields.get("source"), "source", required=False, one_line=True),
     )
