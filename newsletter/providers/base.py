@@ -101,6 +101,13 @@ class Provider(Protocol):
         ...
 
 
+def describe_error(error: BaseException) -> str:
+    """An exception as the reason a reader failed: its message on one line, or its type when it has none."""
+    from newsletter.clean import clean_line, show
+
+    return clean_line(show(str(error))) or type(error).__name__
+
+
 def build_recipient_message(
     config: Config, mailing: Mailing, recipient: Recipient, date: datetime, subject_prefix: str = ""
 ) -> EmailMessage:
