@@ -3,22 +3,36 @@
 The issue's HTML and text are rendered once; each reader's name and unsubscribe link reach SendGrid as
 `substitutions` (SendGrid replaces the placeholders per personalization), so one request carries up to 1000 readers
 and the content only once.
+
+SendGrid writes the headers itself, from `subject` and the names in `from` and `to`: those go as one clean line
+(no CR, LF or other control character), with a WORD JOINER inside every "%%" (SendGrid substitutes tags in the
+subject too, and expands tags inside the values it put in) and inside every "=?" (a mail client would decode an
+ASCII "=?utf-8?q?...?=" name; with the joiner SendGrid has to encode it, and readers see the text as written).
+A reader SendGrid would refuse the whole request for (an address that is not one, more substitution bytes than it
+takes) is left out of the request and failed alone: recipient_problem says why.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 from email.utils import getaddresses
 from json.encoder import encode_basestring
 from typing import Any
 
+from newsletter.clean import NAME_LIMIT, clean_line, find_unsafe, show
 from newsletter.config import Config
 from newsletter.errors import ProviderError
+from newsletter.personalize import WORD_JOINER, break_placeholders, clean_name
 from newsletter.providers.base import Mailing, Recipient
 
 MAX_PERSONALIZATIONS = 1000
+MAX_ADDRESS = 254  # RFC 5321's limit on a path (256) less its angle brackets
+SUBSTITUTIONS_LIMIT = 10_000  # bytes of JSON per personalization (SendGrid's documented limit)
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+")
+_PLAIN_VALUE = re.compile(r"[!-~]+(?: [!-~]+)*")
 # Headers SendGrid refuses in `headers` (it sets them itself or takes them from dedicated fields).
 FORBIDDEN_HEADERS = frozenset(
     h.lower()
@@ -41,15 +55,30 @@ FORBIDDEN_HEADERS = frozenset(
 DERIVED_HEADERS = frozenset({"message-id", "date", "mime-version"})
 
 
+def header_text(value: str, limit: int = 998) -> str:
+    """A value SendGrid writes into a header (subject, a display name): one clean line that no substitution or mail
+    client decoding can turn into something else."""
+    text = break_placeholders(clean_line(value, limit))
+    return text.replace("=?", "=" + WORD_JOINER + "?") if "=?" in text else text
+
+
+def display_name(name: str) -> str:
+    text = clean_name(name)
+    if "%" not in text and "=?" not in text:
+        return text  # the common case, per reader: nothing to break
+    return header_text(text, NAME_LIMIT)
+
+
 def _address(email: str, name: str) -> dict[str, str]:
     # An empty name is left out: SendGrid rejects "name": "".
-    return {"email": email, "name": name} if name else {"email": email}
+    shown = display_name(name)
+    return {"email": email, "name": shown} if shown else {"email": email}
 
 
 def _sender(config: Config) -> dict[str, Any]:
     fields: dict[str, Any] = {"from": _address(config.newsletter.from_email, config.newsletter.from_name)}
     if config.newsletter.reply_to:
-        fields["reply_to"] = {"email": config.newsletter.reply_to}
+        fields["reply_to"] = {"email": clean_line(config.newsletter.reply_to)}
     return fields
 
 
@@ -75,6 +104,35 @@ def _check_recipients(recipients: Sequence[Recipient]) -> None:
         seen.add(key)
 
 
+def recipient_problem(recipient: Recipient) -> str:
+    """Why SendGrid would refuse a request holding this reader (and so every reader in it), or ''."""
+    email = recipient.email
+    shown = show(email)
+    if not (len(email) <= MAX_ADDRESS and _PLAIN_ADDRESS.fullmatch(email)):
+        if len(email) > MAX_ADDRESS:
+            return f"{shown[:60]}... is longer than {MAX_ADDRESS} characters: it is not an email address"
+        if email.count("@") != 1 or find_unsafe(email) or any(ch.isspace() or ch in '<>()[],;:\\"' for ch in email):
+            return f"{shown} is not a plain email address: SendGrid would refuse the whole request"
+    if "%%" in email:
+        # SendGrid substitutes tags in custom_args too, where the address identifies the reader to the webhook.
+        return f"{shown} holds '%%': SendGrid would substitute a placeholder in it"
+    texts = [email, recipient.name, *recipient.values.keys(), *recipient.values.values()]
+    for value in (*texts, *recipient.headers.keys(), *recipient.headers.values()):
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return f"the values for {shown} are not valid text (a lone surrogate): they cannot be sent as JSON"
+    for header in recipient.headers.values():
+        if not _PLAIN_VALUE.fullmatch(header) and find_unsafe(header):
+            return f"a header for {shown} holds {show(find_unsafe(header))}: it would end the header"
+    if 6 * sum(len(key) + len(value) for key, value in recipient.values.items()) > SUBSTITUTIONS_LIMIT:
+        size = len(encode_strings(recipient.values).encode("utf-8"))
+        if size > SUBSTITUTIONS_LIMIT:
+            return f"the substitutions for {shown} take {size} bytes: SendGrid takes at most {SUBSTITUTIONS_LIMIT}"
+    return ""
+
+
 def personalization(recipient: Recipient) -> dict[str, Any]:
     """One reader: their address, their placeholder values, their tag and their List-Unsubscribe headers."""
     return {
@@ -91,7 +149,7 @@ def payload_shell(config: Config, mailing: Mailing, *, subject_prefix: str = "")
     slug = rendered.issue.slug
     payload: dict[str, Any] = {
         **_sender(config),
-        "subject": f"{subject_prefix}{rendered.subject}",
+        "subject": header_text(f"{subject_prefix}{rendered.subject}"),
         # text/plain first: SendGrid requires it, and it is the order of a multipart/alternative.
         "content": [{"type": "text/plain", "value": rendered.text}, {"type": "text/html", "value": rendered.html}],
         "categories": [config.send.category, slug],
@@ -131,14 +189,15 @@ def encode_payload(encoded_shell: str, recipients: Sequence[Recipient]) -> str:
 
 def _encode_personalization(recipient: Recipient) -> str:
     email = encode_basestring(recipient.email)
-    to = f'{{"email":{email},"name":{encode_basestring(recipient.name)}}}' if recipient.name else f'{{"email":{email}}}'
+    name = display_name(recipient.name)
+    to = f'{{"email":{email},"name":{encode_basestring(name)}}}' if name else f'{{"email":{email}}}'
     return (
-        f'{{"to":[{to}],"substitutions":{_encode_strings(recipient.values)},'
-        f'"custom_args":{{"recipient":{email}}},"headers":{_encode_strings(recipient.headers)}}}'
+        f'{{"to":[{to}],"substitutions":{encode_strings(recipient.values)},'
+        f'"custom_args":{{"recipient":{email}}},"headers":{encode_strings(recipient.headers)}}}'
     )
 
 
-def _encode_strings(mapping: Mapping[str, str]) -> str:
+def encode_strings(mapping: Mapping[str, str]) -> str:
     return "{" + ",".join(f"{encode_basestring(k)}:{encode_basestring(v)}" for k, v in mapping.items()) + "}"
 
 
@@ -159,7 +218,7 @@ def payload_from_message(config: Config, message: EmailMessage, *, sandbox: bool
     if any(True for _ in message.iter_attachments()):
         raise ProviderError("the message has attachments: the SendGrid provider does not send attachments.")
     headers = {
-        name: str(value)
+        name: clean_line(str(value))
         for name, value in message.items()
         if name.lower() not in FORBIDDEN_HEADERS and name.lower() not in DERIVED_HEADERS
     }
@@ -169,7 +228,7 @@ def payload_from_message(config: Config, message: EmailMessage, *, sandbox: bool
     payload: dict[str, Any] = {
         "personalizations": [personalization],
         "from": _address(from_email, from_name),
-        "subject": str(message.get("Subject", "")),
+        "subject": header_text(str(message.get("Subject", ""))),
         "content": content,
         "categories": [config.send.category],
         **_settings(config, sandbox),
