@@ -31,6 +31,7 @@ _PERCENT_PAIR = re.compile("%(?=%)")
 # Printable ASCII words with single spaces between them: what clean_line leaves as it is (the common case, checked
 # in a fraction of clean_line's time, per reader of a million).
 _PLAIN_LINE = re.compile(r"[!-~]+(?: [!-~]+)*")
+_HTML_SPECIAL = re.compile("[&<>\"']")  # what html.escape changes: most names hold none
 
 
 def mailto_unsubscribe(config: Config, token: str) -> str:
@@ -51,11 +52,19 @@ def personalization(config: Config, secret: bytes, email: str, name: str) -> tup
 
     The footer link is one-click https when configured, otherwise the signed mailto; the headers carry both
     (RFC 2369), plus List-Unsubscribe-Post (RFC 8058) when there is an https endpoint."""
+    return clean_personalization(config, secret, email, clean_name(name))
+
+
+def clean_personalization(
+    config: Config, secret: bytes, email: str, name: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """personalization() for a name clean_name() made already (send.make_recipient: once per reader of a million)."""
     token = make_token(secret, "unsubscribe", email)
     mailto = mailto_unsubscribe(config, token)
     one_click = https_unsubscribe(config, token)
-    display = break_placeholders(clean_name(name)) or DEFAULT_NAME
-    values = {NAME: html.escape(display, quote=True), NAME_TEXT: display, UNSUBSCRIBE_URL: one_click or mailto}
+    display = (break_placeholders(name) if "%" in name else name) or DEFAULT_NAME
+    escaped = html.escape(display, quote=True) if _HTML_SPECIAL.search(display) else display
+    values = {NAME: escaped, NAME_TEXT: display, UNSUBSCRIBE_URL: one_click or mailto}
     if one_click:
         headers = {
             "List-Unsubscribe": f"<{mailto}>, <{one_click}>",

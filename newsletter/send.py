@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.errors import MessageError
@@ -24,7 +24,7 @@ from newsletter.clean import show as show_text
 from newsletter.config import Config
 from newsletter.errors import SendError
 from newsletter.ledger import FAILED, IN_DOUBT, SENT, LedgerState, LedgerWriter, read_ledger
-from newsletter.personalize import clean_name, personalization
+from newsletter.personalize import clean_name, clean_personalization
 from newsletter.providers.base import (
     BatchResult,
     Mailing,
@@ -80,7 +80,7 @@ def make_recipient(config: Config, secret: bytes, email: str, name: str) -> Reci
     """The reader as providers take them: their name one clean line (defence in depth: subscribers.csv is read
     with the same rule), their values and headers signed for their address."""
     name = clean_name(name)
-    values, headers = personalization(config, secret, email, name)
+    values, headers = clean_personalization(config, secret, email, name)
     return Recipient(email, name, values, headers)
 
 
@@ -88,6 +88,8 @@ def make_recipients(
     config: Config, secret: bytes, members: Sequence[tuple[str, str]]
 ) -> tuple[list[Recipient], dict[str, RecipientResult]]:
     """The batch's readers, and those whose values cannot be made (failed alone, with the reason)."""
+    with suppress(Exception):  # the common case in one comprehension; a failure is found again below, with why
+        return [make_recipient(config, secret, email, name) for email, name in members], {}
     recipients: list[Recipient] = []
     failed: dict[str, RecipientResult] = {}
     for email, name in members:
@@ -186,9 +188,12 @@ def run_send(
         _timed(timings, "ledger", writer.append, _outcome(run, batch, result))
         checkpoint("outcome")
         with counts_lock:
-            for email, _ in members:
-                override = result.recipients.get(email.lower())
-                counts[override.status if override else result.status] += 1
+            if not result.recipients:  # one outcome for all (SendGrid): no lookup per reader of a million
+                counts[result.status] += len(members)
+            else:
+                for email, _ in members:
+                    override = result.recipients.get(email.lower())
+                    counts[override.status if override else result.status] += 1
         if result.fatal:
             fatal.append(result.fatal)
         progress(len(members))

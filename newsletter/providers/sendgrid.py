@@ -32,13 +32,7 @@ from newsletter.config import Config
 from newsletter.errors import ProviderError
 from newsletter.providers.base import BatchResult, Mailing, Recipient, RecipientResult, Retry
 from newsletter.providers.sendgrid_http import Deadline, bounded_endpoint
-from newsletter.providers.sendgrid_payload import (
-    encode_payload,
-    encode_shell,
-    payload_from_message,
-    payload_shell,
-    recipient_problem,
-)
+from newsletter.providers.sendgrid_payload import encode_batch, encode_shell, payload_from_message, payload_shell
 
 MAIL_SEND = "/v3/mail/send"
 # A charset makes the client send our pre-encoded body as is (it json.dumps only for plain "application/json"),
@@ -135,17 +129,10 @@ class SendGridProvider:
         """The batch in one request; a reader SendGrid would refuse the whole request for is left out of it and
         failed alone, with the reason (sendgrid_payload.recipient_problem)."""
         began = time.perf_counter()
-        sendable: list[Recipient] = []
-        refused: dict[str, RecipientResult] = {}
-        for recipient in recipients:
-            problem = recipient_problem(recipient)
-            if problem:
-                refused[recipient.email.lower()] = RecipientResult("failed", reason=problem)
-            else:
-                sendable.append(recipient)
-        if not sendable:
+        body, problems = encode_batch(self._encoded_shell(mailing), recipients)
+        refused = {key: RecipientResult("failed", reason=problem) for key, problem in problems.items()}
+        if not body:
             return BatchResult("failed", reason="no reader of the batch could be sent to", recipients=refused)
-        body = encode_payload(self._encoded_shell(mailing), sendable)
         built = time.perf_counter()
         result = self.post_mail(body)
         self._time("payload", built - began)

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 from email.utils import getaddresses
 from json.encoder import encode_basestring
+from operator import attrgetter
 from typing import Any
 
 from newsletter.clean import NAME_LIMIT, clean_line, find_unsafe, show
@@ -32,7 +33,10 @@ MAX_PERSONALIZATIONS = 1000
 MAX_ADDRESS = 254  # RFC 5321's limit on a path (256) less its angle brackets
 SUBSTITUTIONS_LIMIT = 10_000  # bytes of JSON per personalization (SendGrid's documented limit)
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+")
-_PLAIN_VALUE = re.compile(r"[!-~]+(?: [!-~]+)*")
+_PLAIN_ADDRESSES = re.compile(r"(?:[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\n)*[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+")
+_EMAIL = attrgetter("email")
+# Printable ASCII words with single spaces, without "%" or "?": display_name leaves such a name as it is.
+_INERT_NAME = re.compile(r"[!-$&->@-~]+(?: [!-$&->@-~]+)*|")
 # Headers SendGrid refuses in `headers` (it sets them itself or takes them from dedicated fields).
 FORBIDDEN_HEADERS = frozenset(
     h.lower()
@@ -96,6 +100,8 @@ def _check_recipients(recipients: Sequence[Recipient]) -> None:
         raise ValueError("a SendGrid request needs at least one recipient")
     if len(recipients) > MAX_PERSONALIZATIONS:
         raise ValueError(f"{len(recipients)} recipients in one request: SendGrid takes at most 1000")
+    if len({recipient.email.lower() for recipient in recipients}) == len(recipients):
+        return
     seen: set[str] = set()
     for recipient in recipients:
         key = recipient.email.lower()
@@ -104,32 +110,45 @@ def _check_recipients(recipients: Sequence[Recipient]) -> None:
         seen.add(key)
 
 
+def _valid_text(text: str) -> bool:
+    """No lone surrogate, which JSON encoded as UTF-8 cannot carry (ASCII at once, else one C-level encode)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def recipient_problem(recipient: Recipient) -> str:
     """Why SendGrid would refuse a request holding this reader (and so every reader in it), or ''."""
     email = recipient.email
-    shown = show(email)
-    if not (len(email) <= MAX_ADDRESS and _PLAIN_ADDRESS.fullmatch(email)):
-        if len(email) > MAX_ADDRESS:
-            return f"{shown[:60]}... is longer than {MAX_ADDRESS} characters: it is not an email address"
-        if email.count("@") != 1 or find_unsafe(email) or any(ch.isspace() or ch in '<>()[],;:\\"' for ch in email):
-            return f"{shown} is not a plain email address: SendGrid would refuse the whole request"
+    values, headers = recipient.values, recipient.headers
+    texts = "".join(values.values())
+    lines = "".join(headers.values())
+    strings = (email, recipient.name, *values, *values.values(), *headers, *headers.values())
+    if len(email) > MAX_ADDRESS:
+        return f"{show(email)[:60]}... is longer than {MAX_ADDRESS} characters: it is not an email address"
+    if not _PLAIN_ADDRESS.fullmatch(email) and (
+        email.count("@") != 1 or find_unsafe(email) or any(ch.isspace() or ch in '<>()[],;:\\"' for ch in email)
+    ):
+        return f"{show(email)} is not a plain email address: SendGrid would refuse the whole request"
     if "%%" in email:
         # SendGrid substitutes tags in custom_args too, where the address identifies the reader to the webhook.
-        return f"{shown} holds '%%': SendGrid would substitute a placeholder in it"
-    texts = [email, recipient.name, *recipient.values.keys(), *recipient.values.values()]
-    for value in (*texts, *recipient.headers.keys(), *recipient.headers.values()):
-        if not value.isascii():
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                return f"the values for {shown} are not valid text (a lone surrogate): they cannot be sent as JSON"
-    for header in recipient.headers.values():
-        if not _PLAIN_VALUE.fullmatch(header) and find_unsafe(header):
-            return f"a header for {shown} holds {show(find_unsafe(header))}: it would end the header"
-    if 6 * sum(len(key) + len(value) for key, value in recipient.values.items()) > SUBSTITUTIONS_LIMIT:
-        size = len(encode_strings(recipient.values).encode("utf-8"))
+        return f"{show(email)} holds '%%': SendGrid would substitute a placeholder in it"
+    if not all(map(_valid_text, strings)):
+        return f"the values for {show(email)} are not valid text (a lone surrogate): they cannot be sent as JSON"
+    if not lines.isascii() or "\n" in lines or "\r" in lines:
+        for header in headers.values():
+            if find_unsafe(header):
+                return f"a header for {show(email)} holds {show(find_unsafe(header))}: it would end the header"
+    if 6 * (len(texts) + sum(map(len, values))) > SUBSTITUTIONS_LIMIT:
+        size = len(encode_strings(values).encode("utf-8"))
         if size > SUBSTITUTIONS_LIMIT:
-            return f"the substitutions for {shown} take {size} bytes: SendGrid takes at most {SUBSTITUTIONS_LIMIT}"
+            return (
+                f"the substitutions for {show(email)} take {size} bytes: SendGrid takes at most {SUBSTITUTIONS_LIMIT}"
+            )
     return ""
 
 
@@ -183,13 +202,43 @@ def encode_payload(encoded_shell: str, recipients: Sequence[Recipient]) -> str:
     reader's object is written from escaped strings (json's own escaping) and the shell, with the issue's HTML,
     is encoded once per mailing. tests/test_providers_sendgrid.py holds the two to byte-equality."""
     _check_recipients(recipients)
-    people = ",".join(_encode_personalization(r) for r in recipients)
+    people = ",".join([_encode_personalization(r) for r in recipients])
     return '{"personalizations":[' + people + "]," + encoded_shell[1:]
+
+
+def encode_batch(encoded_shell: str, recipients: Sequence[Recipient]) -> tuple[str, dict[str, str]]:
+    """encode_payload for the readers SendGrid takes, and why each other reader (key: lowercased address) was left
+    out (recipient_problem); the body is '' when none is left.
+
+    Run for every batch of a million readers: the common batch (plain addresses, valid text, no escape in any
+    value, every reader's JSON far under the substitutions limit) is cleared by a few C-level scans of what was
+    encoded anyway; reader by reader only when one of them fails."""
+    _check_recipients(recipients)
+    people = [_encode_personalization(r) for r in recipients]
+    joined = ",".join(people)
+    emails = list(map(_EMAIL, recipients))
+    problems: dict[str, str] = {}
+    if not (
+        _PLAIN_ADDRESSES.fullmatch("\n".join(emails))
+        and max(map(len, emails)) <= MAX_ADDRESS
+        and "%%" not in "".join(emails)
+        and "\\" not in joined  # JSON escapes a line break (or a quote): a header may hold one, so look closer
+        and 4 * max(map(len, people)) <= SUBSTITUTIONS_LIMIT  # UTF-8 takes at most 4 bytes a character
+        and _valid_text(joined)
+    ):
+        problems = {r.email.lower(): problem for r in recipients if (problem := recipient_problem(r))}
+        if problems:
+            people = [person for person, r in zip(people, recipients, strict=True) if r.email.lower() not in problems]
+            joined = ",".join(people)
+    body = '{"personalizations":[' + joined + "]," + encoded_shell[1:] if people else ""
+    return body, problems
 
 
 def _encode_personalization(recipient: Recipient) -> str:
     email = encode_basestring(recipient.email)
-    name = display_name(recipient.name)
+    name = recipient.name
+    if not (len(name) <= NAME_LIMIT and _INERT_NAME.fullmatch(name)):
+        name = display_name(name)  # what is not plainly inert (the common case, tested at once) is made so
     to = f'{{"email":{email},"name":{encode_basestring(name)}}}' if name else f'{{"email":{email}}}'
     return (
         f'{{"to":[{to}],"substitutions":{encode_strings(recipient.values)},'
@@ -198,7 +247,7 @@ def _encode_personalization(recipient: Recipient) -> str:
 
 
 def encode_strings(mapping: Mapping[str, str]) -> str:
-    return "{" + ",".join(f"{encode_basestring(k)}:{encode_basestring(v)}" for k, v in mapping.items()) + "}"
+    return "{" + ",".join([f"{encode_basestring(k)}:{encode_basestring(v)}" for k, v in mapping.items()]) + "}"
 
 
 def payload_from_message(config: Config, message: EmailMessage, *, sandbox: bool = False) -> dict[str, Any]:
