@@ -23,6 +23,7 @@ from smtp_sink import Sink
 from conftest import ROOT, SAMPLE_ISSUE
 from newsletter.build import sample_message_bytes
 from newsletter.config import Config, load_config
+from newsletter.errors import ProviderError
 from newsletter.issue import load_issue
 from newsletter.ledger import LedgerWriter, iter_report_json, read_ledger
 from newsletter.personalize import WORD_JOINER
@@ -440,3 +441,37 @@ def test_sendgrid_values_that_are_not_text_fail_that_reader_alone(
         ),
     }
     assert sendgrid_server.delivered_addresses() == ["one@example.org"]
+
+
+# --- a message built elsewhere (welcome mail, a test copy) never leaves with an injected header -------------------
+
+
+def injected_messages() -> list[EmailMessage]:
+    decoded_subject = EmailMessage()
+    decoded_subject["Subject"] = "=?utf-8?q?Welcome=0D=0ABcc:_all@example.org?="  # the email package decodes it
+    decoded_subject["To"] = "asha@example.org"
+    raw_to = EmailMessage()
+    raw_to["Subject"] = "Welcome"
+    raw_to.set_raw("To", "asha@example.org\r\nBcc: all@example.org")
+    for message in (decoded_subject, raw_to):
+        message["Message-ID"] = "<welcome.1@indiawrites.org>"
+        message.set_content("Welcome.\n")
+    return [decoded_subject, raw_to]
+
+
+@pytest.mark.parametrize(("index", "header"), [(0, "Subject"), (1, "To")])
+def test_outbox_and_smtp_refuse_a_message_with_an_injected_header(
+    index: int, header: str, sink: tuple[Sink, int], tmp_path: Path
+) -> None:
+    handler, port = sink
+    message = injected_messages()[index]
+    expected = (
+        f"the message's {header} header holds a line break that would start another header: nothing was sent; "
+        "build it from one clean line (clean.clean_line)."
+    )
+    for provider in (OutboxProvider(tmp_path, config=BASE), SmtpProvider(smtp_config(port), "", retry=fast_retry())):
+        with pytest.raises(ProviderError) as error:
+            provider.send_message(message)
+        assert str(error.value) == expected
+        provider.close()
+    assert list(tmp_path.iterdir()) == [] and handler.messages == []

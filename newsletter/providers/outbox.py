@@ -19,6 +19,7 @@ from newsletter.providers.base import (
     Recipient,
     RecipientResult,
     build_recipient_message,
+    check_headers,
     describe_error,
 )
 
@@ -61,6 +62,7 @@ class OutboxProvider:
     def send_message(self, message: EmailMessage) -> str:
         """One file per message: <address>.eml, then <address>.2.eml, ... so that a confirmation followed by a
         welcome to the same reader keeps both, in order."""
+        check_headers(message)
         _, address = parseaddr(str(message["To"]))
         base = safe_filename(address)
         path = self.directory / f"{base}.eml"

@@ -32,6 +32,7 @@ from newsletter.providers.base import (
     RecipientResult,
     Retry,
     build_recipient_message,
+    check_headers,
     describe_error,
 )
 
@@ -254,6 +255,7 @@ class SmtpProvider:
         return BatchResult("sent", recipients=results)
 
     def send_message(self, message: EmailMessage) -> str:
+        check_headers(message)
         addresses = [email for _, email in getaddresses([str(v) for v in message.get_all("To", [])]) if email]
         if len(addresses) != 1:
             raise ProviderError("the message must have exactly one To address for the SMTP provider.")
