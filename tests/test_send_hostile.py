@@ -32,7 +32,7 @@ from newsletter.providers.outbox import OutboxProvider
 from newsletter.providers.sendgrid import SendGridProvider
 from newsletter.providers.smtp import SmtpProvider
 from newsletter.render import RenderedIssue, render_issue
-from newsletter.send import make_recipient, run_send, send_test_copy
+from newsletter.send import describe_plan, make_recipient, run_send, send_test_copy
 from newsletter.send_plan import SendOptions, plan_send
 
 BASE = load_config(ROOT / "newsletter.toml")
@@ -475,3 +475,12 @@ def test_outbox_and_smtp_refuse_a_message_with_an_injected_header(
         assert str(error.value) == expected
         provider.close()
     assert list(tmp_path.iterdir()) == [] and handler.messages == []
+
+
+def test_the_plan_shows_names_without_their_terminal_escapes(rendered: RenderedIssue) -> None:
+    rows = [Sub("asha@example.org", "Asha\x1b[2J\x1b]0;owned\x07"), Sub("ravi@example.org", "Ravi\u202e")]
+    plan = plan_send(rendered, rows, read_ledger(Path("/nonexistent/ledger.jsonl")), "outbox", SendOptions())
+    assert describe_plan(plan, show=5)[-2:] == [
+        "  asha@example.org (Asha\\x1b[2J\\x1b]0;owned\\x07)",
+        "  ravi@example.org (Ravi\\u202e)",
+    ]
