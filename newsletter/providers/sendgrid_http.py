@@ -11,6 +11,7 @@ ends whatever read or write is waiting. The caller learns it from `Deadline.expi
 from __future__ import annotations
 
 import contextlib
+import heapq
 import http.client
 import socket
 import ssl
@@ -24,25 +25,26 @@ from typing import Any
 
 
 class Deadline:
-    """`seconds` from now; a socket handed to watch() is shut down when they are up."""
+    """`seconds` from now; a socket handed to watch() is shut down when they are up (by the one watchdog thread)."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.until = time.monotonic() + seconds
         self.expired = False
+        self.done = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(max(seconds, 0.0), self._expire)
-        self._timer.daemon = True
 
     def __enter__(self) -> Deadline:
-        self._timer.start()
+        _WATCHDOG.add(self)
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        self._timer.cancel()
+        with self._lock:
+            self.done = True
+            self._sockets = []
 
     def remaining(self) -> float:
         return max(0.0, self.until - time.monotonic())
@@ -54,12 +56,47 @@ class Deadline:
                 return
         _shut(sock)
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
         with self._lock:
+            if self.done:
+                return
             self.expired = True
             sockets, self._sockets = self._sockets, []
         for sock in sockets:
             _shut(sock)
+
+
+class _Watchdog:
+    """One daemon thread for every deadline of the process: a timer thread per call would be started, and would
+    wait for the GIL, hundreds of times in a million-reader send."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, Deadline]] = []
+        self._count = 0
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, deadline: Deadline) -> None:
+        with self._wake:
+            self._count += 1
+            heapq.heappush(self._heap, (deadline.until, self._count, deadline))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="sendgrid-deadlines", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is deadline:
+                self._wake.notify()  # earlier than what the thread waits for (rare: deadlines come in order)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while self._heap and (self._heap[0][2].done or self._heap[0][0] <= time.monotonic()):
+                    _, _, deadline = heapq.heappop(self._heap)
+                    if not deadline.done:
+                        deadline.expire()
+                self._wake.wait(self._heap[0][0] - time.monotonic() if self._heap else None)
+
+
+_WATCHDOG = _Watchdog()
 
 
 def _shut(sock: socket.socket) -> None:
