@@ -143,18 +143,18 @@ class _HTTPHandler(urllib.request.HTTPHandler):
 
 
 class _HTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, deadline: Deadline, context: ssl.SSLContext) -> None:
-        super().__init__(context=context)
+    def __init__(self, deadline: Deadline) -> None:
+        super().__init__()
         self.deadline = deadline
-        self.tls_context = context
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_HTTPSConnection, req, context=self.tls_context, deadline=self.deadline)
+        return self.do_open(_HTTPSConnection, req, context=_tls_context(), deadline=self.deadline)
 
 
 @lru_cache(maxsize=1)
 def _tls_context() -> ssl.SSLContext:
-    return ssl.create_default_context()  # what urllib uses by default, made once
+    # What urllib uses by default, made once (it loads the system's certificates), and only for an https host.
+    return ssl.create_default_context()
 
 
 @lru_cache(maxsize=1)
@@ -179,5 +179,5 @@ def bounded_endpoint(host: str, headers: Mapping[str, str], segments: Sequence[s
     """The client for /v3/<segments>, with a copy of `headers` (the client adds to them per call, so a fresh copy
     keeps one call's headers out of the next), opening its one connection under `deadline`."""
     client = _client_class()(host=host, request_headers=dict(headers), version=3, url_path=list(segments))
-    client.opener = urllib.request.build_opener(_HTTPHandler(deadline), _HTTPSHandler(deadline, _tls_context()))
+    client.opener = urllib.request.build_opener(_HTTPHandler(deadline), _HTTPSHandler(deadline))
     return client
