@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import yaml
 
-from newsletter.clean import show
+from newsletter.clean import describe_char, find_unsafe, show
 from newsletter.config import suggest
 from newsletter.errors import IssueError
 
@@ -39,6 +39,7 @@ SHOWN_CHARS = 60  # of a value repeated in a message: enough to recognise it
 # Where a value is written in the file: line and column (1-based) of its first character, and its start and end
 # offsets in the text, so that `check` can point inside a long Markdown value at the very word to change.
 Span = tuple[int, int, int, int]
+LINE_BREAKS = frozenset("\n\u2028\u2029")  # the breaks CONTROL leaves to find_unsafe
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,9 @@ class _Reader:
                 self.report(node, f"missing required key '{key}' in {what}: {fix}.")
         return found
 
-    def text(self, pair: tuple[yaml.Node, yaml.Node] | None, name: str, required: bool = True) -> str:
+    def text(
+        self, pair: tuple[yaml.Node, yaml.Node] | None, name: str, required: bool = True, *, one_line: bool = False
+    ) -> str:
         if pair is None:
             return ""
         key_node, node = pair
@@ -177,6 +180,17 @@ class _Reader:
         if control:
             # A double-quoted YAML string can hold "\f" or "\x1b"; MJML cannot parse them and mail clients show junk.
             self.report(node, f"'{name}' contains the control character U+{ord(control.group()):04X}: remove it.")
+        elif one_line:
+            unsafe = find_unsafe(value)
+            if unsafe in LINE_BREAKS:
+                # A subject goes into a header and the inbox list, a heading or title onto one line: a break there
+                # ends the header or breaks the layout.
+                how = ' (a "\\n" in double quotes or a | block makes one in YAML)' if unsafe == "\n" else ""
+                where = describe_char(unsafe)
+                self.report(node, f"'{name}' must be one line but holds a line break ({where}): join the lines{how}.")
+            elif unsafe:
+                # Bidirectional overrides and their kin reorder what readers see ("Trojan Source").
+                self.report(node, f"'{name}' contains the invisible character {describe_char(unsafe)}: remove it.")
         return value
 
     def url(self, pair: tuple[yaml.Node, yaml.Node] | None, name: str, required: bool = True) -> str:
@@ -428,10 +442,10 @@ def _read_issue(reader: _Reader, root: yaml.Node, path: Path) -> Issue | None:
     fields = reader.mapping(root, ISSUE_KEYS, "the issue")
     if fields is None:
         return None
-    subject = reader.text(fields.get("subject"), "subject")
+    subject = reader.text(fields.get("subject"), "subject", one_line=True)
     number = _read_number(reader, fields.get("number"))
     date = _read_date(reader, fields.get("date"))
-    preheader = reader.text(fields.get("preheader"), "preheader")
+    preheader = reader.text(fields.get("preheader"), "preheader", one_line=True)
     intro = reader.text(fields.get("intro"), "intro")
     sign_off = reader.text(fields.get("sign_off"), "sign_off", required=False)
     sections = _read_sections(reader, fields.get("sections"))
@@ -518,7 +532,7 @@ def _read_sections(reader: _Reader, pair: tuple[yaml.Node, yaml.Node] | None) ->
         fields = reader.mapping(section_node, SECTION_KEYS, "a section")
         if fields is None:
             continue
-        heading = reader.text(fields.get("heading"), "heading")
+        heading = reader.text(fields.get("heading"), "heading", one_line=True)
         layout = _read_layout(reader, fields.get("layout"))
         articles = _read_articles(reader, fields.get("articles"), heading, seen)
         sections.append(Section(heading=heading, articles=articles, layout=layout))
@@ -570,16 +584,16 @@ def _read_articles(
 def _read_article(reader: _Reader, fields: dict[str, tuple[yaml.Node, yaml.Node]]) -> Article:
     text: Callable[..., str] = reader.text
     image = reader.url(fields.get("image"), "image", required=False)
-    image_alt = text(fields.get("image_alt"), "image_alt", required=False)
+    image_alt = text(fields.get("image_alt"), "image_alt", required=False, one_line=True)
     if image_alt and not image and "image_alt" in fields:
         reader.report(fields["image_alt"][0], "'image_alt' is set but there is no 'image': add the image or remove it.")
     return Article(
-        title=text(fields.get("title"), "title"),
+        title=text(fields.get("title"), "title", one_line=True),
         url=reader.url(fields.get("url"), "url"),
         summary=text(fields.get("summary"), "summary"),
         image=image,
         image_alt=image_alt,
-        author=text(fields.get("author"), "author", required=False),
-        source=text(fields.get("source"), "source", required=False),
+        author=text(fields.get("author"), "author", required=False, one_line=True),
+        source=text(fields.get("source"), "source", required=False, one_line=True),
         spans=_spans(fields),
     )

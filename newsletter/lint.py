@@ -27,6 +27,7 @@ BRIEF_CHARS = 320
 # Link texts that say nothing of where they go: screen readers list links by their text alone.
 VAGUE_LINK_TEXTS = frozenset({"here", "click here", "read more", "more", "link", "this", "this link"})
 PLACEHOLDER = re.compile(r"\b(?:TK|TKTK|TODO|FIXME|XXX)\b|lorem ipsum|\blorem\b", re.IGNORECASE)
+READER_PLACEHOLDER = re.compile(r"%%[A-Za-z_]+%%")
 
 Severity = Literal["error", "warning"]
 
@@ -162,6 +163,16 @@ def check_issue(issue: Issue, rendered: RenderedIssue | None, config: Config) ->
                 "error",
                 "placeholder",
                 f"leftover placeholder '{match.group(0)}': replace it with the final text.",
+                places.at(spans, key, match.group(0)),
+            )
+        for match in READER_PLACEHOLDER.finditer(text):
+            # Rendering keeps the issue's own text inert (render.inert_value): only the templates' placeholders
+            # are filled in per reader, so this one reaches every reader as written.
+            add(
+                "warning",
+                "reader-placeholder",
+                f"'{match.group(0)}' in the issue's text is not filled in per reader (only the templates' "
+                "placeholders are): readers see it as written; reword it if that is not meant.",
                 places.at(spans, key, match.group(0)),
             )
         for sentence in PLACEHOLDER_TEXTS:

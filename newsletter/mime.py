@@ -1,4 +1,12 @@
-"""The MIME message a reader receives: multipart/alternative, text part first (RFC 2046: least rich first)."""
+"""The MIME message a reader receives: multipart/alternative, text part first (RFC 2046: least rich first).
+
+Every header value that comes from outside (the reader's name, the subject, [newsletter] from_name) is made one
+clean line here (clean.clean_line), so no value can end a header and start another. One more trap: the email
+package parses what is assigned to a header, and decodes RFC 2047 encoded words in it, so the literal text
+"=?utf-8?q?a=0D=0AX-Evil:_1?=" as a subject or display name would come out as a line break and a header of the
+sender's choosing (CPython before 3.11.10 and 3.12.5 also writes the result unchecked). A value holding "=?" is
+therefore encoded here, whole, as encoded words that decode to exactly that text, and stored as is.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +15,12 @@ import hashlib
 import re
 from datetime import datetime
 from email import policy
-from email.headerregistry import Address
+from email.header import Header
+from email.headerregistry import Address, BaseHeader
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from newsletter.clean import NAME_LIMIT, clean_line
 from newsletter.config import Config
 from newsletter.personalize import personalize
 from newsletter.render import RenderedIssue
@@ -41,6 +51,47 @@ def list_id(config: Config) -> str:
     return f"{phrase} <{label}.{sender_domain(config)}>"
 
 
+def _encoded_words(name: str, text: str) -> str:
+    """`text` as RFC 2047 encoded words (UTF-8, folded), which every reader decodes to `text` itself."""
+    return str(Header(text, "utf-8", header_name=name).encode(linesep="\n"))
+
+
+def text_header(name: str, value: str) -> BaseHeader | str:
+    """An unstructured header (Subject, List-Unsubscribe) for `value`, as EmailMessage stores it: a header object,
+    or, for a value the email package would decode, the encoded words themselves."""
+    text = clean_line(value)
+    if "=?" in text:
+        return _encoded_words(name, text)
+    header: BaseHeader = MAIL_POLICY.header_factory(name, text)
+    return header
+
+
+def address_header(name: str, display_name: str, addr_spec: str) -> BaseHeader | str:
+    """An address header (From, To, Reply-To) for one address; ValueError or email.errors.HeaderParseError when
+    `addr_spec` is not a single plain address."""
+    if "=?" in addr_spec:
+        raise ValueError(f"'{addr_spec}' holds '=?', which mail programs would decode: it is not a plain address")
+    address = Address(addr_spec=addr_spec)  # parses it: raises for anything but one addr-spec (CR, LF included)
+    display = clean_line(display_name, NAME_LIMIT)
+    if "=?" in display:
+        return f"{_encoded_words(name, display)} <{address.addr_spec}>"
+    header: BaseHeader = MAIL_POLICY.header_factory(name, Address(display, addr_spec=address.addr_spec))
+    return header
+
+
+def fold_header(name: str, stored: BaseHeader | str) -> str:
+    """The header line (CRLF ended) that as_bytes() writes for a value text_header or address_header made."""
+    folded: str = MAIL_POLICY.fold(name, stored)
+    return folded
+
+
+def _set(message: EmailMessage, name: str, stored: BaseHeader | str) -> None:
+    if isinstance(stored, str):
+        message.set_raw(name, stored)  # written as it is: the email package would decode it if it parsed it
+    else:
+        message[name] = stored  # a header object of that name is stored as it is, not parsed again
+
+
 def _text_part(text: str, subtype: str) -> EmailMessage:
     """A UTF-8 quoted-printable text part. binascii's encoder is C; the email package's own took 5 ms for a
     70 KB HTML part, the largest cost of building a message."""
@@ -64,16 +115,19 @@ def build_message(
     message_id: str,
     subject_prefix: str = "",
 ) -> EmailMessage:
+    """The reader's complete message; ValueError or HeaderParseError when an address is not a plain address."""
     message = EmailMessage(policy=MAIL_POLICY)
-    message["Subject"] = f"{subject_prefix}{rendered.subject}"
-    message["From"] = Address(config.newsletter.from_name, addr_spec=config.newsletter.from_email)
-    message["To"] = Address(to_name, addr_spec=to_email)
-    message["Reply-To"] = config.newsletter.reply_to
+    _set(message, "Subject", text_header("Subject", f"{subject_prefix}{rendered.subject}"))
+    newsletter = config.newsletter
+    _set(message, "From", address_header("From", newsletter.from_name, newsletter.from_email))
+    _set(message, "To", address_header("To", to_name, to_email))
+    if newsletter.reply_to:
+        _set(message, "Reply-To", address_header("Reply-To", "", clean_line(newsletter.reply_to)))
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id
-    message["List-Id"] = list_id(config)
+    _set(message, "List-Id", text_header("List-Id", list_id(config)))
     for name, value in headers.items():
-        message[name] = value
+        _set(message, name, text_header(name, value))
     # A boundary derived from the message, not random, keeps the .eml byte-stable (golden files, content hash);
     # "=_" cannot occur in quoted-printable text.
     boundary = hashlib.sha256(f"{rendered.content_hash}{message_id}".encode()).hexdigest()[:32]

@@ -2,12 +2,22 @@
 
 The same placeholders work for every provider: outbox and smtp substitute here, SendGrid substitutes on its side
 from each personalization's `substitutions`. Values contain no '&', so one value serves the HTML and text parts.
+
+Substitution is one pass over the template: a value put in is never scanned again, so a reader named
+"%%unsubscribe_url%%" is greeted by that name. SendGrid does scan what it put in (its documentation allows a few
+levels of nested substitution tags), and the template's text from the issue's fields could hold a placeholder too:
+so no value, and no text rendered from the issue, carries "%%" (break_placeholders puts a WORD JOINER, which
+nobody sees, between the two signs). Only the placeholders the template itself writes are filled in.
 """
 
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Mapping
+from functools import lru_cache
 
+from newsletter.clean import NAME_LIMIT, clean_line
 from newsletter.config import Config
 from newsletter.tokens import make_token
 
@@ -16,6 +26,12 @@ NAME_TEXT = "%%name_text%%"
 UNSUBSCRIBE_URL = "%%unsubscribe_url%%"
 PLACEHOLDERS = (NAME, NAME_TEXT, UNSUBSCRIBE_URL)
 DEFAULT_NAME = "reader"
+WORD_JOINER = "\u2060"  # invisible, no break, no width: "%\u2060%" reads as "%%" and matches no placeholder
+_PERCENT_PAIR = re.compile("%(?=%)")
+# Printable ASCII words with single spaces between them: what clean_line leaves as it is (the common case, checked
+# in a fraction of clean_line's time, per reader of a million).
+_PLAIN_LINE = re.compile(r"[!-~]+(?: [!-~]+)*")
+_HTML_SPECIAL = re.compile("[&<>\"']")  # what html.escape changes: most names hold none
 
 
 def mailto_unsubscribe(config: Config, token: str) -> str:
@@ -36,11 +52,19 @@ def personalization(config: Config, secret: bytes, email: str, name: str) -> tup
 
     The footer link is one-click https when configured, otherwise the signed mailto; the headers carry both
     (RFC 2369), plus List-Unsubscribe-Post (RFC 8058) when there is an https endpoint."""
+    return clean_personalization(config, secret, email, clean_name(name))
+
+
+def clean_personalization(
+    config: Config, secret: bytes, email: str, name: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """personalization() for a name clean_name() made already (send.make_recipient: once per reader of a million)."""
     token = make_token(secret, "unsubscribe", email)
     mailto = mailto_unsubscribe(config, token)
     one_click = https_unsubscribe(config, token)
-    display = name.strip() or DEFAULT_NAME
-    values = {NAME: html.escape(display, quote=True), NAME_TEXT: display, UNSUBSCRIBE_URL: one_click or mailto}
+    display = (break_placeholders(name) if "%" in name else name) or DEFAULT_NAME
+    escaped = html.escape(display, quote=True) if _HTML_SPECIAL.search(display) else display
+    values = {NAME: escaped, NAME_TEXT: display, UNSUBSCRIBE_URL: one_click or mailto}
     if one_click:
         headers = {
             "List-Unsubscribe": f"<{mailto}>, <{one_click}>",
@@ -70,7 +94,36 @@ def web_values(config: Config) -> dict[str, str]:
     return {NAME: DEFAULT_NAME, NAME_TEXT: DEFAULT_NAME, UNSUBSCRIBE_URL: mailto}
 
 
-def personalize(text: str, values: dict[str, str]) -> str:
-    for key, value in values.items():
-        text = text.replace(key, value)
+def clean_name(name: str) -> str:
+    """A reader's name as one line of plain text, at most NAME_LIMIT characters (clean.clean_line), quickly."""
+    if len(name) <= NAME_LIMIT and _PLAIN_LINE.fullmatch(name):
+        return name
+    return clean_line(name, NAME_LIMIT)
+
+
+def break_placeholders(text: str) -> str:
+    """`text` with a WORD JOINER in every "%%", and at an end that is a "%", so that no substitution (ours, or
+    SendGrid's, which expands tags inside values it put in) can find a placeholder in it or across its edges."""
+    if "%" not in text:
+        return text
+    text = _PERCENT_PAIR.sub("%" + WORD_JOINER, text)
+    if text.startswith("%"):
+        text = WORD_JOINER + text
+    if text.endswith("%"):
+        text += WORD_JOINER
     return text
+
+
+@lru_cache(maxsize=32)
+def _placeholder_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
+    # Longest first, so that a key that starts another (%%name%% and %%name_text%% do not, others may) never wins
+    # over the longer one.
+    return re.compile("|".join(re.escape(key) for key in sorted(keys, key=len, reverse=True)))
+
+
+def personalize(text: str, values: Mapping[str, str]) -> str:
+    """`text` with every placeholder in `values` replaced, in one pass: what a value brings in is never scanned."""
+    if not values:
+        return text
+    pattern = _placeholder_pattern(tuple(values))
+    return pattern.sub(lambda match: values[match.group()], text)

@@ -24,6 +24,7 @@ from newsletter.errors import RenderError
 from newsletter.issue import Article, Issue
 from newsletter.markdown import md_to_both
 from newsletter.mjml_check import find_mjml_problem
+from newsletter.personalize import break_placeholders
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 HTML_TEMPLATE = "issue.mjml.j2"
@@ -97,6 +98,17 @@ def byline(source: str, author: str) -> str:
     return " \u00b7 ".join(parts)
 
 
+def inert_value(value: Any) -> Any:
+    """Every {{ value }} a template writes, with no placeholder in it: a title reading "%%name%%" (written by the
+    editor or scraped from a page) stays that text for every reader; only the placeholders the template itself
+    holds are filled in per reader (personalize.py)."""
+    if isinstance(value, Markup):
+        return Markup(break_placeholders(str(value)))
+    if isinstance(value, str):
+        return break_placeholders(value)
+    return value
+
+
 @lru_cache(maxsize=8)
 def template_env(publication_templates: Path | None) -> jinja2.Environment:
     """The publication's templates first, the package's built-ins second (Pelican's theme lookup)."""
@@ -109,6 +121,7 @@ def template_env(publication_templates: Path | None) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(enabled_extensions=("mjml.j2", "html.j2"), default=False),
         keep_trailing_newline=True,
         trim_blocks=False,
+        finalize=inert_value,
     )
 
 

@@ -13,17 +13,27 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from email.errors import MessageError
 from pathlib import Path
 from typing import Any
 
+from newsletter.clean import show as show_text
 from newsletter.config import Config
 from newsletter.errors import SendError
 from newsletter.ledger import FAILED, IN_DOUBT, SENT, LedgerState, LedgerWriter, read_ledger
-from newsletter.personalize import personalization
-from newsletter.providers.base import BatchResult, Mailing, Provider, Recipient, build_recipient_message
+from newsletter.personalize import clean_name, clean_personalization
+from newsletter.providers.base import (
+    BatchResult,
+    Mailing,
+    Provider,
+    Recipient,
+    RecipientResult,
+    build_recipient_message,
+    describe_error,
+)
 from newsletter.render import RenderedIssue
 from newsletter.send_plan import SendPlan, content_parts
 
@@ -67,8 +77,28 @@ def summary_of(plan: SendPlan, elapsed: float = 0.0) -> SendSummary:
 
 
 def make_recipient(config: Config, secret: bytes, email: str, name: str) -> Recipient:
-    values, headers = personalization(config, secret, email, name)
+    """The reader as providers take them: their name one clean line (defence in depth: subscribers.csv is read
+    with the same rule), their values and headers signed for their address."""
+    name = clean_name(name)
+    values, headers = clean_personalization(config, secret, email, name)
     return Recipient(email, name, values, headers)
+
+
+def make_recipients(
+    config: Config, secret: bytes, members: Sequence[tuple[str, str]]
+) -> tuple[list[Recipient], dict[str, RecipientResult]]:
+    """The batch's readers, and those whose values cannot be made (failed alone, with the reason)."""
+    with suppress(Exception):  # the common case in one comprehension; a failure is found again below, with why
+        return [make_recipient(config, secret, email, name) for email, name in members], {}
+    recipients: list[Recipient] = []
+    failed: dict[str, RecipientResult] = {}
+    for email, name in members:
+        try:
+            recipients.append(make_recipient(config, secret, email, name))
+        except Exception as error:  # this reader's address or name only: the batch goes on without them
+            reason = f"cannot personalise the issue for {show_text(email)} ({describe_error(error)})"
+            failed[email.lower()] = RecipientResult(FAILED, reason=reason)
+    return recipients, failed
 
 
 class Timings:
@@ -142,23 +172,31 @@ def run_send(
 
     def send_one(batch: int, members: Sequence[tuple[str, str]]) -> None:
         began = time.perf_counter()
-        recipients = [make_recipient(config, secret, email, name) for email, name in members]
+        recipients, unmade = make_recipients(config, secret, members)
         timings.add("personalize", time.perf_counter() - began)
-        _timed(timings, "ledger", writer.append, _intent(run, batch, recipients))
+        _timed(timings, "ledger", writer.append, _intent(run, batch, [email for email, _ in members]))
         checkpoint("intent")
         began = time.perf_counter()
-        result = provider.send_batch(mailing, recipients)
+        if recipients:
+            result = provider.send_batch(mailing, recipients)
+        else:
+            result = BatchResult(FAILED, reason="no reader of the batch could be personalised")
+        if unmade:
+            result = replace(result, recipients={**result.recipients, **unmade})
         timings.add("provider", time.perf_counter() - began)
         checkpoint("response")
         _timed(timings, "ledger", writer.append, _outcome(run, batch, result))
         checkpoint("outcome")
         with counts_lock:
-            for recipient in recipients:
-                override = result.recipients.get(recipient.email.lower())
-                counts[override.status if override else result.status] += 1
+            if not result.recipients:  # one outcome for all (SendGrid): no lookup per reader of a million
+                counts[result.status] += len(members)
+            else:
+                for email, _ in members:
+                    override = result.recipients.get(email.lower())
+                    counts[override.status if override else result.status] += 1
         if result.fatal:
             fatal.append(result.fatal)
-        progress(len(recipients))
+        progress(len(members))
 
     attempted = 0
     interrupted = False
@@ -217,8 +255,8 @@ def _chunks(items: Sequence[tuple[str, str]], size: int) -> Iterator[Sequence[tu
         yield items[start : start + size]
 
 
-def _intent(run: int, batch: int, recipients: Sequence[Recipient]) -> dict[str, Any]:
-    return {"type": "intent", "run": run, "batch": batch, "emails": [r.email for r in recipients]}
+def _intent(run: int, batch: int, emails: list[str]) -> dict[str, Any]:
+    return {"type": "intent", "run": run, "batch": batch, "emails": emails}
 
 
 def _outcome(run: int, batch: int, result: BatchResult) -> dict[str, Any]:
@@ -271,7 +309,13 @@ def send_test_copy(
 ) -> str:
     """One copy, subject prefixed [TEST], to `to_email`; nothing is recorded. Returns the provider's message id."""
     recipient = make_recipient(config, secret, to_email, "")
-    message = build_recipient_message(config, Mailing(rendered), recipient, now(), subject_prefix=TEST_PREFIX)
+    try:
+        message = build_recipient_message(config, Mailing(rendered), recipient, now(), subject_prefix=TEST_PREFIX)
+    except (ValueError, MessageError) as error:
+        raise SendError(
+            f"cannot build the test copy to {show_text(to_email)} ({describe_error(error)}): give one plain address to "
+            f"--test, and check [newsletter] from_email, from_name and reply_to in {config.path}."
+        ) from None
     return provider.send_message(message)
 
 
@@ -311,7 +355,7 @@ def describe_plan(plan: SendPlan, *, show: int = 0) -> list[str]:
     ]
     lines.extend(f"            {n} {text}" for n, text in held if n)
     for email, name in plan.to_send[:show]:
-        lines.append(f"  {email}" + (f" ({name})" if name else ""))
+        lines.append(f"  {show_text(email)}" + (f" ({show_text(name)})" if name else ""))
     if show and len(plan.to_send) > show:
         lines.append(f"  ... and {len(plan.to_send) - show} more")
     return lines

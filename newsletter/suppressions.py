@@ -7,6 +7,7 @@ the other providers (smtp, outbox) must skip them too.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,6 +35,9 @@ class SuppressionSource(Protocol):
     def request_json(
         self, method: str, path: str, *, body: Any = None, query: Mapping[str, Any] | None = None
     ) -> Any: ...
+    def bounded(self, work: str) -> AbstractContextManager[None]:
+        """Every call inside ends within one overall time limit (see providers/sendgrid.py)."""
+        ...
 
 
 @dataclass
@@ -66,13 +70,16 @@ def merge_suppressions(lists: Sequence[tuple[str, str, Sequence[Any]]]) -> dict[
 
 
 def fetch_suppressions(source: SuppressionSource, asm_group_id: int) -> list[tuple[str, str, Sequence[Any]]]:
-    lists: list[tuple[str, str, Sequence[Any]]] = [
-        (name, status, source.get_pages(path)) for name, path, status in LISTS
-    ]
-    if asm_group_id:
-        # Not paged: the endpoint returns the group's addresses as one list of strings.
-        items = source.request_json("GET", f"/v3/asm/groups/{asm_group_id}/suppressions") or []
-        lists.append((f"{GROUP} ({asm_group_id})", UNSUBSCRIBED, items))
+    # Bounded as a whole: a slow SendGrid answering every page just in time would otherwise hold the sync (and the
+    # send it precedes) for as long as it likes.
+    with source.bounded("reading SendGrid's suppression lists"):
+        lists: list[tuple[str, str, Sequence[Any]]] = [
+            (name, status, source.get_pages(path)) for name, path, status in LISTS
+        ]
+        if asm_group_id:
+            # Not paged: the endpoint returns the group's addresses as one list of strings.
+            items = source.request_json("GET", f"/v3/asm/groups/{asm_group_id}/suppressions") or []
+            lists.append((f"{GROUP} ({asm_group_id})", UNSUBSCRIBED, items))
     return lists
 
 

@@ -237,6 +237,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.close()
             return
         try:
+            if reply.trickle > 0:
+                self.trickle(reply)
+                return
             self.send_response(reply.status)
             for name, value in reply.headers:
                 self.send_header(name, value)
@@ -245,6 +248,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
         except OSError:
             self.close_connection = True  # the client gave up (a timeout during a slow answer)
+
+    def trickle(self, reply: Reply) -> None:
+        """The whole answer, status line first, one byte every `reply.trickle` seconds (until stop())."""
+        phrase = self.responses.get(reply.status, ("",))[0]
+        head = [f"HTTP/1.1 {reply.status} {phrase}", *(f"{n}: {v}" for n, v in reply.headers)]
+        head.append(f"Content-Length: {len(reply.body)}")
+        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + reply.body
+        self.close_connection = True
+        for at in range(len(data)):
+            if self.server.fake.stopping.wait(reply.trickle):
+                return
+            self.wfile.write(data[at : at + 1])
+            self.wfile.flush()
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,21 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import IO, Any, Literal
 from urllib.parse import parse_qs
 
-from sendgrid_fake_faults import Fault, FaultKind, FaultPlan, Reply, Request, fault_reply, json_reply, plain_error
+from sendgrid_fake_faults import (
+    Fault,
+    FaultKind,
+    FaultPlan,
+    Reply,
+    Request,
+    fault_reply,
+    faulted_reply,
+    json_reply,
+    plain_error,
+)
 from sendgrid_fake_rules import BAD_REQUEST, MAX_BODY_BYTES, validate_mail
 from sendgrid_fake_schema import Error, load_validator, make_error, schema_errors
 
@@ -68,6 +78,10 @@ class ScheduledSend:
     since: float
 
 
+# Faults that let another endpoint answer, late or not at all: the request did reach it.
+LATE = frozenset({FaultKind.SLOW, FaultKind.TRICKLE, FaultKind.CLOSE_AFTER})
+
+
 class SendGridApi:
     """SendGrid's v3 API, as far as the newsletter uses it, with records a test can assert on."""
 
@@ -86,6 +100,10 @@ class SendGridApi:
         self.clock = clock
         self.keep_bodies = keep_bodies
         self.faults: FaultPlan = None
+        # Faults for every other request (suppression lists, batch ids...), by their order among those requests;
+        # SLOW and TRICKLE deliver the real answer late, the others answer as they do for a mail send.
+        self.call_faults: FaultPlan = None
+        self.other_calls = 0
         self.record_to: IO[str] | None = None  # a JSON line per accepted or rejected request, flushed at once
         self.requests = 0  # mail-send requests received, whatever became of them
         self.accepted: list[Accepted] = []
@@ -163,10 +181,16 @@ class SendGridApi:
                 continue
             allowed = True
             if method == request.method:
+                fault = self._call_fault() if handler != self._send_mail else None  # mail send: its own plan
+                if fault is not None and fault.kind not in LATE:
+                    reply = fault_reply(fault, self.clock())  # 429, 5xx, closed before answering
+                    break
                 try:
                     reply = (scope and self._authorize(request, scope)) or handler(request, match)
                 except Exception as error:  # a bug in this fake: loud in `rejections`, never a silent hang-up
                     reply = self._reject(request, 500, [plain_error(f"the fake SendGrid failed: {error!r}")])
+                if fault is not None:
+                    reply = faulted_reply(fault, reply)
                 break
         if reply is None:
             status, message = (405, "method not allowed") if allowed else (404, "not found")
@@ -217,9 +241,16 @@ class SendGridApi:
         else:
             errors, addresses = self._check_mail(body, index)
             reply = self._reject(request, 400, errors, index) if errors else self._accept(body, addresses, index)
-        if fault is not None and fault.kind is FaultKind.CLOSE_AFTER:
-            return Reply(0, close=True, reset=fault.reset)
-        return replace(reply, delay=fault.seconds) if fault is not None else reply
+        return faulted_reply(fault, reply) if fault is not None else reply
+
+    def _call_fault(self) -> Fault | None:
+        with self._lock:
+            index = self.other_calls
+            self.other_calls += 1
+        plan = self.call_faults
+        if plan is None:
+            return None
+        return plan(index, None) if callable(plan) else (plan[index] if index < len(plan) else None)
 
     def _fault_for(self, index: int, body: Any) -> Fault | None:
         plan = self.faults

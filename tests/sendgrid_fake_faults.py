@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -19,6 +19,7 @@ class FaultKind(StrEnum):
     BAD_GATEWAY = "502"
     UNAVAILABLE = "503"
     SLOW = "slow"
+    TRICKLE = "trickle"
     CLOSE_BEFORE = "close_before"
     CLOSE_AFTER = "close_after"
 
@@ -28,7 +29,7 @@ class Fault:
     """What to do instead of (or besides) answering one mail-send request. No fault is a rejection."""
 
     kind: FaultKind
-    seconds: float = 0.0  # SLOW: wait this long before answering (make it longer than the client's timeout)
+    seconds: float = 0.0  # SLOW: wait this long before answering; TRICKLE: wait this long before each byte
     accept: bool = False  # SLOW: validate and record the request before waiting (delivered, yet the client times out)
     reset_at: int | None = None  # RATE_LIMIT: X-RateLimit-Reset in epoch seconds; default the clock + 1 s
     reset: bool = False  # SLOW without accept, CLOSE_*: end the connection with a TCP RST instead of a FIN
@@ -47,6 +48,12 @@ class Fault:
     @classmethod
     def slow(cls, seconds: float, *, accept: bool = False) -> Fault:
         return cls(FaultKind.SLOW, seconds=seconds, accept=accept)
+
+    @classmethod
+    def trickle(cls, seconds: float) -> Fault:
+        """Validate and record the request, then send the answer a byte at a time, `seconds` apart: each byte comes
+        well within a client's per-read timeout, the whole answer much later (a slow or congested SendGrid)."""
+        return cls(FaultKind.TRICKLE, seconds=seconds, accept=True)
 
     @classmethod
     def close_before(cls, *, reset: bool = False) -> Fault:
@@ -86,6 +93,7 @@ class Reply:
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
     delay: float = 0.0  # seconds to wait before answering (or closing)
+    trickle: float = 0.0  # seconds to wait before each byte of the answer
     close: bool = False  # close the connection without an answer
     reset: bool = False  # ... with a TCP RST
 
@@ -117,3 +125,12 @@ def fault_reply(fault: Fault, now: float) -> Reply:
         page = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
         return Reply(502, page, (("Content-Type", "text/html"),))
     return Reply(0, delay=fault.seconds, close=True, reset=fault.reset)  # CLOSE_BEFORE, or SLOW without accept
+
+
+def faulted_reply(fault: Fault, reply: Reply) -> Reply:
+    """`reply`, to a request recorded already, as `fault` delivers it (SLOW with accept, TRICKLE, CLOSE_AFTER)."""
+    if fault.kind is FaultKind.CLOSE_AFTER:
+        return Reply(0, close=True, reset=fault.reset)
+    if fault.kind is FaultKind.TRICKLE:
+        return replace(reply, trickle=fault.seconds)
+    return replace(reply, delay=fault.seconds)

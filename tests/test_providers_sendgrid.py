@@ -301,8 +301,9 @@ def test_bad_request_stops_with_sendgrids_message(provider: SendGridProvider, se
 
 
 def test_too_large(provider: SendGridProvider, sendgrid_server: FakeSendGrid) -> None:
-    huge = Recipient("a@example.org", "", {"%%name%%": "x" * 30_000_001}, {})
-    assert provider.send_batch(MAILING, [huge]).fatal == (
+    # The content, not a reader: a reader's substitutions over SendGrid's limit fail that reader alone.
+    huge = Mailing(make_rendered(html="<p>%%name%%</p>" + "x" * 30_000_001 + "%%unsubscribe_url%%"))
+    assert provider.send_batch(huge, THREE).fatal == (
         "SendGrid answered 413 Request Entity Too Large to POST /v3/mail/send: content too large. "
         "Lower [send] batch_size in newsletter.toml."
     )

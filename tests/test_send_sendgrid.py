@@ -159,12 +159,17 @@ def test_a_refused_request_stops_the_send_and_the_ledger_stays_exact(pub: Path, 
     (pub / "subscribers.csv").write_text(
         "email,name,status\n" + "".join(f"{r.email},{r.name},active\n" for r in rows), encoding="utf-8"
     )
+
+    def revoke_the_key_after_the_first_request(index: int, body: object) -> None:
+        if index == 0:
+            del sendgrid_server.keys[API_KEY]
+
+    sendgrid_server.faults = revoke_the_key_after_the_first_request
     result = run(pub, "send", ISSUE, "--yes")
     assert result.exit_code == 1
-    error = sendgrid_server.rejections[0].errors[0]
     assert result.stderr.splitlines()[-1] == (
-        f"error: SendGrid answered 400 Bad Request to POST /v3/mail/send: {error['message'].rstrip('.')} "
-        f"(field {error['field']})."
+        "error: SendGrid answered 401 Unauthorized to POST /v3/mail/send: The provided authorization grant is "
+        "invalid, expired, or revoked. Set SENDGRID_API_KEY to a valid SendGrid API key."
     )
     assert sendgrid_server.delivered_addresses() == ["asha@example.org", "ravi@example.org"]
     statuses = {r["email"]: r["status"] for r in report(pub)["recipients"]}  # type: ignore[index, union-attr]

@@ -10,6 +10,8 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Protocol
 
+from newsletter.errors import ProviderError
+
 if TYPE_CHECKING:
     from newsletter.config import Config
     from newsletter.render import RenderedIssue
@@ -99,6 +101,29 @@ class Provider(Protocol):
     def close(self) -> None:
         """Release connections."""
         ...
+
+
+def check_headers(message: EmailMessage) -> None:
+    """ProviderError unless every header of `message`, as the generator writes it, is one header: a line break in a
+    value not followed by folding whitespace would start a header (or the body) of a stranger's choosing. Messages
+    built elsewhere (welcome and goodbye mail, test copies) pass here on their way out; mime.build_message never
+    makes such a header."""
+    policy = message.policy
+    for name, value in message.raw_items():
+        folded = policy.fold(name, value)
+        lines = folded.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")
+        if any(not line[:1].isspace() for line in lines[1:]):
+            raise ProviderError(
+                f"the message's {name} header holds a line break that would start another header: "
+                "nothing was sent; build it from one clean line (clean.clean_line)."
+            )
+
+
+def describe_error(error: BaseException) -> str:
+    """An exception as the reason a reader failed: its message on one line, or its type when it has none."""
+    from newsletter.clean import clean_line, show
+
+    return clean_line(show(str(error))) or type(error).__name__
 
 
 def build_recipient_message(

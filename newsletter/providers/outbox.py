@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -10,16 +11,37 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from newsletter.clean import show
 from newsletter.files import write_atomic
-from newsletter.providers.base import BatchResult, Mailing, Recipient, RecipientResult, build_recipient_message
+from newsletter.providers.base import (
+    BatchResult,
+    Mailing,
+    Recipient,
+    RecipientResult,
+    build_recipient_message,
+    check_headers,
+    describe_error,
+)
 
 if TYPE_CHECKING:
     from newsletter.config import Config
 
+_UNSAFE_IN_NAME = re.compile(r"[^a-z0-9@._+-]")
+_NUMBERED = re.compile(r"\.[0-9]+$")  # what send_message's <name>.2.eml, <name>.3.eml... end with
+NAME_CHARS = 100  # of the address kept in a file name; the whole name stays far under 255 bytes
+
 
 def safe_filename(email: str) -> str:
-    """A file name for an address that is stable and cannot escape the folder."""
-    return re.sub(r"[^A-Za-z0-9@._+-]", "_", email.lower()).lstrip(".") or "unnamed"
+    """A file name for an address: stable, one per address (addresses equal but for case are one reader), and
+    inside the folder. An ordinary address is its own name; any other ("a!b@", "a#b@" and "a_b@" would all be
+    "a_b@") gets a hash of the address after a "~", which no ordinary name holds, so no two addresses share a
+    name and none takes the name of another's second message (<name>.2.eml)."""
+    address = email.lower()
+    readable = _UNSAFE_IN_NAME.sub("_", address).lstrip(".")[:NAME_CHARS]
+    if readable == address and readable and not _NUMBERED.search(readable):
+        return readable
+    digest = hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{readable or 'unnamed'}~{digest}"
 
 
 def _utc_now() -> datetime:
@@ -40,6 +62,7 @@ class OutboxProvider:
     def send_message(self, message: EmailMessage) -> str:
         """One file per message: <address>.eml, then <address>.2.eml, ... so that a confirmation followed by a
         welcome to the same reader keeps both, in order."""
+        check_headers(message)
         _, address = parseaddr(str(message["To"]))
         base = safe_filename(address)
         path = self.directory / f"{base}.eml"
@@ -60,13 +83,14 @@ class OutboxProvider:
         for recipient in recipients:
             try:
                 message = build_recipient_message(self.config, mailing, recipient, date)
-            except ValueError as error:  # the email package's header defects: a non-ASCII local part, say
-                reason = f"cannot write a message to {recipient.email} ({error})"
+                data = message.as_bytes()
+            except Exception as error:  # this reader's address or values (a non-ASCII local part, say): them alone
+                reason = f"cannot write a message to {show(recipient.email)} ({describe_error(error)})"
                 results[recipient.email.lower()] = RecipientResult("failed", reason=reason)
                 continue
             path = folder / f"{safe_filename(recipient.email)}.eml"
             try:
-                write_atomic(path, message.as_bytes())
+                write_atomic(path, data)
             except OSError as error:
                 reason = f"cannot write {path} ({error.strerror or error}): free space or fix the folder's permissions"
                 for rest in recipients:

@@ -8,6 +8,10 @@ What an answer means for the readers of a batch (DESIGN.md, "Sending, exactly on
                                        in doubt: SendGrid may have accepted it, and it has no idempotency key,
                                        so a retry could deliver twice: never retried here
   400, 401, 403, 413 (any other 4xx)   refused: stop the whole send with SendGrid's own message
+
+Every exchange ends within [sendgrid] timeout, connection and answer included (sendgrid_http.py); a call other
+than mail/send that gets no answer in that time is not tried again (a slow SendGrid stays slow), and a run of
+calls under bounded() (the suppression sync) ends within BOUND_TIMEOUTS of those timeouts, waits included.
 """
 
 from __future__ import annotations
@@ -17,15 +21,18 @@ import json
 import threading
 import time
 import urllib.error
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from email.message import EmailMessage
 from http import HTTPStatus
 from typing import Any
 
 from newsletter.config import Config
 from newsletter.errors import ProviderError
-from newsletter.providers.base import BatchResult, Mailing, Recipient, Retry
-from newsletter.providers.sendgrid_payload import encode_payload, encode_shell, payload_from_message, payload_shell
+from newsletter.providers.base import BatchResult, Mailing, Recipient, RecipientResult, Retry
+from newsletter.providers.sendgrid_http import Deadline, bounded_endpoint
+from newsletter.providers.sendgrid_payload import encode_batch, encode_shell, payload_from_message, payload_shell
 
 MAIL_SEND = "/v3/mail/send"
 # A charset makes the client send our pre-encoded body as is (it json.dumps only for plain "application/json"),
@@ -38,6 +45,7 @@ HINTS = {
     403: "Give the API key the permission this needs (Mail Send; Suppressions read for the sync).",
     413: "Lower [send] batch_size in newsletter.toml.",
 }
+BOUND_TIMEOUTS = 2  # a bounded() run of calls may take this many [sendgrid] timeouts in all
 
 
 class _NotSent(Exception):
@@ -46,6 +54,14 @@ class _NotSent(Exception):
 
 class _NoAnswer(Exception):
     """The request went out but no answer came (timeout, reset): SendGrid may have accepted it."""
+
+    def __init__(self, message: str, *, slow: bool = False) -> None:
+        super().__init__(message)
+        self.slow = slow  # no (whole) answer within the timeout, rather than a dropped connection
+
+
+class _OutOfTime(Exception):
+    """The bounded() run of calls has no time left for this call or wait."""
 
 
 class _Answer(Exception):
@@ -105,17 +121,23 @@ class SendGridProvider:
         self.timings: dict[str, float] = {}  # seconds per stage, summed over threads (the benchmark prints them)
         self._timings_lock = threading.Lock()
         self._shell: tuple[Mailing, str] | None = None
+        self._bound: tuple[float, str] | None = None  # (monotonic deadline, what the bounded run of calls does)
 
     # --- the provider shape ---------------------------------------------------------------------------------
 
     def send_batch(self, mailing: Mailing, recipients: Sequence[Recipient]) -> BatchResult:
+        """The batch in one request; a reader SendGrid would refuse the whole request for is left out of it and
+        failed alone, with the reason (sendgrid_payload.recipient_problem)."""
         began = time.perf_counter()
-        body = encode_payload(self._encoded_shell(mailing), recipients)
+        body, problems = encode_batch(self._encoded_shell(mailing), recipients)
+        refused = {key: RecipientResult("failed", reason=problem) for key, problem in problems.items()}
+        if not body:
+            return BatchResult("failed", reason="no reader of the batch could be sent to", recipients=refused)
         built = time.perf_counter()
         result = self.post_mail(body)
         self._time("payload", built - began)
         self._time("http", time.perf_counter() - built)
-        return result
+        return replace(result, recipients={**result.recipients, **refused}) if refused else result
 
     def _encoded_shell(self, mailing: Mailing) -> str:
         """The request minus its personalizations, encoded once per mailing (the HTML is most of it)."""
@@ -138,6 +160,16 @@ class SendGridProvider:
 
     def close(self) -> None:
         self._local = threading.local()
+
+    @contextmanager
+    def bounded(self, work: str) -> Iterator[None]:
+        """Every call made inside, retries and waits included, ends within BOUND_TIMEOUTS [sendgrid] timeouts in
+        all; past that, a call raises ProviderError naming `work` ("reading SendGrid's suppression lists")."""
+        self._bound = (time.monotonic() + BOUND_TIMEOUTS * self.timeout, work)
+        try:
+            yield
+        finally:
+            self._bound = None
 
     # --- mail send ----------------------------------------------------------------------------------------------
 
@@ -194,34 +226,68 @@ class SendGridProvider:
     # --- other endpoints ----------------------------------------------------------------------------------------
 
     def request_json(self, method: str, path: str, *, body: Any = None, query: Mapping[str, Any] | None = None) -> Any:
-        """A call other than mail/send (batch ids, scheduled sends, suppressions): safe to retry on no answer."""
+        """A call other than mail/send (batch ids, scheduled sends, suppressions): safe to retry on no answer,
+        except a slow one (no answer within the timeout), which a retry would only make slower."""
         encoded = None if body is None else json.dumps(body)
         failures = 0
         limited = 0
-        while True:
-            try:
-                response = self._attempt(method, path, body=encoded, query=query)
-            except (_NotSent, _NoAnswer) as error:
-                if failures >= self.retry.attempts:
-                    raise ProviderError(
-                        f"could not reach SendGrid at {self.host} for {method} {path} ({error}): "
-                        "check [sendgrid] host in newsletter.toml and the network."
-                    ) from None
-                self.retry.sleep(self.retry.backoff(failures))
-                failures += 1
-                continue
-            except _Answer as answer:
-                if answer.status == 429 and limited < self.retry.rate_limit_waits:
-                    self.retry.sleep(self._rate_limit_wait(answer.headers, limited))
-                    limited += 1
+        try:
+            while True:
+                try:
+                    response = self._attempt(method, path, body=encoded, query=query)
+                except _NoAnswer as error:
+                    if error.slow:
+                        raise ProviderError(
+                            f"SendGrid did not answer {method} {path} within {self.timeout:g} s: try again later, "
+                            f"or raise [sendgrid] timeout in {self.config.path} if it is always this slow."
+                        ) from None
+                    failures = self._retry_or_raise(failures, method, path, error)
                     continue
-                if answer.status in RETRY_STATUSES and failures < self.retry.attempts:
-                    self.retry.sleep(self.retry.backoff(failures))
-                    failures += 1
+                except _NotSent as error:
+                    failures = self._retry_or_raise(failures, method, path, error)
                     continue
-                raise ProviderError(refusal_message(method, path, answer.status, answer.body)) from None
-            raw = response.body
-            return json.loads(raw) if raw else None
+                except _Answer as answer:
+                    if answer.status == 429 and limited < self.retry.rate_limit_waits:
+                        self._sleep(self._rate_limit_wait(answer.headers, limited))
+                        limited += 1
+                        continue
+                    if answer.status in RETRY_STATUSES and failures < self.retry.attempts:
+                        self._sleep(self.retry.backoff(failures))
+                        failures += 1
+                        continue
+                    raise ProviderError(refusal_message(method, path, answer.status, answer.body)) from None
+                raw = response.body
+                return json.loads(raw) if raw else None
+        except _OutOfTime:
+            work = self._bound[1] if self._bound else "the calls"
+            raise ProviderError(
+                f"{work} took longer than {BOUND_TIMEOUTS * self.timeout:g} s (the last call was {method} {path}): "
+                f"SendGrid is slow; try again later, or raise [sendgrid] timeout in {self.config.path}."
+            ) from None
+
+    def _retry_or_raise(self, failures: int, method: str, path: str, error: Exception) -> int:
+        if failures >= self.retry.attempts:
+            raise ProviderError(
+                f"could not reach SendGrid at {self.host} for {method} {path} ({error}): "
+                "check [sendgrid] host in newsletter.toml and the network."
+            ) from None
+        self._sleep(self.retry.backoff(failures))
+        return failures + 1
+
+    def _sleep(self, seconds: float) -> None:
+        """retry.sleep, unless the bounded() run of calls would end before the wait does."""
+        if self._bound is not None and time.monotonic() + seconds >= self._bound[0]:
+            raise _OutOfTime
+        self.retry.sleep(seconds)
+
+    def _call_seconds(self) -> float:
+        """How long the next exchange may take: the timeout, or what the bounded() run has left."""
+        if self._bound is None:
+            return self.timeout
+        left = self._bound[0] - time.monotonic()
+        if left <= 0:
+            raise _OutOfTime
+        return min(self.timeout, left)
 
     def create_batch_id(self) -> str:
         """A new batch id (POST /v3/mail/batch): it groups a scheduled send so it can be cancelled."""
@@ -247,41 +313,45 @@ class SendGridProvider:
 
     # --- one HTTP exchange ---------------------------------------------------------------------------------------
 
-    def _client(self) -> Any:
-        client = getattr(self._local, "client", None)
-        if client is None:
+    def _headers(self) -> Mapping[str, str]:
+        """The client's own request headers (the key, its User-Agent), made once per thread."""
+        headers: Mapping[str, str] | None = getattr(self._local, "headers", None)
+        if headers is None:
             from sendgrid import SendGridAPIClient  # heavy: imported when a send needs it
 
-            # One client per thread: the client keeps request headers in shared, mutable state.
-            client = self._local.client = SendGridAPIClient(self.api_key, host=self.host)
-        return client
+            client = SendGridAPIClient(self.api_key, host=self.host)
+            client.reset_request_headers()
+            headers = self._local.headers = dict(client.client.request_headers)
+        return headers
 
     def _attempt(
         self, method: str, path: str, *, body: str | None = None, query: Mapping[str, Any] | None = None
     ) -> Any:
         from python_http_client.exceptions import HTTPError
 
-        client = self._client()
-        client.reset_request_headers()  # per-call headers would otherwise leak into the next call
-        endpoint = client.client
-        for segment in path.strip("/").split("/")[1:]:  # the client adds /v3 itself
-            endpoint = endpoint._(segment)
-        kwargs: dict[str, Any] = {"timeout": self.timeout}
+        seconds = self._call_seconds()
+        kwargs: dict[str, Any] = {"timeout": seconds}
         if body is not None:
             kwargs["request_body"] = body
             kwargs["request_headers"] = {"Content-Type": JSON_UTF8}
         if query:
             kwargs["query_params"] = dict(query)
-        try:
-            return getattr(endpoint, method.lower())(**kwargs)
-        except HTTPError as error:
-            raise _Answer(int(error.status_code), error.headers or {}, error.body or b"") from None
-        except urllib.error.URLError as error:
-            # urllib wraps only failures while connecting or writing the request: SendGrid has no whole request.
-            raise _NotSent(_reason(error.reason)) from None
-        except (OSError, http.client.HTTPException) as error:
-            # Raised while waiting for or reading the answer: the request went out.
-            raise _NoAnswer(_reason(error)) from None
+        segments = path.strip("/").split("/")[1:]  # the client adds /v3 itself
+        with Deadline(seconds) as deadline:
+            endpoint = bounded_endpoint(self.host, self._headers(), segments, deadline)
+            try:
+                return getattr(endpoint, method.lower())(**kwargs)
+            except HTTPError as error:
+                raise _Answer(int(error.status_code), error.headers or {}, error.body or b"") from None
+            except urllib.error.URLError as error:
+                # urllib wraps only failures while connecting or writing the request: SendGrid has no whole request.
+                raise _NotSent("timed out" if deadline.expired else _reason(error.reason)) from None
+            except (OSError, http.client.HTTPException) as error:
+                # Raised while waiting for or reading the answer: the request went out.
+                slow = deadline.expired or isinstance(error, TimeoutError)
+                if slow and seconds < self.timeout:
+                    raise _OutOfTime from None  # cut short by the bounded() run, not by its own timeout
+                raise _NoAnswer("timed out" if slow else _reason(error), slow=slow) from None
 
 
 def _reason(error: object) -> str:

@@ -3,23 +3,41 @@
 The issue's HTML and text are rendered once; each reader's name and unsubscribe link reach SendGrid as
 `substitutions` (SendGrid replaces the placeholders per personalization), so one request carries up to 1000 readers
 and the content only once.
+
+SendGrid writes the headers itself, from `subject` and the names in `from` and `to`: those go as one clean line
+(no CR, LF or other control character), with a WORD JOINER inside every "%%" (SendGrid substitutes tags in the
+subject too, and expands tags inside the values it put in) and inside every "=?" (a mail client would decode an
+ASCII "=?utf-8?q?...?=" name; with the joiner SendGrid has to encode it, and readers see the text as written).
+A reader SendGrid would refuse the whole request for (an address that is not one, more substitution bytes than it
+takes) is left out of the request and failed alone: recipient_problem says why.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 from email.utils import getaddresses
 from json.encoder import encode_basestring
+from operator import attrgetter
 from typing import Any
 
+from newsletter.clean import NAME_LIMIT, clean_line, find_unsafe, show
 from newsletter.config import Config
 from newsletter.errors import ProviderError
 from newsletter.mime import list_id
+from newsletter.personalize import WORD_JOINER, break_placeholders, clean_name
 from newsletter.providers.base import Mailing, Recipient
 
 MAX_PERSONALIZATIONS = 1000
+MAX_ADDRESS = 254  # RFC 5321's limit on a path (256) less its angle brackets
+SUBSTITUTIONS_LIMIT = 10_000  # bytes of JSON per personalization (SendGrid's documented limit)
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+")
+_PLAIN_ADDRESSES = re.compile(r"(?:[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\n)*[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+")
+_EMAIL = attrgetter("email")  # map() over a batch at C speed
+# Printable ASCII words with single spaces, without "%" or "?": display_name leaves such a name as it is.
+_INERT_NAME = re.compile(r"[!-$&->@-~]+(?: [!-$&->@-~]+)*|")
 # Headers SendGrid refuses in `headers` (it sets them itself or takes them from dedicated fields).
 FORBIDDEN_HEADERS = frozenset(
     h.lower()
@@ -42,15 +60,30 @@ FORBIDDEN_HEADERS = frozenset(
 DERIVED_HEADERS = frozenset({"message-id", "date", "mime-version"})
 
 
+def header_text(value: str, limit: int = 998) -> str:
+    """A value SendGrid writes into a header (subject, a display name): one clean line that no substitution or mail
+    client decoding can turn into something else."""
+    text = break_placeholders(clean_line(value, limit))
+    return text.replace("=?", "=" + WORD_JOINER + "?") if "=?" in text else text
+
+
+def display_name(name: str) -> str:
+    text = clean_name(name)
+    if "%" not in text and "=?" not in text:
+        return text  # the common case, per reader: nothing to break
+    return header_text(text, NAME_LIMIT)
+
+
 def _address(email: str, name: str) -> dict[str, str]:
     # An empty name is left out: SendGrid rejects "name": "".
-    return {"email": email, "name": name} if name else {"email": email}
+    shown = display_name(name)
+    return {"email": email, "name": shown} if shown else {"email": email}
 
 
 def _sender(config: Config) -> dict[str, Any]:
     fields: dict[str, Any] = {"from": _address(config.newsletter.from_email, config.newsletter.from_name)}
     if config.newsletter.reply_to:
-        fields["reply_to"] = {"email": config.newsletter.reply_to}
+        fields["reply_to"] = {"email": clean_line(config.newsletter.reply_to)}
     return fields
 
 
@@ -68,12 +101,56 @@ def _check_recipients(recipients: Sequence[Recipient]) -> None:
         raise ValueError("a SendGrid request needs at least one recipient")
     if len(recipients) > MAX_PERSONALIZATIONS:
         raise ValueError(f"{len(recipients)} recipients in one request: SendGrid takes at most 1000")
+    if len({recipient.email.lower() for recipient in recipients}) == len(recipients):
+        return
     seen: set[str] = set()
     for recipient in recipients:
         key = recipient.email.lower()
         if key in seen:  # SendGrid rejects the whole request, so this is a bug upstream, not a reader's problem
             raise ValueError(f"{recipient.email} appears twice in one request")
         seen.add(key)
+
+
+def _valid_text(text: str) -> bool:
+    """No lone surrogate, which JSON encoded as UTF-8 cannot carry (ASCII at once, else one C-level encode)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def recipient_problem(recipient: Recipient) -> str:
+    """Why SendGrid would refuse a request holding this reader (and so every reader in it), or ''."""
+    email = recipient.email
+    values, headers = recipient.values, recipient.headers
+    texts = "".join(values.values())
+    lines = "".join(headers.values())
+    strings = (email, recipient.name, *values, *values.values(), *headers, *headers.values())
+    if len(email) > MAX_ADDRESS:
+        return f"{show(email)[:60]}... is longer than {MAX_ADDRESS} characters: it is not an email address"
+    if not _PLAIN_ADDRESS.fullmatch(email) and (
+        email.count("@") != 1 or find_unsafe(email) or any(ch.isspace() or ch in '<>()[],;:\\"' for ch in email)
+    ):
+        return f"{show(email)} is not a plain email address: SendGrid would refuse the whole request"
+    if "%%" in email:
+        # SendGrid substitutes tags in custom_args too, where the address identifies the reader to the webhook.
+        return f"{show(email)} holds '%%': SendGrid would substitute a placeholder in it"
+    if not all(map(_valid_text, strings)):
+        return f"the values for {show(email)} are not valid text (a lone surrogate): they cannot be sent as JSON"
+    if not lines.isascii() or "\n" in lines or "\r" in lines:
+        for header in headers.values():
+            if find_unsafe(header):
+                return f"a header for {show(email)} holds {show(find_unsafe(header))}: it would end the header"
+    if 6 * (len(texts) + sum(map(len, values))) > SUBSTITUTIONS_LIMIT:
+        size = len(encode_strings(values).encode("utf-8"))
+        if size > SUBSTITUTIONS_LIMIT:
+            return (
+                f"the substitutions for {show(email)} take {size} bytes: SendGrid takes at most {SUBSTITUTIONS_LIMIT}"
+            )
+    return ""
 
 
 def personalization(recipient: Recipient) -> dict[str, Any]:
@@ -92,7 +169,7 @@ def payload_shell(config: Config, mailing: Mailing, *, subject_prefix: str = "")
     slug = rendered.issue.slug
     payload: dict[str, Any] = {
         **_sender(config),
-        "subject": f"{subject_prefix}{rendered.subject}",
+        "subject": header_text(f"{subject_prefix}{rendered.subject}"),
         # text/plain first: SendGrid requires it, and it is the order of a multipart/alternative.
         "content": [{"type": "text/plain", "value": rendered.text}, {"type": "text/html", "value": rendered.html}],
         "categories": [config.send.category, slug],
@@ -128,21 +205,54 @@ def encode_payload(encoded_shell: str, recipients: Sequence[Recipient]) -> str:
     reader's object is written from escaped strings (json's own escaping) and the shell, with the issue's HTML,
     is encoded once per mailing. tests/test_providers_sendgrid.py holds the two to byte-equality."""
     _check_recipients(recipients)
-    people = ",".join(_encode_personalization(r) for r in recipients)
+    people = ",".join([_encode_personalization(r) for r in recipients])
     return '{"personalizations":[' + people + "]," + encoded_shell[1:]
+
+
+def encode_batch(encoded_shell: str, recipients: Sequence[Recipient]) -> tuple[str, dict[str, str]]:
+    """encode_payload for the readers SendGrid takes, and why each other reader (key: lowercased address) was left
+    out (recipient_problem); the body is '' when none is left.
+
+    Run for every batch of a million readers: the common batch (plain addresses, valid text, no escape in any
+    value, every reader's JSON far under the substitutions limit) is cleared by a few C-level scans of what was
+    encoded anyway; reader by reader only when one of them fails."""
+    _check_recipients(recipients)
+    people = [_encode_personalization(r) for r in recipients]
+    longest = max(map(len, people))
+    joined = ",".join(people)
+    emails = "\n".join(map(_EMAIL, recipients))
+    problems: dict[str, str] = {}
+    if not (
+        _PLAIN_ADDRESSES.fullmatch(emails)
+        and max(map(len, emails.split("\n"))) <= MAX_ADDRESS
+        and "%%" not in emails
+        and "\\" not in joined  # JSON escapes a line break (or a quote): a header may hold one, so look closer
+        and 4 * longest <= SUBSTITUTIONS_LIMIT  # UTF-8 takes at most 4 bytes a character
+        and _valid_text(joined)
+    ):
+        problems = {r.email.lower(): problem for r in recipients if (problem := recipient_problem(r))}
+        if problems:
+            joined = ",".join(p for p, r in zip(people, recipients, strict=True) if r.email.lower() not in problems)
+    if len(problems) == len(recipients):
+        return "", problems
+    del people  # the request below is the batch's largest string: do not hold its pieces twice while making it
+    return '{"personalizations":[' + joined + "]," + encoded_shell[1:], problems
 
 
 def _encode_personalization(recipient: Recipient) -> str:
     email = encode_basestring(recipient.email)
-    to = f'{{"email":{email},"name":{encode_basestring(recipient.name)}}}' if recipient.name else f'{{"email":{email}}}'
+    name = recipient.name
+    if not (len(name) <= NAME_LIMIT and _INERT_NAME.fullmatch(name)):
+        name = display_name(name)  # what is not plainly inert (the common case, tested at once) is made so
+    to = f'{{"email":{email},"name":{encode_basestring(name)}}}' if name else f'{{"email":{email}}}'
     return (
-        f'{{"to":[{to}],"substitutions":{_encode_strings(recipient.values)},'
-        f'"custom_args":{{"recipient":{email}}},"headers":{_encode_strings(recipient.headers)}}}'
+        f'{{"to":[{to}],"substitutions":{encode_strings(recipient.values)},'
+        f'"custom_args":{{"recipient":{email}}},"headers":{encode_strings(recipient.headers)}}}'
     )
 
 
-def _encode_strings(mapping: Mapping[str, str]) -> str:
-    return "{" + ",".join(f"{encode_basestring(k)}:{encode_basestring(v)}" for k, v in mapping.items()) + "}"
+def encode_strings(mapping: Mapping[str, str]) -> str:
+    return "{" + ",".join([f"{encode_basestring(k)}:{encode_basestring(v)}" for k, v in mapping.items()]) + "}"
 
 
 def payload_from_message(config: Config, message: EmailMessage, *, sandbox: bool = False) -> dict[str, Any]:
@@ -162,7 +272,7 @@ def payload_from_message(config: Config, message: EmailMessage, *, sandbox: bool
     if any(True for _ in message.iter_attachments()):
         raise ProviderError("the message has attachments: the SendGrid provider does not send attachments.")
     headers = {
-        name: str(value)
+        name: clean_line(str(value))
         for name, value in message.items()
         if name.lower() not in FORBIDDEN_HEADERS and name.lower() not in DERIVED_HEADERS
     }
@@ -172,7 +282,7 @@ def payload_from_message(config: Config, message: EmailMessage, *, sandbox: bool
     payload: dict[str, Any] = {
         "personalizations": [personalization],
         "from": _address(from_email, from_name),
-        "subject": str(message.get("Subject", "")),
+        "subject": header_text(str(message.get("Subject", ""))),
         "content": content,
         "categories": [config.send.category],
         **_settings(config, sandbox),

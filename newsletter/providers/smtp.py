@@ -16,15 +16,25 @@ import ssl
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from email.headerregistry import Address
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import getaddresses
 
+from newsletter.clean import NAME_LIMIT, show
 from newsletter.config import Config
 from newsletter.errors import ProviderError
-from newsletter.mime import MAIL_POLICY, make_message_id, sender_domain
+from newsletter.mime import address_header, fold_header, make_message_id, sender_domain, text_header
 from newsletter.personalize import personalize
-from newsletter.providers.base import BatchResult, Mailing, Recipient, RecipientResult, Retry, build_recipient_message
+from newsletter.providers.base import (
+    BatchResult,
+    Mailing,
+    Recipient,
+    RecipientResult,
+    Retry,
+    build_recipient_message,
+    check_headers,
+    describe_error,
+)
 
 # A kill mid-batch leaves the whole batch in doubt, so SMTP batches stay small; fsyncs are cheap.
 SMTP_BATCH = 50
@@ -71,10 +81,11 @@ class MessageFactory:
         self.config = config
         self.mailing = mailing
         self.domain = sender_domain(config)
-        self.header_lines = [(name.lower(), MAIL_POLICY.fold(name, value).encode()) for name, value in probe.items()]
+        # raw_items(), as the generator writes them: items() would parse (and decode) what mime stored as it is.
+        self.header_lines = [(name.lower(), fold_header(name, value).encode()) for name, value in probe.raw_items()]
         self.boundary = str(probe.get_boundary()).encode("ascii")
         self.part_headers = [
-            b"".join(MAIL_POLICY.fold(name, value).encode() for name, value in part.items())
+            b"".join(fold_header(name, value).encode() for name, value in part.raw_items())
             for part in probe.iter_parts()
         ]
         self.parts = (cut_template(mailing.rendered.text), cut_template(mailing.rendered.html))
@@ -133,24 +144,27 @@ def cut_template(template: str) -> list[bytes | str]:
     return segments
 
 
-# The email package's header folding costs ~0.2 ms a line; these shapes come out of it unchanged, so they skip it.
+# The email package's header folding costs ~0.2 ms a line; these shapes come out of it unchanged (and clean_line
+# leaves them as they are), so they skip it. Everything else is built as mime.build_message builds it.
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
 _PLAIN_VALUE = re.compile(r"[!-~]+(?: [!-~]+)*")
 
 
 def _to_line(email: str, name: str) -> bytes:
-    if _PLAIN_ADDRESS.fullmatch(email) and (not name or _PLAIN_NAME.fullmatch(name)):
+    if (
+        _PLAIN_ADDRESS.fullmatch(email)
+        and "=?" not in email
+        and (not name or (len(name) <= NAME_LIMIT and _PLAIN_NAME.fullmatch(name)))
+    ):
         return f"To: {name} <{email}>\r\n".encode() if name else f"To: {email}\r\n".encode()
-    folded: str = MAIL_POLICY.header_factory("To", Address(name, addr_spec=email)).fold(policy=MAIL_POLICY)
-    return folded.encode()
+    return fold_header("To", address_header("To", name, email)).encode()
 
 
 def _header_line(name: str, value: str) -> bytes:
-    if len(name) + len(value) + 2 <= 998 and _PLAIN_VALUE.fullmatch(value):
+    if len(name) + len(value) + 2 <= 998 and "=?" not in value and _PLAIN_VALUE.fullmatch(value):
         return f"{name}: {value}\r\n".encode()
-    folded: str = MAIL_POLICY.fold(name, value)
-    return folded.encode()
+    return fold_header(name, text_header(name, value)).encode()
 
 
 def dot_stuff(data: bytes) -> bytes:
@@ -195,15 +209,31 @@ class SmtpProvider:
     # --- the provider shape ---------------------------------------------------------------------------------
 
     def send_batch(self, mailing: Mailing, recipients: Sequence[Recipient]) -> BatchResult:
+        """Each reader on their own: whatever goes wrong building or sending one reader's message fails that reader
+        alone, with the reason; only what no message can get past (login, TLS, an unreachable server, the issue's
+        own headers) stops the send."""
         results: dict[str, RecipientResult] = {}
-        factory = MessageFactory(self.config, mailing, self.clock())
+        try:
+            factory = MessageFactory(self.config, mailing, self.clock())
+        except (ValueError, MessageError) as error:
+            reason = f"cannot build the issue's message ({describe_error(error)})"
+            fatal = f"{reason}: check [newsletter] from_email, from_name and reply_to in {self.config.path}."
+            for recipient in recipients:
+                results[recipient.email.lower()] = RecipientResult("failed", reason=reason)
+            return BatchResult("failed", reason=reason, recipients=results, fatal=fatal)
         for index, recipient in enumerate(recipients):
+            key = recipient.email.lower()
             if not recipient.email.isascii():
                 # An internationalised address needs SMTPUTF8 end to end, which this provider does not speak.
-                reason = f"{recipient.email} is not an ASCII address: the smtp provider cannot send to it"
-                results[recipient.email.lower()] = RecipientResult("failed", reason=reason)
+                reason = f"{show(recipient.email)} is not an ASCII address: the smtp provider cannot send to it"
+                results[key] = RecipientResult("failed", reason=reason)
                 continue
-            message_id, data = factory.message_bytes(recipient)
+            try:
+                message_id, data = factory.message_bytes(recipient)
+            except Exception as error:  # this reader's address or values: nobody else's message depends on them
+                reason = f"cannot build the message to {show(recipient.email)} ({describe_error(error)})"
+                results[key] = RecipientResult("failed", reason=reason)
+                continue
             try:
                 self._deliver(recipient.email, data)
             except _Fatal as error:
@@ -211,14 +241,21 @@ class SmtpProvider:
                     results[rest.email.lower()] = RecipientResult("failed", reason=str(error))
                 return BatchResult("failed", reason=str(error), recipients=results, fatal=str(error))
             except _Refused as error:
-                results[recipient.email.lower()] = RecipientResult("failed", reason=str(error))
+                results[key] = RecipientResult("failed", reason=str(error))
             except _InDoubt as error:
-                results[recipient.email.lower()] = RecipientResult("in_doubt", message_id, str(error))
+                results[key] = RecipientResult("in_doubt", message_id, str(error))
+            except Exception as error:
+                # Raised before the message's final dot went out (smtplib refusing an argument, say): the server
+                # has not accepted it, and the connection is in an unknown state, so it is dropped.
+                self._drop_connection()
+                reason = f"cannot send the message to {show(recipient.email)} ({describe_error(error)})"
+                results[key] = RecipientResult("failed", reason=reason)
             else:
-                results[recipient.email.lower()] = RecipientResult("sent", message_id)
+                results[key] = RecipientResult("sent", message_id)
         return BatchResult("sent", recipients=results)
 
     def send_message(self, message: EmailMessage) -> str:
+        check_headers(message)
         addresses = [email for _, email in getaddresses([str(v) for v in message.get_all("To", [])]) if email]
         if len(addresses) != 1:
             raise ProviderError("the message must have exactly one To address for the SMTP provider.")
