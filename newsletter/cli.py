@@ -19,11 +19,9 @@ import click
 
 from newsletter.config import Config, find_config, load_config
 from newsletter.errors import IssueError, NewsletterError
+from newsletter.tokens import DEV_SECRET
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-# A fixed development key lets the demo and tests run with nothing configured; real sends refuse it.
-DEV_SECRET = b"newsletter-development-secret-not-for-production"
 
 
 class State:

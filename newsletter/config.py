@@ -12,10 +12,12 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from newsletter.errors import ConfigError
 
 CONFIG_NAME = "newsletter.toml"
+UNSUBSCRIBE_PATH = "/unsubscribe"  # the one-click endpoint under [web] base_url
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,14 @@ class InboxSettings:
 
 @dataclass(frozen=True)
 class UnsubscribeSettings:
-    url: str = ""  # optional https one-click endpoint; the token is appended as ?token=
+    # Deprecated alias of [web] base_url: the one-click endpoint itself, "<base_url>/unsubscribe".
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    base_url: str = ""  # the public https prefix where `newsletter serve` answers, e.g. https://host/newsletter
+    trust_proxy: bool = False  # take the client's address from X-Forwarded-For (set behind a TLS proxy only)
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,21 @@ class Config:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     inbox: InboxSettings = field(default_factory=InboxSettings)
     unsubscribe: UnsubscribeSettings = field(default_factory=UnsubscribeSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+
+    @property
+    def web_base_url(self) -> str:
+        """[web] base_url without a trailing slash; else the deprecated [unsubscribe] url minus '/unsubscribe'."""
+        if self.web.base_url:
+            return self.web.base_url.rstrip("/")
+        legacy = self.unsubscribe.url
+        return legacy[: -len(UNSUBSCRIBE_PATH)] if legacy.endswith(UNSUBSCRIBE_PATH) else ""
+
+    @property
+    def one_click_url(self) -> str:
+        """The https URL in List-Unsubscribe (the token is appended as ?token=), or '' when there is none."""
+        base = self.web_base_url
+        return f"{base}{UNSUBSCRIBE_PATH}" if base else self.unsubscribe.url
 
     @property
     def issues_dir(self) -> Path:
@@ -100,6 +124,10 @@ class Config:
     def outbox_dir(self) -> Path:
         return self.root / "outbox"
 
+    @property
+    def journal_dir(self) -> Path:
+        return self.root / "journal"
+
 
 SECTIONS: dict[str, type] = {
     "newsletter": NewsletterSettings,
@@ -108,6 +136,7 @@ SECTIONS: dict[str, type] = {
     "smtp": SmtpSettings,
     "inbox": InboxSettings,
     "unsubscribe": UnsubscribeSettings,
+    "web": WebSettings,
 }
 
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -226,4 +255,29 @@ def _check_values(config: Config) -> None:
     if url and not url.startswith("https://"):
         raise ConfigError(
             f"{config.path}: [unsubscribe] url must start with https:// (one-click unsubscribe, RFC 8058)."
+        )
+    _check_base_url(config)
+
+
+# Plain http is for trying the web app on this machine only: mailbox providers want https for one-click links.
+_LOOPBACK = re.compile(r"http://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?(?:/|$)")
+
+
+def _check_base_url(config: Config) -> None:
+    base = config.web.base_url
+    if not base:
+        return
+    split = urlsplit(base)
+    if not (base.startswith("https://") or _LOOPBACK.match(base)) or not split.hostname:
+        raise ConfigError(
+            f"{config.path}: [web] base_url must start with https:// (e.g. https://www.indiawrites.org/newsletter), "
+            f"not {base!r}."
+        )
+    if split.query or split.fragment or "?" in base or "#" in base:
+        raise ConfigError(f"{config.path}: [web] base_url must not have a query or fragment: remove them.")
+    legacy = config.unsubscribe.url
+    if legacy and legacy != f"{base.rstrip('/')}{UNSUBSCRIBE_PATH}":
+        raise ConfigError(
+            f"{config.path}: [unsubscribe] url and [web] base_url disagree: delete [unsubscribe] url (deprecated; "
+            f"the one-click link is now {base.rstrip('/')}{UNSUBSCRIBE_PATH})."
         )
