@@ -262,6 +262,20 @@ def read_pending(directory: Path, offsets: Mapping[str, int] | None = None) -> P
     return PendingRead(changes, base, problems)
 
 
+def has_pending(directory: Path) -> bool:
+    """True when some journal file holds bytes past its applied offset (cheap: no file is read)."""
+    if not directory.is_dir():
+        return False
+    offsets = applied_offsets(directory)
+    for path in directory.glob(f"*{SUFFIX}"):
+        try:
+            if path.stat().st_size > offsets.get(path.name, 0):
+                return True
+        except FileNotFoundError:
+            continue
+    return False
+
+
 def pending_changes(journal_dir: Path) -> dict[str, tuple[Change, ...]]:
     """The changes not yet applied to subscribers.csv, per address (lowercased), oldest first.
 

@@ -2,9 +2,10 @@
 
 An apply runs in steps, each durable before the next:
 1. the new list is written in full to `journal/subscribers.csv.new` (fsynced);
-2. `journal/applying.json` records the offsets this apply covers and that staged copy;
+2. `journal/applying.json` records the offsets this apply covers, that staged copy, and what each change did;
 3. the staged copy replaces subscribers.csv (one rename);
-4. `journal/applied.json` takes the new offsets, and applying.json goes.
+4. what each change did goes to journal/done/ (newsletter.journal_done), `journal/applied.json` takes the new
+   offsets, and applying.json goes.
 After a crash the next apply (or anyone reading pending changes) looks at applying.json alone: if the staged copy
 is still there the rename never happened and the apply is undone; if it is gone the list holds the changes and the
 apply is completed. Neither answer reads subscribers.csv, so an editor's command that changed the list after the
@@ -16,6 +17,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +37,7 @@ from newsletter.journal import (
     read_json,
     read_pending,
 )
+from newsletter.journal_done import Outcome, encode_outcomes, write_outcomes
 from newsletter.subscriber_list import Clock, SubscriberList, format_time, utc_now
 
 # The CLI's lock: the one every command that changes subscribers.csv takes.
@@ -60,6 +64,10 @@ class ApplyReport:
     def changed(self) -> int:
         return sum(item.after is not None for item in self.applied)
 
+    @property
+    def outcomes(self) -> list[Outcome]:
+        return [Outcome(a.change.id, a.change.email, a.change.status, a.before, a.after) for a in self.applied]
+
 
 def _staged(subscribers_path: Path, journal_dir: Path) -> Path:
     return journal_dir / f"{subscribers_path.name}.new"
@@ -82,6 +90,9 @@ def _recover(subscribers_path: Path, journal_dir: Path) -> str:
         staged.unlink()
         (journal_dir / INTENT_NAME).unlink()
         return "undone"
+    # Should a crash come between these steps, the next recovery writes the outcomes again: their emails may go
+    # out twice, but never not at all.
+    write_outcomes(journal_dir, str(intent.get("batch", "")), intent.get("done") or [])
     _write_json(journal_dir / APPLIED_NAME, {"files": intent["files"], "at": intent.get("at", "")})
     (journal_dir / INTENT_NAME).unlink()
     return "completed"
@@ -159,6 +170,27 @@ def _prune(journal_dir: Path, offsets: dict[str, int], moment: datetime) -> list
     return removed
 
 
+def _skip_torn_lines(journal_dir: Path, offsets: dict[str, int], problems: list[str]) -> None:
+    """Count as read the incomplete last line of a finished file: its writer died in the middle of the write, so
+    it was never acknowledged, and it can never be completed."""
+    for path in sorted(journal_dir.glob(f"*{SUFFIX}")):
+        end = offsets.get(path.name, 0)
+        try:
+            if path.stat().st_size <= end or not _finished(path):
+                continue
+            # Read only once the file is known to be finished: it cannot grow any more.
+            with path.open("rb") as handle:
+                handle.seek(end)
+                tail = handle.read()
+        except FileNotFoundError:
+            continue
+        if tail and b"\n" not in tail:
+            problems.append(
+                f"{path}: byte {end}: an incomplete last line, cut by a crash and never acknowledged: left out."
+            )
+            offsets[path.name] = end + len(tail)
+
+
 def _check_same_device(subscribers_path: Path, journal_dir: Path) -> None:
     if os.stat(subscribers_path.parent).st_dev != os.stat(journal_dir).st_dev:
         raise JournalError(
@@ -181,6 +213,7 @@ def apply_journal(subscribers_path: Path, journal_dir: Path, now: Clock = utc_no
         report.recovered = _recover(subscribers_path, journal_dir)
         base = applied_offsets(journal_dir)
         pending = read_pending(journal_dir, base)
+        _skip_torn_lines(journal_dir, pending.offsets, pending.problems)
         report.problems = pending.problems
         moment = now()
         if pending.changes:
@@ -196,8 +229,14 @@ def apply_journal(subscribers_path: Path, journal_dir: Path, now: Clock = utc_no
                 write_atomic(staged, subscribers.to_bytes())
                 if subscribers_path.exists():
                     os.chmod(staged, subscribers_path.stat().st_mode & 0o7777)
-            intent = {"files": pending.offsets, "staged": staged.name if subscribers.changed else None}
-            _write_json(journal_dir / INTENT_NAME, {**intent, "at": format_time(moment)})
+            intent = {
+                "files": pending.offsets,
+                "staged": staged.name if subscribers.changed else None,
+                "batch": f"{time.time_ns():020d}-{secrets.token_hex(4)}",
+                "done": encode_outcomes(report.outcomes),
+                "at": format_time(moment),
+            }
+            write_atomic(journal_dir / INTENT_NAME, json.dumps(intent, ensure_ascii=False).encode("utf-8"))
             if subscribers.changed:
                 _replace_list(subscribers_path, staged)
             _recover(subscribers_path, journal_dir)  # the staged copy is gone: this records the offsets
