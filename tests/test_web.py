@@ -407,7 +407,7 @@ def test_every_page_carries_the_security_headers(server: Server) -> None:
         assert "frame-ancestors 'none'" in csp and "script-src" not in csp.replace("script-src 'none'", "")
         assert "'unsafe-inline'" not in csp.split("style-src-attr")[0], path
         assert answer.headers["x-content-type-options"] == "nosniff"
-        assert answer.headers["referrer-policy"] == "no-referrer"
+        assert answer.headers["referrer-policy"] == "same-origin"
     strict = httpx.get(f"{server.base}/subscribe").headers["content-security-policy"]
     assert strict == (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "

@@ -142,8 +142,9 @@ def security_headers(base_url: str) -> dict[str, str]:
     headers = {
         "Content-Security-Policy": STRICT_CSP,
         "X-Content-Type-Options": "nosniff",
-        # The unsubscribe and confirmation pages carry a reader's token in their address: never send it on.
-        "Referrer-Policy": "no-referrer",
+        # The unsubscribe and confirmation pages carry a reader's token in their address: never send it to another
+        # site. (Not no-referrer: under it browsers post forms with "Origin: null", which same_origin refuses.)
+        "Referrer-Policy": "same-origin",
         "X-Frame-Options": "DENY",
         "Cross-Origin-Opener-Policy": "same-origin",
         "Cache-Control": "no-store",
