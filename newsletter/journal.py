@@ -241,6 +241,7 @@ def read_pending(directory: Path, offsets: Mapping[str, int] | None = None) -> P
     base = dict(applied_offsets(directory) if offsets is None else offsets)
     changes: list[Change] = []
     problems: list[str] = []
+    seen: set[str] = set()
     for path in sorted(directory.glob(f"*{SUFFIX}")):
         start = base.get(path.name, 0)
         try:
@@ -253,9 +254,13 @@ def read_pending(directory: Path, offsets: Mapping[str, int] | None = None) -> P
         line_start = start
         for line in data[:end].split(b"\n")[:-1]:
             try:
-                changes.append(decode_change(line))
+                change = decode_change(line)
             except ValueError:  # UnicodeDecodeError included
                 problems.append(f"{path}: byte {line_start}: not a journal entry: left out.")
+            else:
+                if change.id not in seen:  # the same entry twice (a copied file, say) counts once
+                    seen.add(change.id)
+                    changes.append(change)
             line_start += len(line) + 1
         base[path.name] = start + end
     changes.sort(key=lambda change: change.at)  # stable: one process's changes keep their file order

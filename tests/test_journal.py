@@ -5,6 +5,7 @@ step, even when an editor's command changes the list between the crash and the n
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import subprocess
@@ -30,6 +31,7 @@ from newsletter.journal import (
     status_after,
 )
 from newsletter.journal_apply import apply_journal
+from newsletter.journal_done import Outcome, has_outcomes, take_outcomes
 from newsletter.subscribers import read_subscribers, remove_subscriber
 
 HEADER = "email,name,status,joined_at,source,consent,updated_at,reason\n"
@@ -267,7 +269,7 @@ def _crash_when(monkeypatch: pytest.MonkeyPatch, target: str, name: str) -> None
     real = getattr(journal_apply, target)
 
     def crashing(path: Path, *args: object) -> object:
-        if Path(path).name == name:
+        if Path(path).name == name or str(path) == name:
             raise Crash
         return real(path, *args)
 
@@ -376,6 +378,7 @@ APPLIER = """
 import sys
 from pathlib import Path
 from newsletter.journal_apply import apply_journal
+from newsletter.journal_done import Outcome, has_outcomes, take_outcomes
 while True:
     apply_journal(Path(sys.argv[1]), Path(sys.argv[2]))
 """
@@ -414,3 +417,59 @@ def test_writers_and_appliers_in_several_processes_killed_at_random_lose_nothing
     assert len(statuses) == readers
     assert pending_changes(directory) == {}
     assert list(directory.glob("*.jsonl")) == []
+
+
+def test_the_same_entry_twice_counts_once(folders: tuple[Path, Path]) -> None:
+    csv, directory = folders
+    twice = change(1, "asha@example.org", "unsubscribed")
+    journal(directory, twice, twice)
+    assert [c.id for c in read_pending(directory).changes] == ["c1"]
+    assert [(a.change.id, a.after) for a in apply_journal(csv, directory).applied] == [("c1", "unsubscribed")]
+
+
+def test_what_each_change_did_is_kept_for_the_web_app_whoever_applied(folders: tuple[Path, Path]) -> None:
+    csv, directory = folders
+    journal(directory, change(1, "new@example.org", "pending"), change(2, "bo@example.org", "active", request=True))
+    apply_journal(csv, directory)
+    assert has_outcomes(directory)
+    taken: list[list[Outcome]] = []
+    assert take_outcomes(directory, taken.append) == 1
+    assert taken == [[Outcome("c1", "new@example.org", "pending", None, "pending"),
+                      Outcome("c2", "bo@example.org", "active", "bounced", None)]]  # fmt: skip
+    assert not has_outcomes(directory) and take_outcomes(directory, taken.append) == 0
+
+
+def test_outcomes_stay_when_their_handler_fails_or_another_worker_holds_them(folders: tuple[Path, Path]) -> None:
+    csv, directory = folders
+    journal(directory, change(1, "new@example.org", "pending"))
+    apply_journal(csv, directory)
+
+    def fails(outcomes: list[Outcome]) -> None:
+        raise RuntimeError("the mail server is down")
+
+    with pytest.raises(RuntimeError):
+        take_outcomes(directory, fails)
+    [path] = (directory / "done").glob("*.jsonl")
+    holder = os.open(path, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # another worker is sending these
+    try:
+        assert take_outcomes(directory, fails) == 0
+    finally:
+        os.close(holder)
+    taken: list[list[Outcome]] = []
+    assert take_outcomes(directory, taken.append) == 1 and len(taken[0]) == 1
+
+
+def test_a_crash_after_the_list_is_replaced_still_hands_over_the_outcomes(
+    folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    csv, directory = _trap(folders)
+    _crash_when(monkeypatch, "write_outcomes", str(directory))
+    with pytest.raises(Crash):
+        apply_journal(csv, directory)
+    monkeypatch.undo()
+    assert not has_outcomes(directory)
+    assert apply_journal(csv, directory).recovered == "completed"
+    taken: list[list[Outcome]] = []
+    take_outcomes(directory, taken.append)
+    assert [(o.id, o.after) for o in taken[0]] == [("c1", "active"), ("c2", "unsubscribed")]

@@ -141,15 +141,17 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             await asyncio.to_thread(site.build)
-        except NewsletterError as error:  # the sign-up and unsubscribe pages work without an archive
-            log.warning("the archive was not built: %s", error)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as error:  # a NewsletterError, or mjml's PanicException: sign-up and unsubscribe
+            log.warning("the archive was not built: %s", error)  # still work, and the last archive is served
         stop = asyncio.Event()
         task = asyncio.create_task(applier.run(stop))
         try:
             yield
         finally:
             stop.set()
-            await task
+            await asyncio.gather(task, return_exceptions=True)
             try:  # what this worker accepted last goes into the list (and its emails out) before it exits
                 await asyncio.to_thread(applier.apply_once)
                 await asyncio.to_thread(applier.notify_once)

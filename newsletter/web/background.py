@@ -136,10 +136,10 @@ class Applier:
                 return
             except TimeoutError:
                 pass
-            if not has_pending(self.journal_dir) and not has_outcomes(self.journal_dir):
-                continue
             began = time.monotonic()
             try:
+                if not has_pending(self.journal_dir) and not has_outcomes(self.journal_dir):
+                    continue
                 await asyncio.to_thread(self._work)
             except NewsletterError as error:  # the list is locked by a long command, say: the changes wait
                 log.warning("applying the journal: %s", error)
