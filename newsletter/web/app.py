@@ -152,12 +152,12 @@ def create_app(
         finally:
             stop.set()
             await asyncio.gather(task, return_exceptions=True)
+            writer.close()  # finished: the apply below may delete the file once it is all in the list
             try:  # what this worker accepted last goes into the list (and its emails out) before it exits
                 await asyncio.to_thread(applier.apply_once)
                 await asyncio.to_thread(applier.notify_once)
             except NewsletterError as error:
                 log.warning("applying the journal at shutdown: %s (the changes stay in the journal)", error)
-            writer.close()
             if own_mailer:
                 getattr(mailer, "close", lambda: None)()
 
