@@ -90,7 +90,13 @@ def child(publication: Path) -> None:
     provider = SmtpProvider(config, "")
     with LedgerWriter(ledger) as writer:
         summary = run_send(
-            plan, provider, writer, state, config=config, secret=b"benchmark-secret-of-at-least-32-bytes", concurrency=config.send.concurrency
+            plan,
+            provider,
+            writer,
+            state,
+            config=config,
+            secret=b"benchmark-secret-of-at-least-32-bytes",
+            concurrency=config.send.concurrency,
         )
     provider.close()
     print(json.dumps({"sent": summary.sent, "elapsed": summary.elapsed, "timings": summary.timings}))
