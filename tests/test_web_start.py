@@ -3,6 +3,7 @@ secret, `newsletter serve --dev` on this machine, and what a worker accepted las
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -20,7 +21,7 @@ from newsletter.errors import ConfigError, TokenError
 from newsletter.subscribers import read_subscribers
 from newsletter.tokens import DEV_SECRET, make_token
 from newsletter.web.app import create_app
-from web_support import free_port, make_publication, set_base_url, wait_until
+from web_support import free_port, hidden_fields, link_in, make_publication, running, set_base_url, wait_until
 
 DEV_REFUSED = (
     "NEWSLETTER_SECRET is not set, so links would be signed with the development key: set it to a long random "
@@ -113,3 +114,20 @@ def _answers(url: str) -> bool:
         return httpx.get(url, timeout=5).status_code == 200
     except httpx.TransportError:
         return False
+
+
+def test_behind_the_proxy_the_app_answers_under_the_public_path_and_links_to_the_public_address(tmp_path: Path) -> None:
+    root = make_publication(tmp_path)
+    public = "https://www.indiawrites.org/newsletter"
+    with running(root, base_url=public, trust_proxy=True) as server:
+        proxy = {"X-Forwarded-For": "203.0.113.9, 10.0.0.2", "Origin": "https://www.indiawrites.org"}
+        form = httpx.get(f"{server.base}/subscribe", headers=proxy)
+        assert form.headers["strict-transport-security"] == "max-age=31536000"
+        fields = {**hidden_fields(form.text), "email": "proxied@example.org"}
+        assert httpx.post(f"{server.base}/subscribe", data=fields, headers=proxy).status_code == 200
+        link = link_in(server.wait_for_message("proxied@example.org"), f"{public}/confirm?token=")
+        assert httpx.get(link.replace(public, server.base)).status_code == 200
+        assert httpx.get(server.base).headers["location"] == f"{public}/"
+    # The shutdown applied it. The address is the entry the proxy itself added: the rest a client can forge.
+    [row] = list(read_subscribers(root / "subscribers.csv"))
+    assert (row.email, row.status, json.loads(row.consent)["ip"]) == ("proxied@example.org", "pending", "10.0.0.2")
