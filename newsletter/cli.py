@@ -19,11 +19,9 @@ import click
 
 from newsletter.config import Config, find_config, load_config
 from newsletter.errors import IssueError, NewsletterError
+from newsletter.tokens import DEV_SECRET
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-# A fixed development key lets the demo and tests run with nothing configured; real sends refuse it.
-DEV_SECRET = b"newsletter-development-secret-not-for-production"
 
 
 class State:
@@ -836,3 +834,32 @@ def archive_command(state: State, out_dir: Path) -> None:
         f"{_relative(out_dir)}: {len(result.entries)} sent issue(s); "
         f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged."
     )
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (the TLS proxy's side).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option(
+    "--dev", is_flag=True, help="Try it on this machine: allow the development key; base URL http://HOST:PORT if unset."
+)
+@pass_state
+@handle_errors
+def serve_command(state: State, host: str, port: int, dev: bool) -> None:
+    """Serve the readers' web app: one-click unsubscribe, sign-up with confirmation, the archive.
+
+    It answers under the path of [web] base_url. In production run it under uvicorn with several workers behind
+    the TLS proxy: see newsletter/web/asgi.py."""
+    import dataclasses
+
+    import uvicorn
+
+    from newsletter.web.app import create_app
+
+    config = state.config
+    if dev and not config.web_base_url:
+        here = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+        config = dataclasses.replace(config, web=dataclasses.replace(config.web, base_url=here))
+    app = create_app(config, get_secret(), dev=dev, mailer=_transactional_provider(config))
+    click.echo(f"Serving {config.web_base_url}/ on {host}:{port} (Ctrl+C stops it).", err=True)
+    # No access log: the request lines hold readers' tokens. X-Forwarded-For is read by the app, per trust_proxy.
+    uvicorn.run(app, host=host, port=port, proxy_headers=False, access_log=False, log_level="warning")

@@ -23,6 +23,7 @@ CONFIG_NAME = "newsletter.toml"
 MAX_CONFIG_BYTES = 256 * 1024  # the publication's settings are some 1.5 KB
 MAX_TIMEOUT = 600.0  # seconds: a provider that has not answered in ten minutes will not
 MULTILINE = frozenset({("newsletter", "postal_address")})  # a postal address may take several lines
+UNSUBSCRIBE_PATH = "/unsubscribe"  # the one-click endpoint under [web] base_url
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,14 @@ class InboxSettings:
 
 @dataclass(frozen=True)
 class UnsubscribeSettings:
-    url: str = ""  # optional https one-click endpoint; the token is appended as ?token=
+    # Deprecated alias of [web] base_url: the one-click endpoint itself, "<base_url>/unsubscribe".
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    base_url: str = ""  # the public https prefix where `newsletter serve` answers, e.g. https://host/newsletter
+    trust_proxy: bool = False  # take the client's address from X-Forwarded-For (set behind a TLS proxy only)
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,21 @@ class Config:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     inbox: InboxSettings = field(default_factory=InboxSettings)
     unsubscribe: UnsubscribeSettings = field(default_factory=UnsubscribeSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+
+    @property
+    def web_base_url(self) -> str:
+        """[web] base_url without a trailing slash; else the deprecated [unsubscribe] url minus '/unsubscribe'."""
+        if self.web.base_url:
+            return self.web.base_url.rstrip("/")
+        legacy = self.unsubscribe.url
+        return legacy[: -len(UNSUBSCRIBE_PATH)] if legacy.endswith(UNSUBSCRIBE_PATH) else ""
+
+    @property
+    def one_click_url(self) -> str:
+        """The https URL in List-Unsubscribe (the token is appended as ?token=), or '' when there is none."""
+        base = self.web_base_url
+        return f"{base}{UNSUBSCRIBE_PATH}" if base else self.unsubscribe.url
 
     @property
     def issues_dir(self) -> Path:
@@ -107,6 +130,10 @@ class Config:
     def outbox_dir(self) -> Path:
         return self.root / "outbox"
 
+    @property
+    def journal_dir(self) -> Path:
+        return self.root / "journal"
+
 
 SECTIONS: dict[str, type] = {
     "newsletter": NewsletterSettings,
@@ -115,6 +142,7 @@ SECTIONS: dict[str, type] = {
     "smtp": SmtpSettings,
     "inbox": InboxSettings,
     "unsubscribe": UnsubscribeSettings,
+    "web": WebSettings,
 }
 
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -340,4 +368,28 @@ def _check_values(config: Config, text: str) -> None:
         raise ConfigError(
             f"{where} 'security' is 'none' and 'username' is set: the password would reach {smtp.host} "
             'unencrypted; set security = "starttls" (port 587) or "tls" (port 465).'
+        )
+    _check_base_url(config)
+
+
+def _check_base_url(config: Config) -> None:
+    base = config.web.base_url
+    if not base:
+        return
+    split = urlsplit(base)
+    # Plain http is for trying the web app on this machine only: mailbox providers want https for one-click links.
+    if not (base.startswith("https://") or (base.startswith("http://") and is_local_host(split.hostname or ""))):
+        raise ConfigError(
+            f"{config.path}: [web] base_url must start with https:// (e.g. https://www.indiawrites.org/newsletter), "
+            f"not {base!r}."
+        )
+    if not split.hostname:
+        raise ConfigError(f"{config.path}: [web] base_url {base!r} names no host: write the full public address.")
+    if split.query or split.fragment or "?" in base or "#" in base:
+        raise ConfigError(f"{config.path}: [web] base_url must not have a query or fragment: remove them.")
+    legacy = config.unsubscribe.url
+    if legacy and legacy != f"{base.rstrip('/')}{UNSUBSCRIBE_PATH}":
+        raise ConfigError(
+            f"{config.path}: [unsubscribe] url and [web] base_url disagree: delete [unsubscribe] url (deprecated; "
+            f"the one-click link is now {base.rstrip('/')}{UNSUBSCRIBE_PATH})."
         )

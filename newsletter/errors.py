@@ -57,3 +57,7 @@ class ProviderError(NewsletterError):
 
 class FetchError(NewsletterError):
     """An article page could not be fetched or read."""
+
+
+class JournalError(NewsletterError):
+    """The journal of reader changes accepted over the web cannot be written, read or applied."""

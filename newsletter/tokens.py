@@ -13,7 +13,10 @@ import hmac
 
 from newsletter.errors import TokenError
 
-PURPOSES = ("unsubscribe", "confirm")
+# "form": the web sign-up form's anti-forgery token, which signs the time it was issued instead of an address.
+PURPOSES = ("unsubscribe", "confirm", "form")
+# A fixed development key lets the demo and tests run with nothing configured; real sends and the web app refuse it.
+DEV_SECRET = b"newsletter-development-secret-not-for-production"
 # HMAC-SHA256 keys shorter than the hash's 32 bytes weaken it; a short secret can also be guessed offline from one
 # published unsubscribe link.
 MIN_SECRET_BYTES = 32

@@ -1,0 +1,46 @@
+"""The app for production: `uvicorn --factory newsletter.web.asgi:app_from_environment`, behind the TLS proxy.
+
+    NEWSLETTER_CONFIG=/srv/newsletter/newsletter.toml NEWSLETTER_SECRET=... \\
+    uvicorn --factory newsletter.web.asgi:app_from_environment --host 127.0.0.1 --port 8080 --workers 4 \\
+        --no-access-log --no-proxy-headers
+
+--no-access-log because request lines carry readers' tokens; --no-proxy-headers because [web] trust_proxy alone
+decides whether X-Forwarded-For is believed. Each worker keeps its own journal file and rate limits. (Listen with
+--host/--port or --uds; uvicorn takes an inherited --fd for a Unix socket, which leaves Nagle's algorithm on a TCP
+one and delays every answer by some 40 ms.)
+
+This module and cli.py are the only ones that read the environment: NEWSLETTER_CONFIG (the publication's
+newsletter.toml; default: the one in the current folder or above), NEWSLETTER_SECRET (required: it signs the
+links; the development key is never used here), and the transactional provider's SENDGRID_API_KEY or
+NEWSLETTER_SMTP_PASSWORD.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from starlette.types import ASGIApp
+
+from newsletter.config import find_config, load_config
+from newsletter.errors import TokenError
+from newsletter.providers import choose_provider, get_provider
+from newsletter.web.app import create_app
+from newsletter.web.background import Mailer
+
+
+def app_from_environment() -> ASGIApp:
+    env = os.environ
+    configured = env.get("NEWSLETTER_CONFIG", "")
+    config = load_config(Path(configured) if configured else find_config(Path.cwd()))
+    secret = env.get("NEWSLETTER_SECRET", "")
+    if not secret:
+        raise TokenError(
+            "NEWSLETTER_SECRET is not set: set it to the secret the emails' links were signed with before serving."
+        )
+    key = env.get("SENDGRID_API_KEY", "")
+    mailer: Mailer | None = None  # the outbox, under outbox/_transactional, as for `newsletter inbox`
+    chosen = choose_provider("", config, sendgrid_key=key)
+    if chosen != "outbox":
+        mailer = get_provider(chosen, config, sendgrid_key=key, smtp_password=env.get("NEWSLETTER_SMTP_PASSWORD", ""))
+    return create_app(config, secret.encode("utf-8"), mailer=mailer)
