@@ -72,8 +72,8 @@ def build(folder: Path, messages: int) -> tuple[Path, Path]:
 
 def run_once(template: Path, work: Path) -> tuple[float, str]:
     from newsletter.config import load_config
-    from newsletter.inbox import run_inbox
-    from newsletter.inbox_sources import STATE_NAME, load_state, open_maildir
+    from newsletter.inbox.run import run_inbox
+    from newsletter.inbox.sources import STATE_NAME, load_state, open_maildir
     from newsletter.providers.outbox import OutboxProvider
 
     if work.exists():

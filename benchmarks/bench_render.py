@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from newsletter.config import load_config  # noqa: E402
-from newsletter.issue import load_issue  # noqa: E402
-from newsletter.mime import MAIL_POLICY, build_message, make_message_id  # noqa: E402
-from newsletter.personalize import list_unsubscribe_headers, recipient_values  # noqa: E402
-from newsletter.render import mjml_to_html, render_issue  # noqa: E402
+from newsletter.issue.load import load_issue  # noqa: E402
+from newsletter.message.mime import MAIL_POLICY, build_message, make_message_id  # noqa: E402
+from newsletter.message.personalize import list_unsubscribe_headers, recipient_values  # noqa: E402
+from newsletter.render.html import mjml_to_html, render_issue  # noqa: E402
 
 SECRET = b"benchmark-secret-of-at-least-32-bytes"
 CARD = """

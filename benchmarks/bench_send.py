@@ -87,14 +87,14 @@ def child(publication: Path) -> None:
     """The send, as `newsletter send ISSUE --provider sendgrid --yes` does it, with each stage timed."""
     began = time.perf_counter()
     from newsletter.config import load_config
-    from newsletter.issue import load_issue
-    from newsletter.ledger import LedgerWriter, ledger_path, read_ledger
+    from newsletter.issue.load import load_issue
     from newsletter.providers.sendgrid import SendGridProvider
-    from newsletter.render import render_issue
-    from newsletter.send import lock_send, run_send
-    from newsletter.send_plan import SendOptions, check_resume, plan_send
-    from newsletter.subscribers import read_subscribers
-    from newsletter.suppressions import sync_suppressions
+    from newsletter.render.html import render_issue
+    from newsletter.sending.ledger import LedgerWriter, ledger_path, read_ledger
+    from newsletter.sending.plan import SendOptions, check_resume, plan_send
+    from newsletter.sending.run import lock_send, run_send
+    from newsletter.sending.suppressions import sync_suppressions
+    from newsletter.subscribers.store import read_subscribers
 
     stages: dict[str, float] = {"imports": time.perf_counter() - began}
     config = load_config(publication / "newsletter.toml")
@@ -137,7 +137,7 @@ def child(publication: Path) -> None:
 
 def reader_only(publication: Path) -> None:
     """Only read subscribers.csv and walk its rows: the part of the sender's memory that is the reader's."""
-    from newsletter.subscribers import read_subscribers
+    from newsletter.subscribers.store import read_subscribers
 
     for _ in read_subscribers(publication / "subscribers.csv"):
         pass
@@ -145,7 +145,7 @@ def reader_only(publication: Path) -> None:
 
 def ledger_only(publication: Path) -> None:
     """Only replay the ledger: the part of a resume's (and a report's) memory that is the ledger's."""
-    from newsletter.ledger import read_ledger
+    from newsletter.sending.ledger import read_ledger
 
     read_ledger(publication / "sends" / LEDGER)
 

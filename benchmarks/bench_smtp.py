@@ -74,13 +74,13 @@ def make_publication(folder: Path, recipients: int, port: int, concurrency: int)
 
 def child(publication: Path) -> None:
     from newsletter.config import load_config
-    from newsletter.issue import load_issue
-    from newsletter.ledger import LedgerWriter, ledger_path, read_ledger
+    from newsletter.issue.load import load_issue
     from newsletter.providers.smtp import SmtpProvider
-    from newsletter.render import render_issue
-    from newsletter.send import run_send
-    from newsletter.send_plan import SendOptions, plan_send
-    from newsletter.subscribers import read_subscribers
+    from newsletter.render.html import render_issue
+    from newsletter.sending.ledger import LedgerWriter, ledger_path, read_ledger
+    from newsletter.sending.plan import SendOptions, plan_send
+    from newsletter.sending.run import run_send
+    from newsletter.subscribers.store import read_subscribers
 
     config = load_config(publication / "newsletter.toml")
     rendered = render_issue(load_issue(publication / ISSUE), config)

@@ -152,7 +152,7 @@ def bench_http(args: argparse.Namespace) -> None:
 
 
 def write_changes(journal: Path, rows: int, changes: int) -> None:
-    from newsletter.journal import Change, JournalWriter
+    from newsletter.subscribers.journal import Change, JournalWriter
 
     writer = JournalWriter(journal)
     moment = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -178,7 +178,7 @@ def write_changes(journal: Path, rows: int, changes: int) -> None:
 
 
 def fold_child(csv: Path, journal: Path) -> None:
-    from newsletter.journal_apply import apply_journal
+    from newsletter.subscribers.journal_apply import apply_journal
 
     began = time.perf_counter()
     report = apply_journal(csv, journal)

@@ -5,7 +5,7 @@
 A corpus folder holds NNN_slug.eml files (complete RFC 5322 messages) and expected.csv (file,expected,note;
 expected one of subscribe, unsubscribe, ignore, unsure). Each message is read as `newsletter inbox` reads it
 (the compat32 parser, the decoded Subject, the first text part or the HTML as text, the new text above any quote
-or forward marker: newsletter.inbox_text), then classified with read_intent.
+or forward marker: newsletter.inbox.text), then classified with read_intent.
 
 Prints the number right and wrong, a confusion table (expected by row, got by column), every miss with the
 reason given, every harmful action (acting when the answer is ignore or unsure, or acting the opposite way), and
@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsletter.inbox_text import body_text, decode_words, new_text, raw_header, sender  # noqa: E402
-from newsletter.intent import OUTCOMES, Intent, read_intent  # noqa: E402
+from newsletter.inbox.intent import OUTCOMES, Intent, read_intent  # noqa: E402
+from newsletter.inbox.text import body_text, decode_words, new_text, raw_header, sender  # noqa: E402
 
 ACTIONS = ("subscribe", "unsubscribe")
 

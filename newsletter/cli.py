@@ -157,7 +157,7 @@ def new_command(state: State, date_text: str | None, title: str) -> None:
     """Scaffold issues/<date>.yaml and print its path."""
     import datetime as dt
 
-    from newsletter.scaffold import create_issue
+    from newsletter.issue.scaffold import create_issue
 
     try:
         date = dt.date.fromisoformat(date_text) if date_text else dt.date.today()
@@ -200,7 +200,7 @@ def _relative(path: Path) -> str:
 @handle_errors
 def render_command(state: State, issue_path: Path, out_dir: Path) -> None:
     """Write the rendered issue: HTML, text part, MJML source and a complete .eml for a sample reader."""
-    from newsletter.build import write_build
+    from newsletter.render.build import write_build
 
     config = state.config
     paths = write_build(issue_path, config, out_dir, get_secret(), SAMPLE_READER)
@@ -220,8 +220,8 @@ def check_command(state: State, issue_path: Path, as_json: bool, clients: bool) 
     """Lint an issue: exit 0 when there is no error (warnings allowed), 1 otherwise."""
     import json
 
-    from newsletter.clients import format_reports, reports_as_json
-    from newsletter.lint import count, run_check
+    from newsletter.render.check import count, run_check
+    from newsletter.render.clients import format_reports, reports_as_json
 
     result = run_check(issue_path, state.config, clients=clients)
     findings = result.findings
@@ -274,7 +274,7 @@ def _warn_problems(problems: list[str], limit: int = 20) -> None:
 @handle_errors
 def subscribers_add(state: State, email: str, name: str) -> None:
     """Add EMAIL as active (an unsubscribed reader is not added back)."""
-    from newsletter.subscribers import add_subscriber
+    from newsletter.subscribers.store import add_subscriber
 
     click.echo(_shown(add_subscriber(state.config.subscribers_path, email, name)))
 
@@ -286,7 +286,7 @@ def subscribers_add(state: State, email: str, name: str) -> None:
 @handle_errors
 def subscribers_remove(state: State, email: str, reason: str) -> None:
     """Mark EMAIL unsubscribed (the row and the reason stay)."""
-    from newsletter.subscribers import remove_subscriber
+    from newsletter.subscribers.store import remove_subscriber
 
     click.echo(_shown(remove_subscriber(state.config.subscribers_path, email, reason)))
 
@@ -297,7 +297,7 @@ def subscribers_remove(state: State, email: str, reason: str) -> None:
 @handle_errors
 def subscribers_list(state: State, status: str | None) -> None:
     """Print one row per subscriber: email, name, status (tab-separated)."""
-    from newsletter.subscribers import read_subscribers
+    from newsletter.subscribers.store import read_subscribers
 
     subscribers = read_subscribers(state.config.subscribers_path)
     for row in subscribers:
@@ -315,7 +315,7 @@ def subscribers_list(state: State, status: str | None) -> None:
 @handle_errors
 def subscribers_import(state: State, source: Path, dry_run: bool) -> None:
     """Import a Mailchimp, Substack or Buttondown export, a CSV with an email column, or one address per line."""
-    from newsletter.imports import import_subscribers
+    from newsletter.subscribers.imports import import_subscribers
 
     report = import_subscribers(state.config.subscribers_path, source, dry_run=dry_run)
     for line in report.lines:
@@ -332,8 +332,8 @@ def subscribers_import(state: State, source: Path, dry_run: bool) -> None:
 def subscribers_export(state: State, target: Path | None, status: str | None) -> None:
     """Write the valid rows as a clean CSV to FILE (default: standard output)."""
     from newsletter.files import write_text_atomic
-    from newsletter.imports import export_csv
-    from newsletter.subscribers import read_subscribers
+    from newsletter.subscribers.imports import export_csv
+    from newsletter.subscribers.store import read_subscribers
 
     subscribers = read_subscribers(state.config.subscribers_path)
     text = export_csv(subscribers, status or "")
@@ -350,8 +350,8 @@ def subscribers_export(state: State, target: Path | None, status: str | None) ->
 @handle_errors
 def subscribers_stats(state: State) -> None:
     """Counts per status and growth by month."""
-    from newsletter.imports import subscriber_stats
-    from newsletter.subscribers import read_subscribers
+    from newsletter.subscribers.imports import subscriber_stats
+    from newsletter.subscribers.store import read_subscribers
 
     subscribers = read_subscribers(state.config.subscribers_path)
     stats = subscriber_stats(subscribers)
@@ -378,8 +378,8 @@ def inbox_command(
     from datetime import UTC, datetime
 
     from newsletter.clean import show
-    from newsletter.inbox import run_inbox
-    from newsletter.inbox_sources import STATE_NAME, ImapSource, load_state, open_maildir, open_mbox, parse_imap_url
+    from newsletter.inbox.run import run_inbox
+    from newsletter.inbox.sources import STATE_NAME, ImapSource, load_state, open_maildir, open_mbox, parse_imap_url
 
     if sum(x is not None for x in (imap_url, mbox_path, maildir_path)) > 1:
         raise click.UsageError("give one of --imap, --mbox and --maildir.")
@@ -490,9 +490,9 @@ def _crash_hook() -> Callable[[str], None]:
 
 def _rendered_for_send(issue_path: Path, config: Config) -> Any:
     """Load and render the issue once; lint errors stop a send before anything goes out."""
-    from newsletter.issue import load_issue
-    from newsletter.lint import check_issue, count
-    from newsletter.render import render_issue
+    from newsletter.issue.load import load_issue
+    from newsletter.render.check import check_issue, count
+    from newsletter.render.html import render_issue
 
     issue = load_issue(issue_path)
     rendered = render_issue(issue, config)
@@ -559,11 +559,11 @@ def send_command(
     import time
     from datetime import UTC, datetime
 
-    from newsletter.ledger import LedgerWriter, ledger_path, read_ledger
     from newsletter.providers import choose_provider, get_provider
-    from newsletter.send import cancel_send, describe_plan, lock_send, run_send, send_test_copy, summary_of
-    from newsletter.send_plan import SendOptions, check_resume, parse_when, plan_send
-    from newsletter.subscribers import read_subscribers
+    from newsletter.sending.ledger import LedgerWriter, ledger_path, read_ledger
+    from newsletter.sending.plan import SendOptions, check_resume, parse_when, plan_send
+    from newsletter.sending.run import cancel_send, describe_plan, lock_send, run_send, send_test_copy, summary_of
+    from newsletter.subscribers.store import read_subscribers
 
     config = state.config
     sendgrid_key = os.environ.get("SENDGRID_API_KEY", "")
@@ -617,7 +617,7 @@ def send_command(
     sender = provider()
     with lock_send(ledger):
         if chosen == "sendgrid":
-            from newsletter.suppressions import sync_suppressions
+            from newsletter.sending.suppressions import sync_suppressions
 
             synced = sync_suppressions(sender, config.subscribers_path, config.sendgrid.asm_group_id)
             found = sum(synced.found.values())
@@ -690,7 +690,7 @@ def _finish(summary: Any, issue: str) -> None:
 @handle_errors
 def report_command(state: State, issue: str, as_json: bool, sandbox: bool) -> None:
     """What the send ledger says: counts per status and, with --json, every recipient."""
-    from newsletter.ledger import format_report, iter_report_json, ledger_path, read_ledger
+    from newsletter.sending.ledger import format_report, iter_report_json, ledger_path, read_ledger
 
     config = state.config
     slug = _issue_file(config, issue).stem
@@ -726,7 +726,7 @@ def suppressions_group() -> None:
 def suppressions_sync_command(state: State) -> None:
     """Mark subscribers SendGrid lists as bounced, blocked, invalid, spam-reporting or unsubscribed."""
     from newsletter.providers.sendgrid import SendGridProvider
-    from newsletter.suppressions import sync_suppressions
+    from newsletter.sending.suppressions import sync_suppressions
 
     config = state.config
     key = os.environ.get("SENDGRID_API_KEY", "")
@@ -755,9 +755,9 @@ def add_command(issue_path: Path, source: str, section: str | None, page_url: st
     import functools
     import urllib.request
 
-    from newsletter.articles import read_article
-    from newsletter.fetch import fetch_page
-    from newsletter.issue_edit import add_article, describe_missing
+    from newsletter.desk.articles import read_article
+    from newsletter.desk.fetch import fetch_page
+    from newsletter.issue.edit import add_article, describe_missing
 
     _check_one_line(section, "--section", "the section's heading")
     # HTTP(S)_PROXY, ALL_PROXY and NO_PROXY, as httpx would read them: library modules never read the environment.
@@ -788,7 +788,7 @@ def preview_command(state: State, issue_path: Path, port: int) -> None:
     the page reloads by itself whenever the issue, a template or newsletter.toml is saved."""
     import time
 
-    from newsletter.preview import PreviewServer
+    from newsletter.desk.preview import PreviewServer
 
     if not issue_path.is_file():
         raise IssueError([f"{issue_path}: no such issue file: check the path, or create it with 'newsletter new'."])
@@ -822,7 +822,7 @@ def archive_command(state: State, out_dir: Path) -> None:
 
     Writes DIR/<slug>.html (the web copy the emails link to), DIR/index.html and DIR/feed.xml (Atom). Files that
     would not change are not rewritten."""
-    from newsletter.archive import build_archive
+    from newsletter.desk.archive import build_archive
 
     result = build_archive(state.config, out_dir)
     if not result.entries:

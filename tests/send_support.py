@@ -14,9 +14,9 @@ from click.testing import CliRunner, Result
 from conftest import ROOT, TEST_SECRET
 from newsletter.cli import cli
 from newsletter.config import Config, load_config
-from newsletter.issue import Issue
+from newsletter.issue.load import Issue
 from newsletter.providers.base import Recipient, Retry
-from newsletter.render import RenderedIssue, content_hash
+from newsletter.render.html import RenderedIssue, content_hash
 
 SECRET = TEST_SECRET
 CSV_HEADER = "email,name,status,joined_at,source,consent,updated_at\n"

@@ -20,10 +20,10 @@ import pytest
 from click.testing import CliRunner
 
 from golden_files import assert_golden
-from newsletter.articles import fetch_page
 from newsletter.cli import cli
+from newsletter.desk.articles import fetch_page
 from newsletter.errors import FetchError
-from newsletter.issue import load_issue
+from newsletter.issue.load import load_issue
 
 TESTS = Path(__file__).resolve().parent
 PAGES = TESTS / "data" / "pages"

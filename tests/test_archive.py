@@ -14,13 +14,13 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT
-from newsletter.archive import build_feed, collect_entries
 from newsletter.cli import cli
 from newsletter.config import load_config
-from newsletter.issue import load_issue
-from newsletter.ledger import LedgerWriter, ledger_path
-from newsletter.personalize import personalize, web_values
-from newsletter.render import render_issue, view_url
+from newsletter.desk.archive import build_feed, collect_entries
+from newsletter.issue.load import load_issue
+from newsletter.message.personalize import personalize, web_values
+from newsletter.render.html import render_issue, view_url
+from newsletter.sending.ledger import LedgerWriter, ledger_path
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FIRST = "2015-03-16"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.articles import (
+from newsletter.desk.articles import (
     MAX_BYTES,
     ArticleDraft,
     decode_html,

@@ -13,7 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, TEST_SECRET
-from newsletter.bounces import (
+from newsletter.clean import find_unsafe
+from newsletter.errors import TokenError
+from newsletter.feedback.bounces import (
     COMPLAINT,
     HARD,
     SOFT,
@@ -23,9 +25,7 @@ from newsletter.bounces import (
     read_feedback,
     status_after,
 )
-from newsletter.clean import find_unsafe
-from newsletter.errors import TokenError
-from newsletter.feedback_tokens import make_feedback_token, read_feedback_token
+from newsletter.feedback.tokens import make_feedback_token, read_feedback_token
 from newsletter.tokens import make_token, read_token
 
 CORPUS = DATA / "bounces"

@@ -25,8 +25,8 @@ import pytest
 from browser import MEASURE, outlook_dark, run_in_page, without_styles
 from conftest import DATA, ROOT, SAMPLE_ISSUE, TEST_SECRET, chromium_path, require
 from newsletter.config import load_config
-from newsletter.issue import load_issue
-from newsletter.personalize import personalize, recipient_values
+from newsletter.issue.load import load_issue
+from newsletter.message.personalize import personalize, recipient_values
 
 AA = 4.5
 TAP = 44
@@ -92,7 +92,7 @@ def chromium() -> str:
 
 @cache
 def email(issue: Path) -> str:
-    from newsletter.render import render_issue
+    from newsletter.render.html import render_issue
 
     config = load_config(ROOT / "newsletter.toml")
     rendered = render_issue(load_issue(issue), config)

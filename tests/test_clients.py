@@ -11,10 +11,10 @@ from click.testing import CliRunner
 
 from conftest import ROOT, SAMPLE_ISSUE
 from newsletter.cli import cli
-from newsletter.clients import CLIENTS, find_features, load_support, report_clients
 from newsletter.config import load_config
-from newsletter.issue import load_issue
-from newsletter.render import render_issue
+from newsletter.issue.load import load_issue
+from newsletter.render.clients import CLIENTS, find_features, load_support, report_clients
+from newsletter.render.html import render_issue
 
 
 def test_features_are_found_in_tags_attributes_inline_styles_and_style_blocks() -> None:

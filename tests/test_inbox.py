@@ -17,10 +17,10 @@ from click.testing import CliRunner, Result
 from conftest import DATA, TEST_SECRET
 from newsletter.cli import cli
 from newsletter.config import load_config
-from newsletter.inbox import run_inbox
-from newsletter.inbox_sources import STATE_NAME, load_state, open_maildir, open_mbox
+from newsletter.inbox.run import run_inbox
+from newsletter.inbox.sources import STATE_NAME, load_state, open_maildir, open_mbox
 from newsletter.providers.outbox import OutboxProvider
-from newsletter.subscribers import read_subscribers
+from newsletter.subscribers.store import read_subscribers
 from newsletter.tokens import make_token
 
 CORPUS = DATA / "inbox"

@@ -14,10 +14,10 @@ from click.testing import Result
 from smtp_sink import Sink
 from test_inbox import CORPUS, invoke, make_maildir, statuses
 
-import newsletter.inbox
+import newsletter.inbox.run
 from newsletter.errors import SubscriberError
-from newsletter.inbox_sources import STATE_NAME
-from newsletter.subscribers import SubscriberList
+from newsletter.inbox.sources import STATE_NAME
+from newsletter.subscribers.store import SubscriberList
 
 GOOD = ["01_gmail_subscribe_hindi.eml", "02_outlook_subscribe.eml", "04_chinese_name_subscribe.eml",
         "05_russian_name_subdomain_dkim.eml", "39_tamil_split_encoded_words.eml"]  # fmt: skip
@@ -57,8 +57,8 @@ def fail_when(original: Callable[..., Any], test: Callable[..., bool], error: Ex
 def breaking(monkeypatch: pytest.MonkeyPatch) -> None:
     """The classifier and the list, made to fail for one message each: after the fixes of issue 8 no known message
     makes them raise (the fuzz test looks for one), so the two unknown ones are simulated where they would arise."""
-    monkeypatch.setattr(newsletter.inbox, "classify", fail_when(
-        newsletter.inbox.classify, lambda raw, rules: b"X-Breaks-The-Parser" in raw, ValueError("bad \x1b[2J part")
+    monkeypatch.setattr(newsletter.inbox.run, "classify", fail_when(
+        newsletter.inbox.run.classify, lambda raw, rules: b"X-Breaks-The-Parser" in raw, ValueError("bad \x1b[2J part")
     ))  # fmt: skip
     monkeypatch.setattr(SubscriberList, "add", fail_when(
         SubscriberList.add, lambda self, email, *a, **k: email == "sofia@example.org",

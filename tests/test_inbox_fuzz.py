@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from conftest import DATA, ROOT, TEST_SECRET
 from newsletter.clean import find_unsafe
 from newsletter.config import load_config
-from newsletter.inbox import rules_for
-from newsletter.inbox_rules import Decision, classify
+from newsletter.inbox.rules import Decision, classify
+from newsletter.inbox.run import rules_for
 from newsletter.tokens import make_token
 
 CORPUS = sorted((DATA / "inbox").glob("*.eml"))

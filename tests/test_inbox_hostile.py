@@ -17,13 +17,13 @@ from test_inbox import invoke, make_maildir, outbox_messages
 from conftest import DATA, ROOT, TEST_SECRET
 from newsletter.config import load_config
 from newsletter.errors import RenderError
-from newsletter.inbox import rules_for
-from newsletter.inbox_mail import Reply, build_reply
-from newsletter.inbox_rules import classify
-from newsletter.inbox_sources import STATE_NAME
-from newsletter.inbox_text import decode_words
+from newsletter.inbox.replies import Reply, build_reply
+from newsletter.inbox.rules import classify
+from newsletter.inbox.run import rules_for
+from newsletter.inbox.sources import STATE_NAME
+from newsletter.inbox.text import decode_words
 from newsletter.providers.sendgrid_payload import payload_from_message
-from newsletter.subscribers import read_subscribers
+from newsletter.subscribers.store import read_subscribers
 from newsletter.tokens import make_token
 
 CORPUS = DATA / "inbox"

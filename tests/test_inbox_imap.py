@@ -18,10 +18,10 @@ from conftest import DATA, TEST_SECRET
 from newsletter.cli import cli
 from newsletter.config import load_config
 from newsletter.errors import InboxError
-from newsletter.inbox import run_inbox
-from newsletter.inbox_sources import PROCESSED_KEYWORD, STATE_NAME, ImapSource, load_state, parse_imap_url
+from newsletter.inbox.run import run_inbox
+from newsletter.inbox.sources import PROCESSED_KEYWORD, STATE_NAME, ImapSource, load_state, parse_imap_url
 from newsletter.providers.outbox import OutboxProvider
-from newsletter.subscribers import read_subscribers
+from newsletter.subscribers.store import read_subscribers
 
 CORPUS = DATA / "inbox"
 EXPECTED = {row["file"]: row for row in csv.DictReader((CORPUS / "expected.csv").open(encoding="utf-8"))}

@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 import pytest
 
 from conftest import DATA, ROOT, TEST_SECRET
-from newsletter.authres import is_aligned, judge_sender, parse_authentication_results, strip_comments
 from newsletter.config import load_config
-from newsletter.csvfile import safe_cell
-from newsletter.inbox import apply_decision, rules_for
-from newsletter.inbox_rules import classify
-from newsletter.inbox_text import decode_words, html_to_text, new_text
-from newsletter.subscribers import read_subscribers
+from newsletter.inbox.authres import is_aligned, judge_sender, parse_authentication_results, strip_comments
+from newsletter.inbox.rules import classify
+from newsletter.inbox.run import apply_decision, rules_for
+from newsletter.inbox.text import decode_words, html_to_text, new_text
+from newsletter.subscribers.csvfile import safe_cell
+from newsletter.subscribers.store import read_subscribers
 
 CORPUS = DATA / "inbox"
 EXPECTED = list(csv.DictReader((CORPUS / "expected.csv").open(encoding="utf-8")))

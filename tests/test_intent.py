@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import newsletter.intent as intent_module
+import newsletter.inbox.intent as intent_module
 from conftest import DATA
-from newsletter.inbox_text import body_text, decode_words, new_text, raw_header, sender
-from newsletter.intent import OUTCOMES, Intent, read_intent
-from newsletter.intent_cues import WILD, fold, quote_words, tag_cues, worth_reading
-from newsletter.intent_sentences import TEXT_LIMIT, readable_part, split_sentences
+from newsletter.inbox.intent import OUTCOMES, Intent, read_intent
+from newsletter.inbox.intent_cues import WILD, fold, quote_words, tag_cues, worth_reading
+from newsletter.inbox.intent_sentences import TEXT_LIMIT, readable_part, split_sentences
+from newsletter.inbox.text import body_text, decode_words, new_text, raw_header, sender
 
 DEV = DATA / "intents" / "dev"
 EXPECTED = list(csv.DictReader((DEV / "expected.csv").open(encoding="utf-8")))

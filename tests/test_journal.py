@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-import newsletter.journal_apply as journal_apply
+import newsletter.subscribers.journal_apply as journal_apply
 from conftest import require
 from newsletter.errors import JournalError
-from newsletter.journal import (
+from newsletter.subscribers.journal import (
     APPLIED_NAME,
     INTENT_NAME,
     Change,
@@ -30,9 +30,9 @@ from newsletter.journal import (
     read_pending,
     status_after,
 )
-from newsletter.journal_apply import apply_journal
-from newsletter.journal_done import Outcome, has_outcomes, take_outcomes
-from newsletter.subscribers import read_subscribers, remove_subscriber
+from newsletter.subscribers.journal_apply import apply_journal
+from newsletter.subscribers.journal_done import Outcome, has_outcomes, take_outcomes
+from newsletter.subscribers.store import read_subscribers, remove_subscriber
 
 HEADER = "email,name,status,joined_at,source,consent,updated_at,reason\n"
 OLD = "2015-02-01T09:00:00Z"
@@ -158,14 +158,14 @@ def test_a_failed_write_leaves_no_torn_line_and_the_next_append_uses_a_new_file(
         real_write(fd, bytes(data)[:10])  # part of the line reaches the file, then the disk is full
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("newsletter.journal.os.write", disk_full)
+    monkeypatch.setattr("newsletter.subscribers.journal.os.write", disk_full)
     with pytest.raises(JournalError) as failure:
         writer.append([change(2, "b@example.org", "unsubscribed")])
     assert str(failure.value) == (
         f"cannot write the journal {first} (No space left on device): free disk space or fix the folder's "
         "permissions; the reader was told to try again."
     )
-    monkeypatch.setattr("newsletter.journal.os.write", real_write)
+    monkeypatch.setattr("newsletter.subscribers.journal.os.write", real_write)
     assert first is not None and first.read_bytes() == encode_change(change(1, "a@example.org", "unsubscribed"))
     writer.append([change(3, "c@example.org", "unsubscribed")])
     assert writer.path != first
@@ -365,7 +365,7 @@ WRITER = """
 import sys
 from datetime import datetime, UTC
 from pathlib import Path
-from newsletter.journal import Change, JournalWriter
+from newsletter.subscribers.journal import Change, JournalWriter
 
 directory, first, count = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 writer = JournalWriter(directory, rotate_bytes=4096)
@@ -377,8 +377,8 @@ for n in range(first, first + count):
 APPLIER = """
 import sys
 from pathlib import Path
-from newsletter.journal_apply import apply_journal
-from newsletter.journal_done import Outcome, has_outcomes, take_outcomes
+from newsletter.subscribers.journal_apply import apply_journal
+from newsletter.subscribers.journal_done import Outcome, has_outcomes, take_outcomes
 while True:
     apply_journal(Path(sys.argv[1]), Path(sys.argv[2]))
 """

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from newsletter.errors import SendError
-from newsletter.ledger import (
+from newsletter.sending.ledger import (
     CANCELLED,
     INTERRUPTED,
     LedgerWriter,
@@ -19,7 +19,7 @@ from newsletter.ledger import (
     ledger_path,
     read_ledger,
 )
-from newsletter.ledger_entries import OUTCOMES, Entries, Entry
+from newsletter.sending.ledger_entries import OUTCOMES, Entries, Entry
 
 
 def write(path: Path, *records: dict[str, object]) -> None:
@@ -173,7 +173,7 @@ def test_records_are_single_fsynced_lines(tmp_path: Path) -> None:
 
 
 def test_chunked_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("newsletter.ledger.CHUNK", 2)
+    monkeypatch.setattr("newsletter.sending.ledger.CHUNK", 2)
     path = tmp_path / "x.jsonl"
     with LedgerWriter(path) as writer:
         writer.append_chunked("recipients", "emails", ["a", "b", "c"], {"run": 1})
@@ -381,7 +381,7 @@ def test_torn_line_after_many_records_keeps_every_status(tmp_path: Path) -> None
 
 
 def test_report_json_is_byte_for_byte_json_dumps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("newsletter.ledger.REPORT_CHUNK", 2)  # items across several chunks
+    monkeypatch.setattr("newsletter.sending.ledger.REPORT_CHUNK", 2)  # items across several chunks
     path = tmp_path / "x.jsonl"
     odd = ['q"uote@x.org', "back\\slash@x.org", "செல்வி@x.org", "tab\t@x.org", "Mixed@X.org"]
     write(

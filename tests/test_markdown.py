@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsletter.markdown import md_to_both
+from newsletter.render.markdown import md_to_both
 
 
 def test_text_rendering_of_paragraphs_links_and_lists() -> None:

@@ -16,8 +16,8 @@ import pytest
 
 from conftest import DATA, ROOT, SAMPLE_ISSUE, require
 from newsletter.config import load_config
-from newsletter.issue import load_issue
-from newsletter.render import render_issue
+from newsletter.issue.load import load_issue
+from newsletter.render.html import render_issue
 
 BENCHMARKS = ROOT / "benchmarks"
 # Reads MJML on standard input; prints the validation errors as JSON (strict mode throws them all at once).

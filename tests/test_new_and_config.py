@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from newsletter.cli import cli
 from newsletter.config import load_config
 from newsletter.errors import ConfigError
-from newsletter.issue import load_issue
+from newsletter.issue.load import load_issue
 
 
 def test_new_scaffolds_the_next_issue(publication: Path, monkeypatch: pytest.MonkeyPatch) -> None:

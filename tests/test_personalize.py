@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from conftest import ROOT, TEST_SECRET
 from newsletter.clean import find_unsafe
 from newsletter.config import load_config
-from newsletter.personalize import break_placeholders, personalization, personalize, web_values
+from newsletter.message.personalize import break_placeholders, personalization, personalize, web_values
 from newsletter.tokens import make_token, read_token
 
 SECRET = TEST_SECRET

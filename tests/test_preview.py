@@ -24,11 +24,11 @@ from browser import FLAGS, MEASURE
 from conftest import ROOT, chromium_path, require
 from newsletter.cli import cli
 from newsletter.config import load_config
+from newsletter.desk.preview import PreviewServer, PreviewState, build_preview, make_dark
 from newsletter.errors import NewsletterError
-from newsletter.issue import load_issue
-from newsletter.personalize import personalize, web_values
-from newsletter.preview import PreviewServer, PreviewState, build_preview, make_dark
-from newsletter.render import render_issue
+from newsletter.issue.load import load_issue
+from newsletter.message.personalize import personalize, web_values
+from newsletter.render.html import render_issue
 
 ISSUE_NAME = "2015-03-16.yaml"
 SUBJECT = "Putin to meet top aide to Chinese president"

@@ -15,7 +15,7 @@ from conftest import ROOT
 from newsletter.config import load_config
 from newsletter.providers.base import Mailing, build_recipient_message
 from newsletter.providers.outbox import OutboxProvider, safe_filename
-from newsletter.send import make_recipient
+from newsletter.sending.run import make_recipient
 
 BASE = load_config(ROOT / "newsletter.toml")
 DATE = dt.datetime(2015, 3, 16, 9, 0, tzinfo=dt.UTC)

@@ -16,8 +16,8 @@ from conftest import ROOT, SAMPLE_ISSUE
 from golden_files import assert_golden
 from newsletter.config import Config, load_config
 from newsletter.errors import ProviderError
-from newsletter.issue import load_issue
-from newsletter.personalize import list_unsubscribe_headers, recipient_values
+from newsletter.issue.load import load_issue
+from newsletter.message.personalize import list_unsubscribe_headers, recipient_values
 from newsletter.providers.base import Mailing, Recipient
 from newsletter.providers.sendgrid import SendGridProvider
 from newsletter.providers.sendgrid_payload import (
@@ -27,7 +27,7 @@ from newsletter.providers.sendgrid_payload import (
     payload_from_message,
     payload_shell,
 )
-from newsletter.render import render_issue
+from newsletter.render.html import render_issue
 
 BASE = load_config(ROOT / "newsletter.toml")
 MAILING = Mailing(make_rendered())

@@ -18,7 +18,7 @@ from newsletter.config import Config, load_config
 from newsletter.errors import ProviderError
 from newsletter.providers.base import Mailing
 from newsletter.providers.sendgrid import SendGridProvider
-from newsletter.suppressions import sync_suppressions
+from newsletter.sending.suppressions import sync_suppressions
 
 BASE = load_config(ROOT / "newsletter.toml")
 THREE = [recipient("a@example.org", "Asha"), recipient("b@example.org"), recipient("c@example.org", "Ravi")]

@@ -22,11 +22,11 @@ from tls_support import write_certificate
 from conftest import ROOT, SAMPLE_ISSUE
 from newsletter.config import Config, load_config
 from newsletter.errors import ProviderError
-from newsletter.issue import load_issue
-from newsletter.personalize import list_unsubscribe_headers, personalize, recipient_values
+from newsletter.issue.load import load_issue
+from newsletter.message.personalize import list_unsubscribe_headers, personalize, recipient_values
 from newsletter.providers.base import Mailing, Recipient, RecipientResult, build_recipient_message
 from newsletter.providers.smtp import MessageFactory, SmtpProvider, cut_template, dot_stuff, encode_text
-from newsletter.render import render_issue
+from newsletter.render.html import render_issue
 
 BASE = load_config(ROOT / "newsletter.toml")
 DATE = dt.datetime(2015, 3, 16, 9, 0, tzinfo=dt.UTC)

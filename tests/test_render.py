@@ -12,9 +12,9 @@ from conftest import DATA, ROOT, SAMPLE_ISSUE
 from golden_files import assert_golden
 from newsletter.config import load_config
 from newsletter.errors import RenderError
-from newsletter.issue import load_issue
-from newsletter.personalize import NAME, NAME_TEXT, UNSUBSCRIBE_URL
-from newsletter.render import inline_css, mjml_to_html, render_issue, template_env
+from newsletter.issue.load import load_issue
+from newsletter.message.personalize import NAME, NAME_TEXT, UNSUBSCRIBE_URL
+from newsletter.render.html import inline_css, mjml_to_html, render_issue, template_env
 
 
 @pytest.fixture

@@ -15,14 +15,14 @@ from send_support import SECRET, fast_retry
 from conftest import ROOT, SAMPLE_ISSUE
 from newsletter.cli import cli
 from newsletter.config import load_config
-from newsletter.issue import Issue, load_issue
-from newsletter.lint import check_issue
-from newsletter.personalize import WORD_JOINER, personalize
+from newsletter.issue.load import Issue, load_issue
+from newsletter.message.personalize import WORD_JOINER, personalize
 from newsletter.providers.base import Mailing
 from newsletter.providers.outbox import OutboxProvider
 from newsletter.providers.sendgrid_payload import payload_shell
-from newsletter.render import render_issue
-from newsletter.send import make_recipient, send_test_copy
+from newsletter.render.check import check_issue
+from newsletter.render.html import render_issue
+from newsletter.sending.run import make_recipient, send_test_copy
 
 BASE = load_config(ROOT / "newsletter.toml")
 WJ = WORD_JOINER

@@ -21,19 +21,19 @@ from sendgrid_fake import API_KEY, FakeSendGrid
 from smtp_sink import Sink
 
 from conftest import ROOT, SAMPLE_ISSUE
-from newsletter.build import sample_message_bytes
 from newsletter.config import Config, load_config
 from newsletter.errors import ProviderError
-from newsletter.issue import load_issue
-from newsletter.ledger import LedgerWriter, iter_report_json, read_ledger
-from newsletter.personalize import WORD_JOINER
+from newsletter.issue.load import load_issue
+from newsletter.message.personalize import WORD_JOINER
 from newsletter.providers.base import Mailing, Provider, Recipient
 from newsletter.providers.outbox import OutboxProvider
 from newsletter.providers.sendgrid import SendGridProvider
 from newsletter.providers.smtp import SmtpProvider
-from newsletter.render import RenderedIssue, render_issue
-from newsletter.send import describe_plan, make_recipient, run_send, send_test_copy
-from newsletter.send_plan import SendOptions, plan_send
+from newsletter.render.build import sample_message_bytes
+from newsletter.render.html import RenderedIssue, render_issue
+from newsletter.sending.ledger import LedgerWriter, iter_report_json, read_ledger
+from newsletter.sending.plan import SendOptions, plan_send
+from newsletter.sending.run import describe_plan, make_recipient, run_send, send_test_copy
 
 BASE = load_config(ROOT / "newsletter.toml")
 DATE = dt.datetime(2015, 3, 16, 9, 0, tzinfo=dt.UTC)

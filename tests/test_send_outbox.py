@@ -15,11 +15,11 @@ from send_support import SECRET, Sub, make_publication, make_rendered
 from conftest import ROOT
 from newsletter.cli import cli
 from newsletter.config import load_config
-from newsletter.ledger import ledger_path
-from newsletter.mime import make_message_id
+from newsletter.message.mime import make_message_id
 from newsletter.providers.base import Mailing
 from newsletter.providers.outbox import OutboxProvider
-from newsletter.send import lock_send, make_recipient
+from newsletter.sending.ledger import ledger_path
+from newsletter.sending.run import lock_send, make_recipient
 
 ROWS = [
     Sub("asha@example.org", "Asha Rao"),

@@ -9,8 +9,8 @@ import pytest
 from send_support import Sub, make_rendered
 
 from newsletter.errors import SendError
-from newsletter.ledger import LedgerWriter, read_ledger
-from newsletter.send_plan import Recipients, SendOptions, check_resume, content_parts, parse_when, plan_send
+from newsletter.sending.ledger import LedgerWriter, read_ledger
+from newsletter.sending.plan import Recipients, SendOptions, check_resume, content_parts, parse_when, plan_send
 
 RENDERED = make_rendered()
 

@@ -12,10 +12,10 @@ from send_support import SECRET, Sub, make_rendered, readers
 
 from conftest import ROOT
 from newsletter.config import load_config
-from newsletter.ledger import INTERRUPTED, LedgerWriter, read_ledger
 from newsletter.providers.base import BatchResult, Mailing, Recipient, RecipientResult
-from newsletter.send import run_send
-from newsletter.send_plan import SendOptions, plan_send
+from newsletter.sending.ledger import INTERRUPTED, LedgerWriter, read_ledger
+from newsletter.sending.plan import SendOptions, plan_send
+from newsletter.sending.run import run_send
 
 BASE = load_config(ROOT / "newsletter.toml")
 ONE_CLICK = replace(BASE, unsubscribe=replace(BASE.unsubscribe, url="https://www.indiawrites.org/u?list=1"))

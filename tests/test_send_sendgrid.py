@@ -13,10 +13,10 @@ from send_support import SECRET, FakeTime, Sub, fast_retry, make_publication, ma
 from sendgrid_fake import API_KEY, FakeSendGrid, Fault
 
 from newsletter.config import Config
-from newsletter.ledger import LedgerWriter, ledger_path, read_ledger
 from newsletter.providers.sendgrid import SendGridProvider
-from newsletter.send import run_send
-from newsletter.send_plan import SendOptions, plan_send
+from newsletter.sending.ledger import LedgerWriter, ledger_path, read_ledger
+from newsletter.sending.plan import SendOptions, plan_send
+from newsletter.sending.run import run_send
 
 ISSUE = "issues/2015-03-16.yaml"
 

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ROOT
 from newsletter.errors import SubscriberError
-from newsletter.subscribers import (
+from newsletter.subscribers.store import (
     active_subscribers,
     add_subscriber,
     editing,

@@ -7,7 +7,7 @@ import random
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
-from newsletter.addresses import InvalidAddress, email_key, fast_keys, is_quick, normalize_email
+from newsletter.subscribers.addresses import InvalidAddress, email_key, fast_keys, is_quick, normalize_email
 
 CURATED = [
     "Alice@Example.ORG",

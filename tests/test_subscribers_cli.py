@@ -12,8 +12,8 @@ from click.testing import CliRunner, Result
 from test_files import fill, small_disk
 
 from conftest import DATA, ROOT
-from newsletter import subscribers as subscribers_module
 from newsletter.cli import cli
+from newsletter.subscribers import store as subscribers_module
 
 
 def invoke(publication: Path, *args: str) -> Result:

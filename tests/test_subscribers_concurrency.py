@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from newsletter.subscribers import read_subscribers
+from newsletter.subscribers.store import read_subscribers
 
 HEADER = "email,name,status,joined_at,source,consent,updated_at,reason\n"
 STAMP = "2015-03-20T09:30:00Z"
@@ -19,7 +19,7 @@ WORKER = """
 import sys
 from datetime import datetime, UTC
 from pathlib import Path
-from newsletter.subscribers import add_subscriber, remove_subscriber
+from newsletter.subscribers.store import add_subscriber, remove_subscriber
 
 path, action, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 def clock():

@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from newsletter.cli import cli
-from newsletter.csvfile import cell_text, holds_unsafe
-from newsletter.csvrecords import MAX_RECORD_LINES
 from newsletter.errors import SubscriberError
-from newsletter.imports import export_csv, import_subscribers
-from newsletter.subscribers import add_subscriber, editing, read_subscribers, remove_subscriber
+from newsletter.subscribers.csvfile import cell_text, holds_unsafe
+from newsletter.subscribers.csvrecords import MAX_RECORD_LINES
+from newsletter.subscribers.imports import export_csv, import_subscribers
+from newsletter.subscribers.store import add_subscriber, editing, read_subscribers, remove_subscriber
 
 HEADER = "email,name,status,joined_at,source,consent,updated_at,reason\n"
 NOW = datetime(2015, 3, 20, 9, 30, tzinfo=UTC)

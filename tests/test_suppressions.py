@@ -10,8 +10,8 @@ from sendgrid_fake import ALL_SCOPES, API_KEY, FakeSendGrid
 
 from newsletter.config import load_config
 from newsletter.providers.sendgrid import SendGridProvider
-from newsletter.subscribers import read_subscribers
-from newsletter.suppressions import merge_suppressions, sync_suppressions
+from newsletter.sending.suppressions import merge_suppressions, sync_suppressions
+from newsletter.subscribers.store import read_subscribers
 
 
 def test_merge_keeps_the_most_final_status() -> None:

@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 from conftest import TEST_SECRET
-from newsletter.journal import Change, read_pending
-from newsletter.journal_apply import apply_journal
-from newsletter.subscribers import read_subscribers
+from newsletter.subscribers.journal import Change, read_pending
+from newsletter.subscribers.journal_apply import apply_journal
+from newsletter.subscribers.store import read_subscribers
 from newsletter.tokens import make_token
 from newsletter.web.guard import make_form_token
 from web_support import Server, form_action, hidden_fields, link_in, make_publication, post_many, running

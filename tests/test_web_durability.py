@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from conftest import TEST_SECRET
-from newsletter.journal import pending_changes, status_after
-from newsletter.journal_apply import apply_journal
-from newsletter.subscribers import editing, read_subscribers
+from newsletter.subscribers.journal import pending_changes, status_after
+from newsletter.subscribers.journal_apply import apply_journal
+from newsletter.subscribers.store import editing, read_subscribers
 from newsletter.tokens import make_token
 from web_support import Server, make_publication, running, wait_until
 

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from conftest import ROOT, TEST_SECRET
-from newsletter.ledger import LedgerWriter, ledger_path
+from newsletter.sending.ledger import LedgerWriter, ledger_path
 
 WAIT = 60.0
 BASE_PATH = "/newsletter"

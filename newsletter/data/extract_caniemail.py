@@ -3,8 +3,9 @@
     .venv/bin/python newsletter/data/extract_caniemail.py PATH/TO/caniemail COMMIT DATE
 
 Keeps only the features `newsletter check --clients` can find (the ones the built-in templates use on the sample and
-the 25-story test issue, and every feature it has a fallback for) and, for each client in newsletter.clients.CLIENTS,
-the most recent test result with its notes. Not part of the tool: run it by hand when caniemail's data moves on.
+the 25-story test issue, and every feature it has a fallback for) and, for each client in
+newsletter.render.clients.CLIENTS, the most recent test result with its notes. Not part of the tool: run it by hand
+when caniemail's data moves on.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsletter.clients import CLIENTS, FALLBACKS, find_features  # noqa: E402
 from newsletter.config import load_config  # noqa: E402
-from newsletter.issue import load_issue  # noqa: E402
-from newsletter.render import render_issue  # noqa: E402
+from newsletter.issue.load import load_issue  # noqa: E402
+from newsletter.render.clients import CLIENTS, FALLBACKS, find_features  # noqa: E402
+from newsletter.render.html import render_issue  # noqa: E402
 
 
 def front_matter(text: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from newsletter.errors import ProviderError
 
 if TYPE_CHECKING:
     from newsletter.config import Config
-    from newsletter.render import RenderedIssue
+    from newsletter.render.html import RenderedIssue
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def build_recipient_message(
     config: Config, mailing: Mailing, recipient: Recipient, date: datetime, subject_prefix: str = ""
 ) -> EmailMessage:
     """The complete message one reader receives (outbox, smtp): the issue with their values and headers."""
-    from newsletter.mime import build_message, make_message_id, sender_domain
+    from newsletter.message.mime import build_message, make_message_id, sender_domain
 
     return build_message(
         mailing.rendered,

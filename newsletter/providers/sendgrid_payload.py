@@ -26,8 +26,8 @@ from typing import Any
 from newsletter.clean import NAME_LIMIT, clean_line, find_unsafe, show
 from newsletter.config import Config
 from newsletter.errors import ProviderError
-from newsletter.mime import list_id
-from newsletter.personalize import WORD_JOINER, break_placeholders, clean_name
+from newsletter.message.mime import list_id
+from newsletter.message.personalize import WORD_JOINER, break_placeholders, clean_name
 from newsletter.providers.base import Mailing, Recipient
 
 MAX_PERSONALIZATIONS = 1000

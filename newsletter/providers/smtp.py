@@ -23,8 +23,8 @@ from email.utils import getaddresses
 from newsletter.clean import NAME_LIMIT, show
 from newsletter.config import Config
 from newsletter.errors import ProviderError
-from newsletter.mime import address_header, fold_header, make_message_id, sender_domain, text_header
-from newsletter.personalize import personalize
+from newsletter.message.mime import address_header, fold_header, make_message_id, sender_domain, text_header
+from newsletter.message.personalize import personalize
 from newsletter.providers.base import (
     BatchResult,
     Mailing,

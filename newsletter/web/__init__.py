@@ -1,6 +1,6 @@
 """The readers' web app (`newsletter serve`): one-click unsubscribe, sign-up with confirmation, and the archive.
 
 Starlette on uvicorn: `create_app` (newsletter.web.app) builds the ASGI application; newsletter.web.asgi is the
-factory for `uvicorn --factory` in production. Every change a reader makes is journaled (newsletter.journal)
+factory for `uvicorn --factory` in production. Every change a reader makes is journaled (newsletter.subscribers.journal)
 before the answer, and folded into subscribers.csv in batches by a background task.
 """

@@ -1,4 +1,4 @@
-"""The archive on the web: what `newsletter archive` builds (newsletter.archive.build_archive), served with a
+"""The archive on the web: what `newsletter archive` builds (newsletter.desk.archive.build_archive), served with a
 sign-up link at the top of every page.
 
 An issue's web copy is the email itself, whose layout lives in style attributes and <style> blocks (mail clients
@@ -16,8 +16,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsletter.archive import build_archive
 from newsletter.config import Config
+from newsletter.desk.archive import build_archive
 
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)

@@ -18,10 +18,10 @@ from typing import Protocol
 
 from newsletter.config import Config
 from newsletter.errors import JournalError, NewsletterError
-from newsletter.inbox_mail import latest_issue_url
-from newsletter.journal import Change, JournalWriter, has_pending
-from newsletter.journal_apply import apply_journal
-from newsletter.journal_done import Outcome, has_outcomes, take_outcomes
+from newsletter.inbox.replies import latest_issue_url
+from newsletter.subscribers.journal import Change, JournalWriter, has_pending
+from newsletter.subscribers.journal_apply import apply_journal
+from newsletter.subscribers.journal_done import Outcome, has_outcomes, take_outcomes
 from newsletter.web.limits import RateLimiter
 from newsletter.web.mail import build_confirmation, build_welcome
 from newsletter.web.pages import Pages
@@ -34,7 +34,7 @@ import json, os, sys
 from pathlib import Path
 os.nice(10)  # background work: the server's answers come first
 sys.path[:0] = json.loads(sys.argv[1])
-from newsletter.journal_apply import apply_journal
+from newsletter.subscribers.journal_apply import apply_journal
 print(json.dumps(apply_journal(Path(sys.argv[2]), Path(sys.argv[3])).problems))
 """
 
@@ -126,7 +126,7 @@ class Applier:
         return problems
 
     def notify_once(self) -> int:
-        """Send the emails that applied changes call for, whoever applied them (newsletter.journal_done)."""
+        """Send the emails that applied changes call for, whoever applied them (newsletter.subscribers.journal_done)."""
         return take_outcomes(self.journal_dir, self._send_mails)
 
     def _send_mails(self, outcomes: list[Outcome]) -> None:

@@ -1,6 +1,6 @@
 """The emails the web app sends: the confirmation link for a sign-up and the welcome once it is confirmed.
 
-Both are built by newsletter.inbox_mail.build_reply, so they look like the answers `newsletter inbox` sends. The
+Both are built by newsletter.inbox.replies.build_reply, so they look like the answers `newsletter inbox` sends. The
 reader's name never goes into them: on the web anyone can type any name next to anyone's address, so only the
 address itself, which the token or the confirmation proves, is used.
 """
@@ -12,7 +12,7 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from newsletter.config import Config
-from newsletter.inbox_mail import Reply, build_reply
+from newsletter.inbox.replies import Reply, build_reply
 from newsletter.tokens import make_token
 from newsletter.web.pages import Pages
 

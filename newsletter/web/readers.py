@@ -11,11 +11,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from newsletter.addresses import InvalidAddress, normalize_email
 from newsletter.clean import NAME_LIMIT, clean_line
 from newsletter.errors import TokenError
-from newsletter.journal import Change
-from newsletter.subscriber_list import format_time
+from newsletter.subscribers.addresses import InvalidAddress, normalize_email
+from newsletter.subscribers.journal import Change
+from newsletter.subscribers.table import format_time
 from newsletter.tokens import read_token
 from newsletter.web.background import JournalCommitter
 from newsletter.web.guard import (

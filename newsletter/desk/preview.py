@@ -1,0 +1,304 @@
+"""`newsletter preview`: a local page showing the issue as readers will see it (desktop, phone, dark mode, text part)
+with the lint findings beside it, rebuilt whenever the issue, a template or the settings are saved.
+
+Standard library only: a threaded http.server on 127.0.0.1, a thread polling file mtimes (no inotify dependency),
+and Server-Sent Events telling the open page to reload.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from newsletter.config import load_config
+from newsletter.errors import IssueError, NewsletterError
+from newsletter.render.check import Finding
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PAGE_TEMPLATE = "preview.html.j2"
+KEEPALIVE_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class PreviewBuild:
+    """One rendering of the issue for the page; `errors` non-empty means this build failed."""
+
+    subject: str = ""
+    preheader: str = ""
+    html: str = ""
+    text: str = ""
+    findings: tuple[Finding, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+def build_preview(issue_path: Path, config_path: Path) -> PreviewBuild:
+    """Load, render and lint the issue; every failure becomes messages for the page, never an exception."""
+    from newsletter.issue.load import load_issue
+    from newsletter.message.personalize import personalize, web_values
+    from newsletter.render.check import check_issue
+    from newsletter.render.html import render_issue, template_env
+
+    # Jinja's cache re-reads a changed template but never notices a new file that overrides a built-in one
+    # (templates/issue.txt.j2 saved for the first time): start each build from a fresh environment.
+    template_env.cache_clear()
+    try:
+        config = load_config(config_path)
+        issue = load_issue(issue_path)
+        rendered = render_issue(issue, config)
+        findings = tuple(check_issue(issue, rendered, config))
+        values = web_values(config)
+    except IssueError as error:
+        return PreviewBuild(errors=tuple(error.problems))
+    except NewsletterError as error:
+        return PreviewBuild(errors=(str(error),))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # a bug or a PanicException from mjml: show it; the server keeps running
+        last = traceback.extract_tb(error.__traceback__)[-1:]
+        where = f" ({last[0].filename}:{last[0].lineno})" if last else ""
+        return PreviewBuild(errors=(f"internal error {type(error).__name__}: {error}{where}",))
+    return PreviewBuild(
+        subject=rendered.subject,
+        preheader=issue.preheader,
+        html=personalize(rendered.html, values),
+        text=personalize(rendered.text, values),
+        findings=findings,
+    )
+
+
+_DARK_QUERY = re.compile(r"\(\s*prefers-color-scheme\s*:\s*dark\s*\)", re.IGNORECASE)
+_LIGHT_QUERY = re.compile(r"\(\s*prefers-color-scheme\s*:\s*light\s*\)", re.IGNORECASE)
+_SCHEME_META = re.compile(r"<meta\s+name=[\"']?(?:color-scheme|supported-color-schemes)[\"']?[^>]*>", re.IGNORECASE)
+_HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
+
+
+def inject_head(html: str, markup: str) -> str:
+    """`markup` placed first in <head> (a document without one gets it at the start)."""
+    match = _HEAD.search(html)
+    if match is None:
+        return markup + html
+    return html[: match.end()] + markup + html[match.end() :]
+
+
+def make_dark(html: str) -> str:
+    """The email as a dark-mode mail client shows it.
+
+    An <iframe> follows the browser's own colour scheme, and a page cannot switch prefers-color-scheme for one
+    frame, so the email's CSS is rewritten instead: its `(prefers-color-scheme: dark)` rules (what Apple Mail, iOS
+    Mail and Outlook.com apply) become unconditional and its light-only ones never match. The color-scheme meta
+    tag and `:root{color-scheme:dark}` then give everything the email leaves unstyled the browser's dark defaults
+    (canvas, text, form controls), as in a client's dark mode. Clients that invert colours themselves (Gmail apps,
+    Outlook desktop) cannot be reproduced by CSS; this view is the best case, not every case."""
+    html = _DARK_QUERY.sub("(min-width: 0px)", html)
+    html = _LIGHT_QUERY.sub("(max-width: 0px)", html)
+    html = _SCHEME_META.sub("", html)
+    return inject_head(html, '<meta name="color-scheme" content="dark"><style>:root{color-scheme:dark}</style>')
+
+
+def frame_html(html: str) -> str:
+    """An email for an <iframe>: its links open in a new tab instead of replacing the preview."""
+    return inject_head(html, '<base target="_blank">')
+
+
+def snapshot(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """(file, mtime, size) of every watched file and of every file in watched folders: a change is a save."""
+    found: list[tuple[str, int, int]] = []
+    for path in paths:
+        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for candidate in candidates:
+            try:
+                stat = candidate.stat()
+            except OSError:  # missing, or replaced mid-save: the next poll sees the new file
+                continue
+            found.append((str(candidate), stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
+
+
+@dataclass
+class PreviewState:
+    """The latest build and its version; a build that failed keeps the last good one for display."""
+
+    issue_path: Path
+    config_path: Path
+    instance: str  # changes when the server restarts, so an open page reloads then too
+    builder: Callable[[Path, Path], PreviewBuild] = build_preview
+    version: int = 0
+    current: PreviewBuild = field(default_factory=PreviewBuild)
+    last_good: PreviewBuild | None = None
+    changed: threading.Condition = field(default_factory=threading.Condition)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def token(self) -> str:
+        return f"{self.instance}-{self.version}"
+
+    def watched(self) -> list[Path]:
+        templates = self.config_path.parent / "templates"
+        return [self.issue_path, self.config_path, templates, PACKAGE_TEMPLATES]
+
+    def rebuild(self) -> None:
+        build = self.builder(self.issue_path, self.config_path)
+        with self.changed:
+            self.current = build
+            if not build.errors:
+                self.last_good = build
+            self.version += 1
+            self.changed.notify_all()
+
+    def shown(self) -> PreviewBuild:
+        """What the frames show: the current build, or the last good one while the current fails."""
+        return self.current if not self.current.errors or self.last_good is None else self.last_good
+
+    def wait_for_change(self, token: str, timeout: float) -> str:
+        with self.changed:
+            self.changed.wait_for(lambda: self.token != token or self.stopping.is_set(), timeout=timeout)
+            return self.token
+
+
+def watch(state: PreviewState, interval: float, seen: tuple[tuple[str, int, int], ...]) -> None:
+    """Rebuild whenever a watched file differs from `seen`; runs until state.stopping is set."""
+    while not state.stopping.wait(interval):
+        now = snapshot(state.watched())
+        if now == seen:
+            continue
+        # A save can be caught half-done (many editors truncate the file, then write it): rebuild once the
+        # files have stopped changing for one interval, not on the empty file in between.
+        while not state.stopping.wait(interval):
+            later = snapshot(state.watched())
+            if later == now:
+                break
+            now = later
+        seen = now
+        state.rebuild()
+
+
+def page_environment(templates_dir: Path) -> jinja2.Environment:
+    search = [str(p) for p in (templates_dir, PACKAGE_TEMPLATES) if p.is_dir()]
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(search), autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def render_page(state: PreviewState) -> str:
+    with state.changed:
+        current, shown, token = state.current, state.shown(), state.token
+    env = page_environment(state.config_path.parent / "templates")
+    findings = sorted(shown.findings, key=lambda f: f.severity != "error")  # errors first, else the check's order
+    return env.get_template(PAGE_TEMPLATE).render(
+        issue_path=str(state.issue_path),
+        token=token,
+        errors=current.errors,
+        stale=bool(current.errors) and state.last_good is not None,
+        build=shown,
+        findings=findings,
+        errors_count=sum(f.severity == "error" for f in findings),
+        warnings_count=sum(f.severity == "warning" for f in findings),
+    )
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    state: PreviewState  # set on the subclass each PreviewServer creates
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the terminal shows the address and errors, not every request
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        try:
+            if path == "/":
+                self.reply(render_page(self.state), "text/html")
+            elif path == "/frame/light.html":
+                self.reply(frame_html(self.state.shown().html), "text/html")
+            elif path == "/frame/dark.html":
+                self.reply(frame_html(make_dark(self.state.shown().html)), "text/html")
+            elif path == "/frame/text.txt":
+                self.reply(self.state.shown().text, "text/plain")
+            elif path == "/version":
+                self.reply(json.dumps({"version": self.state.token}), "application/json")
+            elif path == "/events":
+                self.stream_events()
+            else:
+                self.reply("Not found: the preview is at /\n", "text/plain", 404)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the browser closed the tab or reloaded
+
+    def reply(self, body: str, content_type: str, status: int = 200) -> None:
+        data = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def stream_events(self) -> None:
+        """Server-Sent Events: the current version at once, then each new one; comments keep proxies awake."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        token = self.state.token
+        self.wfile.write(f"retry: 500\ndata: {token}\n\n".encode())
+        self.wfile.flush()
+        for event in iter_events(self.state, token):
+            self.wfile.write(event.encode())
+            self.wfile.flush()
+
+
+def iter_events(state: PreviewState, token: str) -> Iterator[str]:
+    while not state.stopping.is_set():
+        new = state.wait_for_change(token, KEEPALIVE_SECONDS)
+        if state.stopping.is_set():
+            return
+        yield f"data: {new}\n\n" if new != token else ": keep-alive\n\n"
+        token = new
+
+
+class PreviewServer:
+    """The HTTP server plus the watcher, for `newsletter preview` and for tests (port 0: any free port)."""
+
+    def __init__(
+        self, issue_path: Path, config_path: Path, *, port: int = 8765, interval: float = 0.25, instance: str = ""
+    ) -> None:
+        self.state = PreviewState(issue_path, config_path, instance or format(time.time_ns(), "x"))
+        handler = type("BoundPreviewHandler", (PreviewHandler,), {"state": self.state})
+        try:
+            self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        except OSError as error:
+            raise NewsletterError(
+                f"cannot listen on 127.0.0.1:{port} ({error.strerror}): pass --port with another number, "
+                "or --port 0 for any free one."
+            ) from None
+        self.httpd.daemon_threads = True  # open event streams must not keep the process alive
+        self.interval = interval
+        self.threads: list[threading.Thread] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+
+    def start(self) -> None:
+        # The snapshot comes before the first build: a save while it builds still triggers a rebuild.
+        seen = snapshot(self.state.watched())
+        self.state.rebuild()
+        for target, args in ((watch, (self.state, self.interval, seen)), (self.httpd.serve_forever, ())):
+            thread = threading.Thread(target=target, args=args, daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def stop(self) -> None:
+        self.state.stopping.set()
+        with self.state.changed:
+            self.state.changed.notify_all()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        for thread in self.threads:
+            thread.join(timeout=5)

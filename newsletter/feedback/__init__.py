@@ -1,0 +1,1 @@
+"""What comes back: bounces, complaints and events, by email and by webhook."""

@@ -1,0 +1,1 @@
+"""The editor's mailbox: reading sources, classifying requests, applying them, answering."""

@@ -1,0 +1,260 @@
+"""`newsletter inbox`: turn the editor's mail into subscribes and unsubscribes, answer them, and remember what
+was handled so a second run changes nothing.
+
+The steps: read every new message from the source, classify it (inbox_rules, pure), apply the decisions to
+subscribers.csv in one locked atomic write, send the answers (welcome, confirmation request, goodbye) through a
+Provider, then mark the messages handled. A crash before the last step only means the same messages are read
+again; applying a decision twice changes nothing the second time.
+
+One message never stops the others (issue 8): reading, applying and answering fail per message, are reported
+with its Message-ID, and leave that message unmarked, so it is read again next run; the rest is saved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from newsletter.clean import clean_line
+from newsletter.config import Config
+from newsletter.errors import NewsletterError
+from newsletter.inbox.replies import Reply, build_reply, latest_issue_url
+from newsletter.inbox.rules import Decision, Rules, classify, message_key, parse_message
+from newsletter.inbox.sources import Item, MailSource
+from newsletter.providers.base import Provider
+from newsletter.subscribers.store import STICKY, SubscriberList, editing, next_status, read_or_empty
+
+
+@dataclass(frozen=True)
+class Outcome:
+    decision: Decision
+    result: str  # what happened, as the report says it
+    replies: tuple[Reply, ...] = ()
+    failed: bool = False  # the message could not be read or applied: nothing changed for it
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One step that failed for one message: it is reported, and the message is read again next run."""
+
+    message_id: str  # cleaned, as every field of a Decision
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.message_id}: {self.what}"
+
+
+@dataclass
+class InboxReport:
+    source: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    already_done: int = 0  # messages an earlier run handled
+    sent: list[str] = field(default_factory=list)  # "kind to address"
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def acted_on(self) -> list[Outcome]:
+        return [outcome for outcome in self.outcomes if outcome.decision.action != "ignore"]
+
+
+def rules_for(config: Config, secret: bytes) -> Rules:
+    own = {config.newsletter.from_email.lower(), config.newsletter.reply_to.lower()} - {""}
+    return Rules(frozenset(own), config.inbox.authserv_id, secret)
+
+
+def _merged_consent(old: str, new: str) -> str:
+    """The confirming message's record, keeping the original request it confirms under 'request'."""
+    try:
+        earlier = json.loads(old) if old.strip() else None
+        record = json.loads(new)
+    except ValueError:
+        return new
+    if isinstance(earlier, dict) and isinstance(record, dict) and earlier.get("message_id") != record.get("message_id"):
+        record["request"] = earlier
+    return json.dumps(record, ensure_ascii=False, sort_keys=True)
+
+
+def _subscribe(subscribers: SubscriberList, d: Decision, now: datetime, config: Config) -> Outcome:
+    number = subscribers.index_of(d.email)
+    current = None if number is None else subscribers.status_of(number)
+    if not d.authenticated:
+        if current is None:
+            # Anybody can ask for anybody's address: an unproven request stores no name, so a stranger's text
+            # never becomes the name another reader's issues are addressed to.
+            subscribers.add(d.email, "pending", now, source="inbox", consent=d.consent)
+            return Outcome(d, f"{d.email} added as pending; confirmation requested", (Reply("confirm", d.email),))
+        if current in ("pending", "unsubscribed"):
+            # Only the reader can undo an unsubscribe: the confirmation's signed token proves it is them.
+            return Outcome(d, f"{d.email} stays {current}; confirmation requested", (Reply("confirm", d.email),))
+        return Outcome(d, f"{d.email} is {current}: left as it is")
+    after = next_status(current, "active", reader_request=True)
+    welcome = (Reply("welcome", d.email, d.name, d.message_id),) if config.inbox.send_welcome else ()
+    if number is None:
+        subscribers.add(d.email, "active", now, name=d.name, source="inbox", consent=d.consent)
+        return Outcome(d, f"{d.email} subscribed (active)", welcome)
+    if after is None:
+        return Outcome(d, f"{d.email} is {current}: left as it is")
+    row = subscribers[number]
+    values = {"status": "active", "consent": _merged_consent(row.consent, d.consent), "reason": ""}
+    if current == "pending" and row.source == "inbox":
+        # A pending row from the inbox was asked for by an unproven sender (older versions stored that sender's
+        # display name): the name is the one the address itself gave when it proved it was them, or none.
+        values["name"] = d.name
+    elif d.name and not row.name:
+        values["name"] = d.name
+    subscribers.update(number, values, now)
+    return Outcome(d, f"{d.email} subscribed (was {current}, now active)", welcome)
+
+
+def _unsubscribe(subscribers: SubscriberList, d: Decision, now: datetime, config: Config) -> Outcome:
+    number = subscribers.index_of(d.email)
+    current = None if number is None else subscribers.status_of(number)
+    if current is None or current in STICKY:
+        return Outcome(d, f"{d.email} is {current or 'not in the list'}: left as it is")
+    if not d.authenticated:
+        return Outcome(
+            d, f"{d.email} stays {current}; confirmation of the unsubscribe requested",
+            (Reply("confirm_unsubscribe", d.email, in_reply_to=d.message_id),),
+        )  # fmt: skip
+    subscribers.set_status(d.email, "unsubscribed", f"reader's request {d.message_id} ({d.proof})", now)
+    goodbye = (Reply("goodbye", d.email, d.name, d.message_id),) if config.inbox.send_goodbye else ()
+    return Outcome(d, f"{d.email} unsubscribed (was {current})", goodbye)
+
+
+def apply_decision(subscribers: SubscriberList, d: Decision, now: datetime, config: Config) -> Outcome:
+    """Apply one decision to the list in memory under the sticky rules; the answers to send are in the outcome."""
+    if d.action == "subscribe":
+        return _subscribe(subscribers, d, now, config)
+    if d.action == "unsubscribe":
+        return _unsubscribe(subscribers, d, now, config)
+    verb = "refused" if d.action == "refuse" else "ignored"
+    return Outcome(d, f"{verb}: {d.reason}")
+
+
+def _describe(error: Exception) -> str:
+    """An error as one clean line for the report: exceptions from the email package or a provider can quote the
+    message's own text."""
+    text = str(error) if isinstance(error, NewsletterError) else f"{type(error).__name__}: {error}"
+    return clean_line(text, 300).rstrip(".")
+
+
+def _classify_safely(raw: bytes, rules: Rules) -> tuple[Decision, str]:
+    """The decision, and '' or what went wrong: one malformed message must not stop the whole inbox."""
+    try:
+        return classify(raw, rules), ""
+    except Exception as error:
+        try:
+            message_id = message_key(parse_message(raw), raw)
+        except Exception:
+            message_id = "sha256:" + hashlib.sha256(raw).hexdigest()
+        why = f"the message cannot be read ({_describe(error)})"
+        return Decision(message_id, "ignore", why), why
+
+
+def _apply_safely(subscribers: SubscriberList, d: Decision, now: datetime, config: Config) -> tuple[Outcome, str]:
+    try:
+        return apply_decision(subscribers, d, now, config), ""
+    except Exception as error:
+        why = f"the {d.action} of {d.email or 'the sender'} cannot be applied ({_describe(error)})"
+        return Outcome(d, f"failed: {why}", failed=True), why
+
+
+def run_inbox(
+    source: MailSource,
+    config: Config,
+    secret: bytes,
+    provider: Provider | None,
+    *,
+    now: Callable[[], datetime],
+    dry_run: bool = False,
+    sent_slugs: list[str] | None = None,
+) -> InboxReport:
+    """Read, decide, apply, answer, remember. With `dry_run` nothing is written, sent or marked.
+
+    Each step fails alone, per message: a message that cannot be read, applied or answered is reported in
+    `failures` with its Message-ID and is not marked handled (it is read again next run); every other message's
+    change, answer and mark is kept.
+    """
+    rules = rules_for(config, secret)
+    report = InboxReport(source.label)
+    pending: list[tuple[Item, Decision, str]] = []
+    seen: set[str] = set()
+    for item in source.fetch():
+        decision, unreadable = _classify_safely(item.raw, rules)
+        if not unreadable and (source.is_done(decision.message_id) or decision.message_id in seen):
+            report.already_done += 1
+            continue
+        seen.add(decision.message_id)
+        pending.append((item, decision, unreadable))
+    moment = now()
+    path = config.subscribers_path
+    failed: list[Item] = []
+
+    def apply_all(subscribers: SubscriberList) -> None:
+        for item, decision, unreadable in pending:
+            why = unreadable
+            if unreadable:
+                outcome = Outcome(decision, f"failed: {unreadable}", failed=True)
+            else:
+                outcome, why = _apply_safely(subscribers, decision, moment, config)
+            report.outcomes.append(outcome)
+            if why:
+                report.failures.append(Failure(decision.message_id, why))
+                failed.append(item)
+
+    if dry_run:
+        apply_all(read_or_empty(path))
+        return report
+    with editing(path) as subscribers:
+        apply_all(subscribers)
+    latest = latest_issue_url(config, sent_slugs or [])
+    items = [item for item, _, _ in pending]
+    failed += _send_replies(report, items, config, secret, provider, moment, latest)
+    unfinished = {id(item) for item in failed}
+    source.mark_processed(
+        [(item, o.decision.message_id) for item, o in zip(items, report.outcomes, strict=True)
+         if o.decision.action != "ignore" and id(item) not in unfinished]
+    )  # fmt: skip
+    source.finish(failed)
+    return report
+
+
+def _send_replies(
+    report: InboxReport,
+    items: list[Item],
+    config: Config,
+    secret: bytes,
+    provider: Provider | None,
+    moment: datetime,
+    latest: str,
+) -> list[Item]:
+    """Build and send every answer, each on its own; the items whose answer failed."""
+    sent: set[tuple[str, str]] = set()
+    failed: list[Item] = []
+    for item, outcome in zip(items, report.outcomes, strict=True):
+        for reply in outcome.replies:
+            # One answer of a kind per address and run, however many times the reader wrote.
+            if (reply.kind, reply.email.lower()) in sent:
+                continue
+            sent.add((reply.kind, reply.email.lower()))
+            why = ""
+            try:
+                message = build_reply(config, secret, reply, date=moment, latest_url=latest)
+            except Exception as error:
+                why = f"the {reply.kind} email to {reply.email} cannot be written ({_describe(error)})"
+            else:
+                try:
+                    if provider is None:
+                        raise NewsletterError("no provider to send it")
+                    provider.send_message(message)
+                except Exception as error:  # a provider's own exceptions too: the next reader's answer still goes
+                    why = f"the {reply.kind} email to {reply.email} could not be sent ({_describe(error)})"
+            if why:
+                report.failures.append(Failure(outcome.decision.message_id, why))
+                failed.append(item)
+                continue
+            report.sent.append(f"{reply.kind} to {reply.email}")
+    return failed

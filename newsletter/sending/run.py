@@ -1,0 +1,361 @@
+"""Sending an issue to every active subscriber, exactly once, resumable from the ledger after any failure.
+
+send_plan.plan_send decides who gets the issue in this run; run_send does it: batches go to the provider from a
+few worker threads, each batch's intent fsynced in the ledger before its request and its outcome after. Whatever
+stops a run (a kill, a refused key, Ctrl-C), the ledger says exactly who has the issue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from email.errors import MessageError
+from pathlib import Path
+from typing import Any
+
+from newsletter.clean import show as show_text
+from newsletter.config import Config
+from newsletter.errors import SendError
+from newsletter.message.personalize import clean_name, clean_personalization
+from newsletter.providers.base import (
+    BatchResult,
+    Mailing,
+    Provider,
+    Recipient,
+    RecipientResult,
+    build_recipient_message,
+    describe_error,
+)
+from newsletter.render.html import RenderedIssue
+from newsletter.sending.ledger import FAILED, IN_DOUBT, SENT, LedgerState, LedgerWriter, read_ledger
+from newsletter.sending.plan import SendPlan, content_parts
+
+TEST_PREFIX = "[TEST] "
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class SendSummary:
+    sent: int  # everyone who has the issue now, earlier runs included
+    failed: int
+    in_doubt: int
+    pending: int
+    skipped: dict[str, int]
+    elapsed: float
+    sent_now: int = 0
+    held_by_limit: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    fatal: str = ""  # the provider's refusal that stopped the run
+
+    @property
+    def complete(self) -> bool:
+        """Everyone meant to get the issue (all but those --limit held back) has it."""
+        return self.failed == 0 and self.in_doubt == 0 and self.pending <= self.held_by_limit and not self.fatal
+
+
+def summary_of(plan: SendPlan, elapsed: float = 0.0) -> SendSummary:
+    """The summary of a run that sends nobody: what the ledger already held."""
+    return SendSummary(
+        sent=plan.already_sent,
+        failed=plan.held_failed,
+        in_doubt=plan.held_in_doubt,
+        pending=plan.held_by_limit,
+        skipped=plan.skipped,
+        elapsed=elapsed,
+        held_by_limit=plan.held_by_limit,
+    )
+
+
+def make_recipient(config: Config, secret: bytes, email: str, name: str) -> Recipient:
+    """The reader as providers take them: their name one clean line (defence in depth: subscribers.csv is read
+    with the same rule), their values and headers signed for their address."""
+    name = clean_name(name)
+    values, headers = clean_personalization(config, secret, email, name)
+    return Recipient(email, name, values, headers)
+
+
+def make_recipients(
+    config: Config, secret: bytes, members: Sequence[tuple[str, str]]
+) -> tuple[list[Recipient], dict[str, RecipientResult]]:
+    """The batch's readers, and those whose values cannot be made (failed alone, with the reason)."""
+    with suppress(Exception):  # the common case in one comprehension; a failure is found again below, with why
+        return [make_recipient(config, secret, email, name) for email, name in members], {}
+    recipients: list[Recipient] = []
+    failed: dict[str, RecipientResult] = {}
+    for email, name in members:
+        try:
+            recipients.append(make_recipient(config, secret, email, name))
+        except Exception as error:  # this reader's address or name only: the batch goes on without them
+            reason = f"cannot personalise the issue for {show_text(email)} ({describe_error(error)})"
+            failed[email.lower()] = RecipientResult(FAILED, reason=reason)
+    return recipients, failed
+
+
+class Timings:
+    """Seconds spent per stage, summed over worker threads (they overlap: compare, don't add to wall time)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def add(self, stage: str, seconds: float) -> None:
+        with self._lock:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+
+
+def snapshot_digest(emails: Sequence[str]) -> str:
+    """sha256 of the addresses, lowercased, one per line: what a run meant to send to, in a few bytes."""
+    digest = hashlib.sha256()
+    for start in range(0, len(emails), 10_000):  # in slices: one joined string of a million would cost 50 MB
+        digest.update("".join(f"{email.lower()}\n" for email in emails[start : start + 10_000]).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def start_record(plan: SendPlan, run: int, now: datetime) -> dict[str, Any]:
+    return {
+        "type": "start",
+        "run": run,
+        "at": now.isoformat(timespec="seconds"),
+        "issue": plan.rendered.issue.slug,
+        "provider": plan.provider,
+        "content_hash": plan.rendered.content_hash,
+        "parts": content_parts(plan.rendered),
+        "recipients": len(plan.snapshot),
+        "recipients_sha256": snapshot_digest(plan.snapshot),
+        "send_at": plan.send_at,
+        "batch_id": plan.batch_id,
+        "options": {
+            "limit": plan.options.limit,
+            "retry_failed": plan.options.retry_failed,
+            "resend_in_doubt": plan.options.resend_in_doubt,
+        },
+    }
+
+
+def run_send(
+    plan: SendPlan,
+    provider: Provider,
+    writer: LedgerWriter,
+    state: LedgerState,
+    *,
+    config: Config,
+    secret: bytes,
+    concurrency: int,
+    now: Callable[[], datetime] = _utc_now,
+    progress: Callable[[int], None] = lambda n: None,
+    checkpoint: Callable[[str], None] = lambda point: None,
+) -> SendSummary:
+    """Send the plan, recording everything in the ledger. A provider's refusal stops the run: summary.fatal."""
+    started = time.perf_counter()
+    timings = Timings()
+    run = len(state.runs) + 1
+    writer.append(start_record(plan, run, now()))
+    checkpoint("start")
+    writer.append_chunked("recipients", "emails", plan.snapshot, {"run": run})
+    checkpoint("snapshot")
+    writer.append_chunked("skipped", "recipients", ([e, r] for e, r in plan.new_skips), {"run": run})
+    checkpoint("skipped")
+    mailing = Mailing(plan.rendered, sandbox=plan.options.sandbox, send_at=plan.send_at, batch_id=plan.batch_id)
+    counts = {SENT: 0, FAILED: 0, IN_DOUBT: 0}
+    counts_lock = threading.Lock()
+    fatal: list[str] = []
+
+    def send_one(batch: int, members: Sequence[tuple[str, str]]) -> None:
+        began = time.perf_counter()
+        recipients, unmade = make_recipients(config, secret, members)
+        timings.add("personalize", time.perf_counter() - began)
+        _timed(timings, "ledger", writer.append, _intent(run, batch, [email for email, _ in members]))
+        checkpoint("intent")
+        began = time.perf_counter()
+        if recipients:
+            result = provider.send_batch(mailing, recipients)
+        else:
+            result = BatchResult(FAILED, reason="no reader of the batch could be personalised")
+        if unmade:
+            result = replace(result, recipients={**result.recipients, **unmade})
+        timings.add("provider", time.perf_counter() - began)
+        checkpoint("response")
+        _timed(timings, "ledger", writer.append, _outcome(run, batch, result))
+        checkpoint("outcome")
+        with counts_lock:
+            if not result.recipients:  # one outcome for all (SendGrid): no lookup per reader of a million
+                counts[result.status] += len(members)
+            else:
+                for email, _ in members:
+                    override = result.recipients.get(email.lower())
+                    counts[override.status if override else result.status] += 1
+        if result.fatal:
+            fatal.append(result.fatal)
+        progress(len(members))
+
+    attempted = 0
+    interrupted = False
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="send") as pool:
+        inflight: set[Future[None]] = set()
+        try:
+            for batch, members in enumerate(_chunks(plan.to_send, provider.max_batch), start=state.next_batch):
+                while len(inflight) >= concurrency:
+                    done, inflight = wait(inflight, return_when=FIRST_COMPLETED)
+                    _raise_unexpected(done)
+                if fatal:  # a refusal: no further batch; those in flight are recorded as they finish
+                    break
+                inflight.add(pool.submit(send_one, batch, members))
+                attempted += len(members)
+        except KeyboardInterrupt:
+            interrupted = True  # let the batches already out finish and be recorded, then stop
+        finally:
+            done, _ = wait(inflight)
+        _raise_unexpected(done)
+    if interrupted:
+        raise KeyboardInterrupt
+    provider_seconds = getattr(provider, "timings", None)
+    if isinstance(provider_seconds, dict):
+        timings.seconds.update(provider_seconds)
+    summary = SendSummary(
+        sent=plan.already_sent + counts[SENT],
+        failed=plan.held_failed + counts[FAILED],
+        in_doubt=plan.held_in_doubt + counts[IN_DOUBT],
+        pending=plan.held_by_limit + len(plan.to_send) - attempted,
+        skipped=plan.skipped,
+        elapsed=time.perf_counter() - started,
+        sent_now=counts[SENT],
+        held_by_limit=plan.held_by_limit,
+        timings=timings.seconds,
+        fatal=fatal[0] if fatal else "",
+    )
+    return summary
+
+
+def _timed(timings: Timings, stage: str, func: Callable[[dict[str, Any]], None], record: dict[str, Any]) -> None:
+    began = time.perf_counter()
+    func(record)
+    timings.add(stage, time.perf_counter() - began)
+
+
+def _raise_unexpected(done: set[Future[None]]) -> None:
+    """A bug or an I/O error in a worker (the ledger's disk) stops the send: its batch stays in doubt."""
+    for future in done:
+        error = future.exception()
+        if error is not None:
+            raise error
+
+
+def _chunks(items: Sequence[tuple[str, str]], size: int) -> Iterator[Sequence[tuple[str, str]]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _intent(run: int, batch: int, emails: list[str]) -> dict[str, Any]:
+    return {"type": "intent", "run": run, "batch": batch, "emails": emails}
+
+
+def _outcome(run: int, batch: int, result: BatchResult) -> dict[str, Any]:
+    record: dict[str, Any] = {"type": "outcome", "run": run, "batch": batch, "status": result.status}
+    if result.message_id:
+        record["message_id"] = result.message_id
+    if result.reason:
+        record["reason"] = result.reason
+    if result.recipients:
+        record["recipients"] = {
+            key: [r.status, r.message_id, r.reason]
+            for key, r in result.recipients.items()
+            if (r.status, r.message_id, r.reason) != (result.status, result.message_id, result.reason)
+        }
+    return record
+
+
+@contextmanager
+def lock_send(ledger: Path) -> Iterator[None]:
+    """One send per ledger at a time: a second `newsletter send` of the issue refuses at once, naming the first."""
+    from filelock import FileLock, Timeout
+
+    lock_path = ledger.with_name(ledger.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(lock_path, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        holder = lock_path.read_text(encoding="ascii", errors="replace").strip() or "unknown"
+        raise SendError(
+            f"another send of {ledger.stem} is running (pid {holder}): wait for it to finish, or stop that process."
+        ) from None
+    try:
+        with lock_path.open("r+", encoding="ascii") as handle:  # the lock is on the file; its text is for people
+            handle.truncate()
+            handle.write(str(os.getpid()))
+        yield
+    finally:
+        lock.release()
+
+
+def send_test_copy(
+    rendered: RenderedIssue,
+    config: Config,
+    provider: Provider,
+    secret: bytes,
+    to_email: str,
+    *,
+    now: Callable[[], datetime] = _utc_now,
+) -> str:
+    """One copy, subject prefixed [TEST], to `to_email`; nothing is recorded. Returns the provider's message id."""
+    recipient = make_recipient(config, secret, to_email, "")
+    try:
+        message = build_recipient_message(config, Mailing(rendered), recipient, now(), subject_prefix=TEST_PREFIX)
+    except (ValueError, MessageError) as error:
+        raise SendError(
+            f"cannot build the test copy to {show_text(to_email)} ({describe_error(error)}): give one plain address to "
+            f"--test, and check [newsletter] from_email, from_name and reply_to in {config.path}."
+        ) from None
+    return provider.send_message(message)
+
+
+def cancel_send(ledger: Path, cancel: Callable[[str], None], *, now: Callable[[], datetime] = _utc_now) -> str:
+    """Cancel the issue's scheduled send at SendGrid and record it; returns the batch id."""
+    state = read_ledger(ledger)
+    schedule = state.schedule
+    if schedule is None:
+        raise SendError(f"{ledger}: no scheduled send of {ledger.stem} to cancel (schedule one with --at WHEN).")
+    batch_id = schedule[1]
+    cancel(batch_id)
+    with LedgerWriter(ledger) as writer:
+        writer.append({"type": "cancel", "batch_id": batch_id, "at": now().isoformat(timespec="seconds")})
+    return batch_id
+
+
+def describe_plan(plan: SendPlan, *, show: int = 0) -> list[str]:
+    """What the editor confirms: subject, recipients, provider, content hash, and what the ledger already holds."""
+    skipped = sum(plan.skipped.values())
+    reasons = ", ".join(f"{reason} {n}" for reason, n in plan.skipped.items())
+    lines = [
+        f"issue:      {plan.rendered.issue.slug}: {plan.rendered.subject}",
+        f"recipients: {len(plan.to_send)} to send now via {plan.provider}",
+        f"content:    sha256 {plan.rendered.content_hash[:16]}",
+    ]
+    if plan.send_at is not None:
+        lines.append(f"scheduled:  {datetime.fromtimestamp(plan.send_at, UTC):%Y-%m-%d %H:%M} UTC")
+    if plan.options.sandbox:
+        lines.append("sandbox:    SendGrid validates, delivers nothing")
+    held = [
+        (plan.already_sent, "already sent"),
+        (plan.held_failed, "failed before (resend with --retry-failed)"),
+        (plan.held_in_doubt, "in doubt (resend with --resend-in-doubt)"),
+        (plan.held_by_limit, "held back by --limit"),
+        (skipped, f"skipped ({reasons})"),
+        (plan.duplicates, "duplicate rows ignored"),
+    ]
+    lines.extend(f"            {n} {text}" for n, text in held if n)
+    for email, name in plan.to_send[:show]:
+        lines.append(f"  {show_text(email)}" + (f" ({show_text(name)})" if name else ""))
+    if show and len(plan.to_send) > show:
+        lines.append(f"  ... and {len(plan.to_send) - show} more")
+    return lines
