@@ -18,7 +18,8 @@ from typing import Protocol, overload
 
 from newsletter.errors import SendError
 from newsletter.render.html import RenderedIssue
-from newsletter.sending.ledger import FAILED, IN_DOUBT, PENDING, SENT, SKIPPED, LedgerState, fold_case
+from newsletter.sending.ledger import LedgerState
+from newsletter.sending.ledger_entries import FAILED, IN_DOUBT, PENDING, SENT, SKIPPED, fold_case
 
 MAX_SCHEDULE = timedelta(hours=72)  # SendGrid refuses a send_at further ahead
 REMOVED = "no longer in subscribers.csv"

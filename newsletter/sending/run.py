@@ -34,7 +34,8 @@ from newsletter.providers.base import (
     describe_error,
 )
 from newsletter.render.html import RenderedIssue
-from newsletter.sending.ledger import FAILED, IN_DOUBT, SENT, LedgerState, LedgerWriter, read_ledger
+from newsletter.sending.ledger import LedgerState, LedgerWriter, read_ledger
+from newsletter.sending.ledger_entries import FAILED, IN_DOUBT, SENT
 from newsletter.sending.plan import SendPlan, content_parts
 
 TEST_PREFIX = "[TEST] "
