@@ -8,6 +8,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner, Result
 
@@ -15,10 +16,13 @@ from conftest import ROOT, TEST_SECRET
 from newsletter.cli import cli
 from newsletter.config import Config, load_config
 from newsletter.issue.load import Issue
-from newsletter.providers.base import Recipient, Retry
+from newsletter.message.content import Recipient
+from newsletter.providers.base import Mailing, Retry
+from newsletter.render.build import issue_content
 from newsletter.render.html import RenderedIssue, content_hash
 
 SECRET = TEST_SECRET
+BASE = load_config(ROOT / "newsletter.toml")
 CSV_HEADER = "email,name,status,joined_at,source,consent,updated_at\n"
 
 
@@ -40,6 +44,11 @@ def make_rendered(
         sections=(),
     )
     return RenderedIssue(issue, subject, "", html, text, content_hash(subject, html, text))
+
+
+def mailing_of(rendered: RenderedIssue, config: Config = BASE, **options: Any) -> Mailing:
+    """The Mailing a send of `rendered` hands its provider (options: sandbox, send_at, batch_id)."""
+    return Mailing(issue_content(rendered, config), **options)
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from send_support import FakeTime, Sub, fast_retry, make_publication, make_rendered, recipient, run
+from send_support import FakeTime, Sub, fast_retry, mailing_of, make_publication, make_rendered, recipient, run
 from sendgrid_fake import API_KEY, FakeSendGrid, Fault
 
 from conftest import ROOT
 from newsletter.config import Config, load_config
 from newsletter.errors import ProviderError
-from newsletter.providers.base import Mailing
 from newsletter.providers.sendgrid import SendGridProvider
 from newsletter.sending.suppressions import sync_suppressions
 
@@ -36,7 +35,7 @@ def test_a_trickled_answer_to_a_mail_send_is_in_doubt_at_the_deadline(sendgrid_s
     time = FakeTime()
     sender = SendGridProvider(config_for(sendgrid_server, 0.3), API_KEY, retry=fast_retry(time))
     sendgrid_server.faults = [Fault.trickle(0.05)]  # some 70 bytes: 3.5 s in all, never 0.3 s without a byte
-    result = sender.send_batch(Mailing(make_rendered()), THREE)
+    result = sender.send_batch(mailing_of(make_rendered()), THREE)
     assert (result.status, result.fatal) == ("in_doubt", "")
     assert result.reason == "no answer from SendGrid (timed out): it may have sent it"
     assert sendgrid_server.delivered_addresses() == ["a@example.org", "b@example.org", "c@example.org"]

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from send_support import SECRET, Sub, make_publication, make_rendered
+from send_support import SECRET, Sub, mailing_of, make_publication, make_rendered
 
 from conftest import ROOT
 from newsletter.cli import cli
 from newsletter.config import load_config
 from newsletter.message.mime import make_message_id
-from newsletter.providers.base import Mailing
+from newsletter.message.personalize import make_recipient
 from newsletter.providers.outbox import OutboxProvider
 from newsletter.sending.ledger import ledger_path
-from newsletter.sending.run import lock_send, make_recipient
+from newsletter.sending.run import lock_send
 
 ROWS = [
     Sub("asha@example.org", "Asha Rao"),
@@ -230,7 +230,7 @@ def test_report_without_a_send(pub: Path) -> None:
 def test_outbox_fails_only_the_address_it_cannot_write(tmp_path: Path) -> None:
     config = load_config(ROOT / "newsletter.toml")
     people = [make_recipient(config, SECRET, a, "") for a in ("செல்வி@example.org", "b@example.org")]
-    result = OutboxProvider(tmp_path, config=config).send_batch(Mailing(make_rendered()), people)
+    result = OutboxProvider(tmp_path, config=config).send_batch(mailing_of(make_rendered()), people)
     failed = result.recipients["செல்வி@example.org"]
     assert (failed.status, failed.reason) == (
         "failed",

@@ -12,7 +12,8 @@ from send_support import SECRET, Sub, make_rendered, readers
 
 from conftest import ROOT
 from newsletter.config import load_config
-from newsletter.providers.base import BatchResult, Mailing, Recipient, RecipientResult
+from newsletter.message.content import Recipient
+from newsletter.providers.base import BatchResult, Mailing, RecipientResult
 from newsletter.sending.ledger import INTERRUPTED, LedgerWriter, read_ledger
 from newsletter.sending.plan import SendOptions, plan_send
 from newsletter.sending.run import run_send

@@ -6,32 +6,18 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from email.message import EmailMessage
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from newsletter.errors import ProviderError
-
-if TYPE_CHECKING:
-    from newsletter.config import Config
-    from newsletter.render.html import RenderedIssue
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """One reader of one batch, already personalised: placeholder values and their List-Unsubscribe headers."""
-
-    email: str
-    name: str
-    values: Mapping[str, str]
-    headers: Mapping[str, str]
+from newsletter.message.content import Content, Recipient
 
 
 @dataclass(frozen=True)
 class Mailing:
-    """What every batch of one send shares: the issue rendered once, and how SendGrid should treat it."""
+    """What every batch of one send shares: the content, rendered once, and how SendGrid should treat it."""
 
-    rendered: RenderedIssue
+    content: Content
     sandbox: bool = False
     send_at: int | None = None  # epoch seconds (SendGrid scheduling); None sends now
     batch_id: str = ""  # SendGrid's batch id for a scheduled send, so it can be cancelled
@@ -105,8 +91,8 @@ class Provider(Protocol):
 
 def check_headers(message: EmailMessage) -> None:
     """ProviderError unless every header of `message`, as the generator writes it, is one header: a line break in a
-    value not followed by folding whitespace would start a header (or the body) of a stranger's choosing. Messages
-    built elsewhere (welcome and goodbye mail, test copies) pass here on their way out; mime.build_message never
+    value not followed by folding whitespace would start a header (or the body) of a stranger's choosing.
+    send_message takes any EmailMessage, so every one passes here on its way out; the builder (message.mime) never
     makes such a header."""
     policy = message.policy
     for name, value in message.raw_items():
@@ -124,22 +110,3 @@ def describe_error(error: BaseException) -> str:
     from newsletter.clean import clean_line, show
 
     return clean_line(show(str(error))) or type(error).__name__
-
-
-def build_recipient_message(
-    config: Config, mailing: Mailing, recipient: Recipient, date: datetime, subject_prefix: str = ""
-) -> EmailMessage:
-    """The complete message one reader receives (outbox, smtp): the issue with their values and headers."""
-    from newsletter.message.mime import build_message, make_message_id, sender_domain
-
-    return build_message(
-        mailing.rendered,
-        config,
-        to_email=recipient.email,
-        to_name=recipient.name,
-        values=dict(recipient.values),
-        headers=dict(recipient.headers),
-        date=date,
-        message_id=make_message_id(mailing.rendered.issue.slug, recipient.email, sender_domain(config)),
-        subject_prefix=subject_prefix,
-    )

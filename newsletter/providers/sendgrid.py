@@ -30,7 +30,8 @@ from typing import Any
 
 from newsletter.config import Config
 from newsletter.errors import ProviderError
-from newsletter.providers.base import BatchResult, Mailing, Recipient, RecipientResult, Retry
+from newsletter.message.content import Recipient
+from newsletter.providers.base import BatchResult, Mailing, RecipientResult, Retry
 from newsletter.providers.sendgrid_http import Deadline, bounded_endpoint
 from newsletter.providers.sendgrid_payload import encode_batch, encode_shell, payload_from_message, payload_shell
 

@@ -23,16 +23,11 @@ from typing import Any
 from newsletter.clean import show as show_text
 from newsletter.config import Config
 from newsletter.errors import SendError
-from newsletter.message.personalize import clean_name, clean_personalization
-from newsletter.providers.base import (
-    BatchResult,
-    Mailing,
-    Provider,
-    Recipient,
-    RecipientResult,
-    build_recipient_message,
-    describe_error,
-)
+from newsletter.message.content import Recipient
+from newsletter.message.mime import build_reader_message
+from newsletter.message.personalize import make_recipient
+from newsletter.providers.base import BatchResult, Mailing, Provider, RecipientResult, describe_error
+from newsletter.render.build import issue_content
 from newsletter.render.html import RenderedIssue
 from newsletter.sending.ledger import LedgerState, LedgerWriter, read_ledger
 from newsletter.sending.ledger_entries import FAILED, IN_DOUBT, SENT
@@ -75,14 +70,6 @@ def summary_of(plan: SendPlan, elapsed: float = 0.0) -> SendSummary:
         elapsed=elapsed,
         held_by_limit=plan.held_by_limit,
     )
-
-
-def make_recipient(config: Config, secret: bytes, email: str, name: str) -> Recipient:
-    """The reader as providers take them: their name one clean line (defence in depth: subscribers.csv is read
-    with the same rule), their values and headers signed for their address."""
-    name = clean_name(name)
-    values, headers = clean_personalization(config, secret, email, name)
-    return Recipient(email, name, values, headers)
 
 
 def make_recipients(
@@ -166,7 +153,8 @@ def run_send(
     checkpoint("snapshot")
     writer.append_chunked("skipped", "recipients", ([e, r] for e, r in plan.new_skips), {"run": run})
     checkpoint("skipped")
-    mailing = Mailing(plan.rendered, sandbox=plan.options.sandbox, send_at=plan.send_at, batch_id=plan.batch_id)
+    content = issue_content(plan.rendered, config)
+    mailing = Mailing(content, sandbox=plan.options.sandbox, send_at=plan.send_at, batch_id=plan.batch_id)
     counts = {SENT: 0, FAILED: 0, IN_DOUBT: 0}
     counts_lock = threading.Lock()
     fatal: list[str] = []
@@ -311,7 +299,8 @@ def send_test_copy(
     """One copy, subject prefixed [TEST], to `to_email`; nothing is recorded. Returns the provider's message id."""
     recipient = make_recipient(config, secret, to_email, "")
     try:
-        message = build_recipient_message(config, Mailing(rendered), recipient, now(), subject_prefix=TEST_PREFIX)
+        content = issue_content(rendered, config)
+        message = build_reader_message(config, content, recipient, now(), subject_prefix=TEST_PREFIX)
     except (ValueError, MessageError) as error:
         raise SendError(
             f"cannot build the test copy to {show_text(to_email)} ({describe_error(error)}): give one plain address to "
