@@ -105,7 +105,7 @@ def child(publication: Path) -> None:
     ledger = ledger_path(config.sends_dir, rendered.issue.slug)
     with lock_send(ledger):
         mark = time.perf_counter()
-        sync_suppressions(provider, config.subscribers_path, config.sendgrid.asm_group_id)
+        sync_suppressions(provider, config.subscribers_path)
         stages["suppressions sync"] = time.perf_counter() - mark
         mark = time.perf_counter()
         state = read_ledger(ledger)

@@ -619,7 +619,7 @@ def send_command(
         if chosen == "sendgrid":
             from newsletter.sending.suppressions import sync_suppressions
 
-            synced = sync_suppressions(sender, config.subscribers_path, config.sendgrid.asm_group_id)
+            synced = sync_suppressions(sender, config.subscribers_path)
             found = sum(synced.found.values())
             click.echo(f"suppressions: {found} listed at SendGrid, {synced.updated} subscriber(s) updated.")
         ledger_state = read_ledger(ledger)
@@ -732,7 +732,7 @@ def suppressions_sync_command(state: State) -> None:
     key = os.environ.get("SENDGRID_API_KEY", "")
     if not key:
         raise NewsletterError("SENDGRID_API_KEY is not set: the sync reads SendGrid's lists with it; set it first.")
-    result = sync_suppressions(SendGridProvider(config, key), config.subscribers_path, config.sendgrid.asm_group_id)
+    result = sync_suppressions(SendGridProvider(config, key), config.subscribers_path)
     for name, count in result.found.items():
         click.echo(f"{name}: {count}")
     click.echo(f"{config.subscribers_path}: {result.updated} subscriber(s) updated.")

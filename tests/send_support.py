@@ -17,7 +17,8 @@ from newsletter.cli import cli
 from newsletter.config import Config, load_config
 from newsletter.issue.load import Issue
 from newsletter.message.content import Recipient
-from newsletter.providers.base import Mailing, Retry
+from newsletter.providers.base import Mailing
+from newsletter.providers.retry import Retry
 from newsletter.render.build import issue_content
 from newsletter.render.html import RenderedIssue, content_hash
 

@@ -27,6 +27,7 @@ from newsletter.providers.sendgrid_payload import (
     payload_from_message,
     payload_shell,
 )
+from newsletter.providers.sendgrid_suppressions import get_pages
 from newsletter.render.html import render_issue
 
 BASE = load_config(ROOT / "newsletter.toml")
@@ -341,7 +342,7 @@ def test_batch_ids_and_cancel(provider: SendGridProvider, sendgrid_server: FakeS
 
 def test_paged_lists(provider: SendGridProvider, sendgrid_server: FakeSendGrid) -> None:
     sendgrid_server.load_suppressions("bounces", [f"b{n}@example.org" for n in range(1001)])
-    items = provider.get_pages("/v3/suppression/bounces")
+    items = get_pages(provider, "/v3/suppression/bounces")
     assert [item["email"] for item in items] == [f"b{n}@example.org" for n in range(1001)]
     assert [call[1] for call in sendgrid_server.calls] == [
         "/v3/suppression/bounces?limit=500&offset=0",

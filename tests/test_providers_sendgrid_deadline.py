@@ -17,6 +17,7 @@ from conftest import ROOT
 from newsletter.config import Config, load_config
 from newsletter.errors import ProviderError
 from newsletter.providers.sendgrid import SendGridProvider
+from newsletter.providers.sendgrid_suppressions import get_pages
 from newsletter.sending.suppressions import sync_suppressions
 
 BASE = load_config(ROOT / "newsletter.toml")
@@ -48,7 +49,7 @@ def test_a_trickled_answer_to_another_call_is_one_clear_error(sendgrid_server: F
     config = config_for(sendgrid_server, 0.3)
     sender = SendGridProvider(config, API_KEY, retry=fast_retry())
     with pytest.raises(ProviderError) as error:
-        sender.get_pages("/v3/suppression/bounces")
+        get_pages(sender, "/v3/suppression/bounces")
     assert str(error.value) == (
         f"SendGrid did not answer GET /v3/suppression/bounces within 0.3 s: try again later, or raise [sendgrid] "
         f"timeout in {config.path} if it is always this slow."
@@ -73,7 +74,7 @@ def test_answers_in_time_still_arrive(sendgrid_server: FakeSendGrid) -> None:
     sendgrid_server.load_suppressions("bounces", ["b@example.org"])
     sendgrid_server.call_faults = every_call(Fault.trickle(0.001))
     sender = SendGridProvider(config_for(sendgrid_server, 5.0), API_KEY, retry=fast_retry())
-    assert [item["email"] for item in sender.get_pages("/v3/suppression/bounces")] == ["b@example.org"]
+    assert [item["email"] for item in get_pages(sender, "/v3/suppression/bounces")] == ["b@example.org"]
 
 
 def test_the_sync_as_a_whole_is_bounded(sendgrid_server: FakeSendGrid, tmp_path: Path) -> None:
@@ -83,7 +84,7 @@ def test_the_sync_as_a_whole_is_bounded(sendgrid_server: FakeSendGrid, tmp_path:
     sender = SendGridProvider(config, API_KEY, retry=fast_retry())
     before = (tmp_path / "subscribers.csv").read_bytes()
     with pytest.raises(ProviderError) as error:
-        sync_suppressions(sender, config.subscribers_path, 0)
+        sync_suppressions(sender, config.subscribers_path)
     assert str(error.value) == (
         "reading SendGrid's suppression lists took longer than 1 s (the last call was GET "
         f"/v3/suppression/invalid_emails): SendGrid is slow; try again later, or raise [sendgrid] timeout in "

@@ -15,7 +15,7 @@ from newsletter.clean import show
 from newsletter.files import write_atomic
 from newsletter.message.content import Recipient
 from newsletter.message.mime import build_reader_message
-from newsletter.providers.base import BatchResult, Mailing, RecipientResult, check_headers, describe_error
+from newsletter.providers.base import BatchResult, DeliveryOnly, Mailing, RecipientResult, check_headers, describe_error
 
 if TYPE_CHECKING:
     from newsletter.config import Config
@@ -42,8 +42,9 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class OutboxProvider:
+class OutboxProvider(DeliveryOnly):
     name = "outbox"
+    title = "the outbox"
 
     def __init__(
         self, directory: Path, *, config: Config | None = None, clock: Callable[[], datetime] = _utc_now

@@ -23,7 +23,8 @@ from newsletter.config import Config
 from newsletter.errors import ProviderError
 from newsletter.message.batch import MessageFactory
 from newsletter.message.content import Recipient
-from newsletter.providers.base import BatchResult, Mailing, RecipientResult, Retry, check_headers, describe_error
+from newsletter.providers.base import BatchResult, DeliveryOnly, Mailing, RecipientResult, check_headers, describe_error
+from newsletter.providers.retry import Retry
 
 # A kill mid-batch leaves the whole batch in doubt, so SMTP batches stay small; fsyncs are cheap.
 SMTP_BATCH = 50
@@ -64,8 +65,9 @@ def dot_stuff(data: bytes) -> bytes:
     return data + b".\r\n"
 
 
-class SmtpProvider:
+class SmtpProvider(DeliveryOnly):
     name = "smtp"
+    title = "SMTP"
 
     def __init__(
         self,
@@ -163,18 +165,16 @@ class SmtpProvider:
     # --- one message ---------------------------------------------------------------------------------------------
 
     def _deliver(self, to_email: str, data: bytes) -> None:
-        failures = 0
+        tries = self.retry.start()
         while True:
             try:
                 self._transaction(self._connection(), to_email, data)
                 return
             except _Retryable as error:
                 self._drop_connection()
-                if failures >= self.retry.attempts:
-                    given_up = f"{error} (gave up after {failures + 1} attempts)"
+                if not tries.again_after_failure():
+                    given_up = f"{error} (gave up after {tries.failures + 1} attempts)"
                     raise (_Fatal(given_up) if error.unreachable else _Refused(given_up)) from None
-                self.retry.sleep(self.retry.backoff(failures))
-                failures += 1
             except _InDoubt:
                 self._drop_connection()
                 raise
