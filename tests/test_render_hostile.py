@@ -21,7 +21,7 @@ from newsletter.providers.outbox import OutboxProvider
 from newsletter.providers.sendgrid_payload import payload_shell
 from newsletter.render.check import check_issue
 from newsletter.render.html import render_issue
-from newsletter.sending.run import send_test_copy
+from newsletter.sending.send import send_test_copy
 
 BASE = load_config(ROOT / "newsletter.toml")
 WJ = WORD_JOINER

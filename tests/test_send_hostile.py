@@ -34,7 +34,8 @@ from newsletter.render.build import sample_message_bytes
 from newsletter.render.html import RenderedIssue, render_issue
 from newsletter.sending.ledger import LedgerWriter, iter_report_json, read_ledger
 from newsletter.sending.plan import SendOptions, plan_send
-from newsletter.sending.run import describe_plan, run_send, send_test_copy
+from newsletter.sending.run import run_send
+from newsletter.sending.send import describe_plan, send_test_copy
 
 BASE = load_config(ROOT / "newsletter.toml")
 DATE = dt.datetime(2015, 3, 16, 9, 0, tzinfo=dt.UTC)

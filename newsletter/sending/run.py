@@ -1,8 +1,9 @@
-"""Sending an issue to every active subscriber, exactly once, resumable from the ledger after any failure.
+"""The run of a send: the plan's recipients to the provider, exactly once, resumable from the ledger after any failure.
 
-send_plan.plan_send decides who gets the issue in this run; run_send does it: batches go to the provider from a
-few worker threads, each batch's intent fsynced in the ledger before its request and its outcome after. Whatever
-stops a run (a kill, a refused key, Ctrl-C), the ledger says exactly who has the issue.
+plan.plan_send decides who gets the issue in this run; run_send does it: batches go to the provider from a few
+worker threads, each batch's intent fsynced in the ledger before its request and its outcome after. Whatever stops
+a run (a kill, a refused key, Ctrl-C), the ledger says exactly who has the issue. send.send_issue runs the steps
+around it (lock, suppressions, resume check, plan, confirmation).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from email.errors import MessageError
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +24,12 @@ from newsletter.clean import show as show_text
 from newsletter.config import Config
 from newsletter.errors import SendError
 from newsletter.message.content import Recipient
-from newsletter.message.mime import build_reader_message
 from newsletter.message.personalize import make_recipient
 from newsletter.providers.base import BatchResult, Mailing, Provider, RecipientResult, describe_error
 from newsletter.render.build import issue_content
-from newsletter.render.html import RenderedIssue
-from newsletter.sending.ledger import LedgerState, LedgerWriter, read_ledger
+from newsletter.sending.ledger import LedgerState, LedgerWriter
 from newsletter.sending.ledger_entries import FAILED, IN_DOUBT, SENT
 from newsletter.sending.plan import SendPlan, content_parts
-
-TEST_PREFIX = "[TEST] "
 
 
 def _utc_now() -> datetime:
@@ -285,67 +281,3 @@ def lock_send(ledger: Path) -> Iterator[None]:
         yield
     finally:
         lock.release()
-
-
-def send_test_copy(
-    rendered: RenderedIssue,
-    config: Config,
-    provider: Provider,
-    secret: bytes,
-    to_email: str,
-    *,
-    now: Callable[[], datetime] = _utc_now,
-) -> str:
-    """One copy, subject prefixed [TEST], to `to_email`; nothing is recorded. Returns the provider's message id."""
-    recipient = make_recipient(config, secret, to_email, "")
-    try:
-        content = issue_content(rendered, config)
-        message = build_reader_message(config, content, recipient, now(), subject_prefix=TEST_PREFIX)
-    except (ValueError, MessageError) as error:
-        raise SendError(
-            f"cannot build the test copy to {show_text(to_email)} ({describe_error(error)}): give one plain address to "
-            f"--test, and check [newsletter] from_email, from_name and reply_to in {config.path}."
-        ) from None
-    return provider.send_message(message)
-
-
-def cancel_send(ledger: Path, cancel: Callable[[str], None], *, now: Callable[[], datetime] = _utc_now) -> str:
-    """Cancel the issue's scheduled send at SendGrid and record it; returns the batch id."""
-    state = read_ledger(ledger)
-    schedule = state.schedule
-    if schedule is None:
-        raise SendError(f"{ledger}: no scheduled send of {ledger.stem} to cancel (schedule one with --at WHEN).")
-    batch_id = schedule[1]
-    cancel(batch_id)
-    with LedgerWriter(ledger) as writer:
-        writer.append({"type": "cancel", "batch_id": batch_id, "at": now().isoformat(timespec="seconds")})
-    return batch_id
-
-
-def describe_plan(plan: SendPlan, *, show: int = 0) -> list[str]:
-    """What the editor confirms: subject, recipients, provider, content hash, and what the ledger already holds."""
-    skipped = sum(plan.skipped.values())
-    reasons = ", ".join(f"{reason} {n}" for reason, n in plan.skipped.items())
-    lines = [
-        f"issue:      {plan.rendered.issue.slug}: {plan.rendered.subject}",
-        f"recipients: {len(plan.to_send)} to send now via {plan.provider}",
-        f"content:    sha256 {plan.rendered.content_hash[:16]}",
-    ]
-    if plan.send_at is not None:
-        lines.append(f"scheduled:  {datetime.fromtimestamp(plan.send_at, UTC):%Y-%m-%d %H:%M} UTC")
-    if plan.options.sandbox:
-        lines.append("sandbox:    SendGrid validates, delivers nothing")
-    held = [
-        (plan.already_sent, "already sent"),
-        (plan.held_failed, "failed before (resend with --retry-failed)"),
-        (plan.held_in_doubt, "in doubt (resend with --resend-in-doubt)"),
-        (plan.held_by_limit, "held back by --limit"),
-        (skipped, f"skipped ({reasons})"),
-        (plan.duplicates, "duplicate rows ignored"),
-    ]
-    lines.extend(f"            {n} {text}" for n, text in held if n)
-    for email, name in plan.to_send[:show]:
-        lines.append(f"  {show_text(email)}" + (f" ({show_text(name)})" if name else ""))
-    if show and len(plan.to_send) > show:
-        lines.append(f"  ... and {len(plan.to_send) - show} more")
-    return lines
