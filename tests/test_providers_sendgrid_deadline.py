@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from send_support import FakeTime, Sub, fast_retry, mailing_of, make_publication, make_rendered, recipient, run
+from send_support import FakeTime, Sub, fast_retry, mailing_of, make_publication, make_rendered, recipient, run, send
 from sendgrid_fake import API_KEY, FakeSendGrid, Fault
 
 from conftest import ROOT
@@ -112,16 +112,13 @@ def test_cli_sync_against_a_trickling_sendgrid(
     )
 
 
-def test_cli_send_stops_before_sending_when_the_sync_is_slow(
-    sendgrid_server: FakeSendGrid, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_send_stops_before_sending_when_the_sync_is_slow(sendgrid_server: FakeSendGrid, tmp_path: Path) -> None:
     make_publication(tmp_path, [Sub("a@example.org")], sendgrid={"host": sendgrid_server.url, "timeout": 0.3})
     sendgrid_server.call_faults = [Fault.trickle(0.05)]
-    monkeypatch.setenv("SENDGRID_API_KEY", API_KEY)
-    result = run(tmp_path, "send", "issues/2015-03-16.yaml", "--yes")
-    assert result.exit_code == 1
-    assert result.stderr == (
-        "error: SendGrid did not answer GET /v3/suppression/bounces within 0.3 s: try again later, or raise "
-        "[sendgrid] timeout in newsletter.toml if it is always this slow.\n"
+    with pytest.raises(ProviderError) as error:
+        send(tmp_path, "sendgrid", sendgrid_key=API_KEY, retry=fast_retry())
+    assert str(error.value) == (
+        "SendGrid did not answer GET /v3/suppression/bounces within 0.3 s: try again later, or raise "
+        "[sendgrid] timeout in newsletter.toml if it is always this slow."
     )
     assert sendgrid_server.requests == 0 and not (tmp_path / "sends" / "2015-03-16.jsonl").exists()
