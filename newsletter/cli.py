@@ -16,13 +16,16 @@ import traceback
 from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from newsletter.config import Config, find_config, load_config
 from newsletter.errors import IssueError, NewsletterError
 from newsletter.tokens import DEV_SECRET
+
+if TYPE_CHECKING:
+    from newsletter.sending.send import SendResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -602,13 +605,20 @@ def send_command(
         show=click.echo,
         progress=_progress_bar,
     )
-    if dry_run:
+    _finish_send(result, issue)
+
+
+def _finish_send(result: SendResult, issue: str) -> None:
+    """The send's last words: the dry run's, or the summary line; exit 1 unless everyone meant to get it has it."""
+    from newsletter.sending.send import describe_summary, unfinished
+
+    if result.dry_run:
         click.echo("dry run: nothing was sent and nothing recorded.")
         return
     if result.summary is None:
         raise click.Abort()  # the editor said no
-    click.echo(send.describe_summary(result.summary))
-    problem = send.unfinished(result.summary, issue)
+    click.echo(describe_summary(result.summary))
+    problem = unfinished(result.summary, issue)
     if problem:
         raise NewsletterError(problem)
 

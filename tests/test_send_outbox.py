@@ -121,7 +121,7 @@ def test_dry_run_sends_and_records_nothing(pub: Path) -> None:
         "  ravi@example.org (Ravi)",
         "  selvi@example.org (தமிழ் செல்வி)",
     ]
-    assert (dry.result.summary, dry.asked) == (None, [])
+    assert (dry.result.dry_run, dry.result.summary, dry.asked) == (True, None, [])
     assert not (pub / "sends").exists() and not (pub / "outbox").exists()
 
 

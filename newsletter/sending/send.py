@@ -56,6 +56,7 @@ class SendResult:
     summary: SendSummary | None = None  # None when nothing ran: a dry run, or the editor said no
     synced: SyncResult | None = None
     declined: bool = False
+    dry_run: bool = False
     stages: dict[str, float] = field(default_factory=dict)  # wall seconds of each step before the run
 
 
@@ -122,7 +123,7 @@ def send_issue(
                 if kind.capabilities.suppression_lists:
                     sync = "`newsletter suppressions sync` does it"
                     show(f"{kind.title}'s suppressions are not synced by a dry run: {sync}.")
-                return SendResult(plan, stages=stages)
+                return SendResult(plan, dry_run=True, stages=stages)
             if not plan.to_send and not plan.new_skips:
                 show("nothing to send.")
                 return SendResult(plan, summary_of(plan), synced, stages=stages)
