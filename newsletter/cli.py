@@ -572,7 +572,7 @@ def send_command(
 ) -> None:
     """Send ISSUE to every active subscriber, exactly once. Run it again to resume after any failure."""
     from newsletter.sending import send
-    from newsletter.sending.plan import SendOptions, parse_when
+    from newsletter.sending.plan import SendOptions
 
     config = state.config
     chosen, provider = _send_provider(config, provider_name)
@@ -593,7 +593,7 @@ def send_command(
         click.echo(f"sent a test copy of '{rendered.subject}' to {address} via {chosen} ({message_id}).")
         return
     now = _utc_now()
-    when = parse_when(at_text, now, now.astimezone().tzinfo or datetime.UTC) if at_text else None
+    when = send.schedule_at(at_text, chosen, now, now.astimezone().tzinfo or datetime.UTC) if at_text else None
     options = SendOptions(limit, retry_failed, resend_in_doubt, sandbox, send_at=when)
     result = send.send_issue(
         config,

@@ -47,10 +47,14 @@ class BatchResult:
 class Capabilities:
     """What a provider can do besides delivering: the send asks this, never the provider's name."""
 
-    scheduling: bool = False  # Mailing.send_at: deliver at a later time
+    schedule_hours: int = 0  # Mailing.send_at: deliver at a later time, at most this many hours ahead
     batch_ids: bool = False  # create_batch_id and cancel_scheduled: a scheduled send can be cancelled
     sandbox: bool = False  # Mailing.sandbox: validate the request, deliver nothing
     suppression_lists: bool = False  # fetch_suppressions: who the provider will no longer deliver to
+
+    @property
+    def scheduling(self) -> bool:
+        return self.schedule_hours > 0
 
 
 @dataclass(frozen=True)

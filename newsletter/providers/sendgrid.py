@@ -109,7 +109,8 @@ def refusal_message(method: str, path: str, status: int, body: bytes) -> str:
 class SendGridProvider:
     name = "sendgrid"
     title = "SendGrid"
-    capabilities = Capabilities(scheduling=True, batch_ids=True, sandbox=True, suppression_lists=True)
+    # SendGrid refuses a send_at more than 72 hours ahead.
+    capabilities = Capabilities(schedule_hours=72, batch_ids=True, sandbox=True, suppression_lists=True)
 
     def __init__(self, config: Config, api_key: str, *, retry: Retry | None = None) -> None:
         if not api_key:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from email.errors import MessageError
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from newsletter.providers.base import Capabilities, Provider, describe_error
 from newsletter.render.build import issue_content
 from newsletter.render.html import RenderedIssue
 from newsletter.sending.ledger import LedgerWriter, ledger_path, read_ledger
-from newsletter.sending.plan import SendOptions, SendPlan, check_resume, plan_send
+from newsletter.sending.plan import SendOptions, SendPlan, check_resume, parse_when, plan_send
 from newsletter.sending.run import SendSummary, lock_send, run_send, summary_of
 from newsletter.sending.suppressions import SyncResult, sync_suppressions
 from newsletter.subscribers.store import read_subscribers
@@ -74,6 +74,12 @@ def render_for_send(issue_path: Path, config: Config) -> RenderedIssue:
             f"{issue_path} has {errors} error(s): run `newsletter check {issue_path}` and fix them before sending."
         )
     return rendered
+
+
+def schedule_at(text: str, provider: str, now: datetime, local: tzinfo) -> int:
+    """--at WHEN as epoch seconds, within how far ahead the provider schedules (plan.parse_when)."""
+    kind = provider_class(provider)
+    return parse_when(text, now, local, hours=kind.capabilities.schedule_hours, provider=kind.title)
 
 
 def _no_progress(total: int) -> AbstractContextManager[Callable[[int], None]]:
