@@ -25,6 +25,7 @@ from newsletter.errors import IssueError, NewsletterError
 from newsletter.tokens import DEV_SECRET
 
 if TYPE_CHECKING:
+    from newsletter.providers.base import Provider
     from newsletter.sending.send import SendResult
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -475,7 +476,7 @@ def _utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def _send_provider(config: Config, name: str | None) -> tuple[str, Callable[[], Any]]:
+def _send_provider(config: Config, name: str | None) -> tuple[str, Callable[[], Provider]]:
     """The provider --provider, [send] provider or the environment chose, and how to set it up with its secrets."""
     import functools
 
