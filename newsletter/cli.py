@@ -859,7 +859,8 @@ def serve_command(state: State, host: str, port: int, dev: bool) -> None:
     if dev and not config.web_base_url:
         here = f"http://{f'[{host}]' if ':' in host else host}:{port}"
         config = dataclasses.replace(config, web=dataclasses.replace(config.web, base_url=here))
-    app = create_app(config, get_secret(), dev=dev, mailer=_transactional_provider(config))
+    webhook_key = os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY", "")
+    app = create_app(config, get_secret(), dev=dev, mailer=_transactional_provider(config), webhook_key=webhook_key)
     click.echo(f"Serving {config.web_base_url}/ on {host}:{port} (Ctrl+C stops it).", err=True)
     # No access log: the request lines hold readers' tokens. X-Forwarded-For is read by the app, per trust_proxy.
     uvicorn.run(app, host=host, port=port, proxy_headers=False, access_log=False, log_level="warning")
