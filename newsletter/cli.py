@@ -715,6 +715,32 @@ def report_command(state: State, issue: str, as_json: bool, sandbox: bool) -> No
         )
 
 
+@cli.command("stats")
+@click.argument("issue", metavar="[ISSUE]", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@pass_state
+@handle_errors
+def stats_command(state: State, issue: str | None, as_json: bool) -> None:
+    """Delivered, bounces, complaints, unsubscribes, opens and clicks per article of ISSUE; without ISSUE, one line
+    per sent issue."""
+    import json
+
+    from newsletter.feedback.stats import all_stats, format_stats, format_trend, issue_stats
+
+    config = state.config
+    if issue is None:
+        found = all_stats(config)
+        click.echo(json.dumps([s.as_json() for s in found], indent=2, ensure_ascii=False) if as_json else
+                   "\n".join(_shown(line) for line in format_trend(found)))  # fmt: skip
+        return
+    stats = issue_stats(config, _issue_file(config, issue).stem)
+    if as_json:
+        click.echo(json.dumps(stats.as_json(), indent=2, ensure_ascii=False))
+    else:
+        tracking = (config.sendgrid.track_opens, config.sendgrid.track_clicks)
+        click.echo("\n".join(_shown(line) for line in format_stats(stats, tracking=tracking)))
+
+
 @cli.group("suppressions")
 def suppressions_group() -> None:
     """SendGrid's suppression lists (bounces, blocks, spam reports, unsubscribes)."""

@@ -182,3 +182,36 @@ def forget_reader(path: Path, email: str) -> int:
     with connect(path) as connection:
         deleted: int = connection.execute("DELETE FROM events WHERE email = ?", (email.lower(),)).rowcount
         return deleted
+
+
+def readers_by_event(path: Path, issue: str) -> dict[str, int]:
+    """Distinct readers per kind of event for `issue` ({} when nothing was kept)."""
+    if not path.exists():
+        return {}
+    with connect(path) as connection:
+        query = "SELECT event, COUNT(DISTINCT email) FROM events WHERE issue = ? GROUP BY event"
+        return {str(kind): int(count) for kind, count in connection.execute(query, (issue,))}
+
+
+def readers_of(path: Path, issue: str, kinds: Iterable[str], *, detail: str | None = None) -> set[str]:
+    """The readers with an event of one of `kinds` for `issue` (with exactly `detail`, when given)."""
+    kind_list = sorted(set(kinds))
+    if not path.exists() or not kind_list:
+        return set()
+    marks = ",".join("?" * len(kind_list))
+    query = f"SELECT DISTINCT email FROM events WHERE issue = ? AND event IN ({marks})"
+    parameters: list[str] = [issue, *kind_list]
+    if detail is not None:
+        query += " AND detail = ?"
+        parameters.append(detail)
+    with connect(path) as connection:
+        return {str(row[0]) for row in connection.execute(query, parameters)}
+
+
+def clicks_of(path: Path, issue: str) -> list[tuple[str, str, int]]:
+    """Every click kept for `issue`: (url, reader, time), oldest first."""
+    if not path.exists():
+        return []
+    with connect(path) as connection:
+        query = "SELECT url, email, at FROM events WHERE issue = ? AND event = ? ORDER BY at, id"
+        return [(str(url), str(email), int(at)) for url, email, at in connection.execute(query, (issue, CLICK))]

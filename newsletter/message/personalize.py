@@ -20,7 +20,7 @@ from functools import lru_cache
 from newsletter.clean import NAME_LIMIT, clean_line
 from newsletter.config import Config
 from newsletter.feedback.tokens import HEADER as FEEDBACK_HEADER
-from newsletter.feedback.tokens import make_feedback_token
+from newsletter.feedback.tokens import make_feedback_token, signable_issue
 from newsletter.tokens import make_token
 
 NAME = "%%name%%"
@@ -58,7 +58,7 @@ def personalization(
     (RFC 2369), plus List-Unsubscribe-Post (RFC 8058) when there is an https endpoint. With `feedback_issue` (the
     issue's slug) the headers also carry X-Newsletter-Feedback, signed for that issue and reader: bounces and
     complaints return the sent message's headers, and `newsletter inbox` trusts what they say only with it
-    (newsletter.feedback.tokens)."""
+    (newsletter.feedback.tokens). A slug a token cannot name (a space in the file name) gets no header."""
     return clean_personalization(config, secret, email, clean_name(name), feedback_issue=feedback_issue)
 
 
@@ -79,7 +79,7 @@ def clean_personalization(
         }
     else:
         headers = {"List-Unsubscribe": f"<{mailto}>"}
-    if feedback_issue:
+    if feedback_issue and signable_issue(feedback_issue):
         headers[FEEDBACK_HEADER] = make_feedback_token(secret, feedback_issue, email)
     return values, headers
 

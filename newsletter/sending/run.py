@@ -23,7 +23,6 @@ from typing import Any
 from newsletter.clean import show as show_text
 from newsletter.config import Config
 from newsletter.errors import SendError
-from newsletter.feedback.tokens import signable_issue
 from newsletter.message.personalize import clean_name, clean_personalization
 from newsletter.providers.base import (
     BatchResult,
@@ -173,8 +172,7 @@ def run_send(
     fatal: list[str] = []
     # Bounces of mail the provider hands to the recipients' servers itself come back to the editor's mailbox, where
     # `newsletter inbox` reads them by this header (issue 11); SendGrid reports its bounces to the webhook instead.
-    slug = plan.rendered.issue.slug
-    feedback_issue = slug if provider.name != "sendgrid" and signable_issue(slug) else ""
+    feedback_issue = plan.rendered.issue.slug if provider.name != "sendgrid" else ""
 
     def send_one(batch: int, members: Sequence[tuple[str, str]]) -> None:
         began = time.perf_counter()
