@@ -62,12 +62,19 @@ def statuses(pub: Path) -> dict[str, str]:
     return {row.email: row.status for row in read_subscribers(pub / "subscribers.csv")}
 
 
-def events(pub: Path) -> list[tuple[str, str, str, str, str]]:
+def events(pub: Path) -> list[tuple[str, str, str, int, str]]:
+    """(issue, email, event, count, source) of every event kept."""
     path = pub / "events" / "events.sqlite3"
     if not path.exists():
         return []
     with sqlite3.connect(path) as connection:
-        return connection.execute("SELECT id, issue, email, event, source FROM events ORDER BY id").fetchall()
+        query = "SELECT issue, email, event, count, source FROM events ORDER BY email, issue, event"
+        return connection.execute(query).fetchall()
+
+
+def seen(pub: Path) -> list[str]:
+    with sqlite3.connect(pub / "events" / "events.sqlite3") as connection:
+        return sorted(row[0] for row in connection.execute("SELECT id FROM seen"))
 
 
 def corpus_message(name: str) -> bytes:
@@ -120,14 +127,16 @@ def test_the_bounce_corpus_end_to_end(publication: Path, tmp_path: Path) -> None
     )
     # Only verified feedback is kept, the address not on the list's too (it counts in that issue's stats).
     assert events(publication) == [
-        ("mail:<variant-not-listed-lhost-exim-05@corpus.test>", "2015-03-16", "kijitora@neko.example.co.jp", "bounce", "inbox"),
-        ("mail:<variant-verified-arf-02@corpus.test>", "2015-03-16", "this-local-part-does-not-exist-on-yahoo@yahoo.com", "spamreport", "inbox"),
-        ("mail:<variant-verified-arf-22@corpus.test>", "2015-03-16", "kijitora@example.com", "spamreport", "inbox"),
-        ("mail:<variant-verified-lhost-gmail-01@corpus.test>", "2015-03-16", "userunknown@example.jp", "bounce", "inbox"),
-        ("mail:<variant-verified-lhost-office365-02@corpus.test>", "2015-03-16", "kijitora@example.onmicrosoft.com", "bounce", "inbox"),
-        ("mail:<variant-verified-lhost-postfix-06@corpus.test>", "2015-03-16", "kijitora@neko.example.jp", "bounce", "inbox"),
-        ("mail:<variant-verified-rfc3464-07@corpus.test>", "2015-03-16", "kijitora@example.net", "soft_bounce", "inbox"),
-    ]  # fmt: skip
+        ("2015-03-16", "kijitora@example.com", "spamreport", 1, "inbox"),
+        ("2015-03-16", "kijitora@example.net", "soft_bounce", 1, "inbox"),
+        ("2015-03-16", "kijitora@example.onmicrosoft.com", "bounce", 1, "inbox"),
+        ("2015-03-16", "kijitora@neko.example.co.jp", "bounce", 1, "inbox"),
+        ("2015-03-16", "kijitora@neko.example.jp", "bounce", 1, "inbox"),
+        ("2015-03-16", "this-local-part-does-not-exist-on-yahoo@yahoo.com", "spamreport", 1, "inbox"),
+        ("2015-03-16", "userunknown@example.jp", "bounce", 1, "inbox"),
+    ]
+    assert seen(publication) == [f"mail:<{row['file'].removesuffix('.eml')}@corpus.test>" for row in ROWS
+                                 if row["verified"]]  # fmt: skip
 
     before, kept = (publication / "subscribers.csv").read_bytes(), events(publication)
     again = inbox(publication, maildir)

@@ -115,7 +115,10 @@ def test_payload_with_every_option() -> None:
         "headers": {"List-Id": '"India and the World" <india-and-the-world.indiawrites.org>'},
         "asm": {"group_id": 42},
         "mail_settings": {"sandbox_mode": {"enable": True}},
-        "tracking_settings": {"click_tracking": {"enable": True, "enable_text": False}, "open_tracking": {"enable": True}},
+        "tracking_settings": {
+            "click_tracking": {"enable": True, "enable_text": False},
+            "open_tracking": {"enable": True},
+        },
         "send_at": 1_426_496_400,
         "batch_id": "batch-1",
     }
@@ -166,7 +169,10 @@ def test_payload_from_a_complete_message() -> None:
             {"type": "text/html", "value": "<p>Welcome, Asha.</p>\n"},
         ],
         "categories": ["newsletter"],
-        "tracking_settings": {"click_tracking": {"enable": False, "enable_text": False}, "open_tracking": {"enable": False}},
+        "tracking_settings": {
+            "click_tracking": {"enable": False, "enable_text": False},
+            "open_tracking": {"enable": False},
+        },
         "reply_to": {"email": "editor@indiawrites.org"},
     }
 

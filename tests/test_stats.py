@@ -87,9 +87,9 @@ def pub(publication: Path) -> Path:
         ev("f5b", issue, r(5), "deferred"),
         ev("s4", issue, r(4), "spamreport"),
         ev("u3", issue, r(3), "unsubscribe"),
-        ev("o0m", issue, r(0), "open", detail='{"machine_open": "true"}'),
+        ev("o0m", issue, r(0), "machine_open"),
         ev("o0", issue, r(0), "open"),
-        ev("o1m", issue, r(1), "open", detail='{"machine_open": "true"}'),
+        ev("o1m", issue, r(1), "machine_open"),
         *(ev(f"o2-{n}", issue, r(2), "open") for n in range(3)),
         ev("c0a", issue, r(0), "click", url=A1 + "?utm_source=newsletter&utm_medium=email"),
         ev("c0b", issue, r(0), "click", url=A1.rstrip("/")),
@@ -101,7 +101,7 @@ def pub(publication: Path) -> Path:
         ev("x2", "", r(0), "click", url=A1),
         ev("mail:<s0@mx>", "2015-03-09", r(0), "soft_bounce", source="inbox"),
         ev("mail:<h1@mx>", "2015-03-09", r(1), "bounce", source="inbox"),
-    ])  # fmt: skip
+    ], received=1_426_500_000)  # fmt: skip
     return root
 
 

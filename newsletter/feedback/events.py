@@ -1,16 +1,20 @@
 """The feedback events: what SendGrid's Event Webhook and the bounces in the editor's mailbox said, per issue and
 reader, in one SQLite file (events/events.sqlite3, Config.events_path) that `newsletter stats` reads.
 
-Why SQLite rather than JSON lines like the send ledger: every POST from SendGrid must be checked against every
-event already kept (SendGrid retries a batch for up to 24 hours, so the same event arrives again), several web
-workers write at once, and `stats` counts distinct readers per issue; a primary key, transactions and indexes do
-exactly that. WAL mode lets `stats` read while the web app writes; synchronous=FULL makes each commit durable
-before the webhook answers 2xx.
+Why SQLite rather than JSON lines like the send ledger: every POST from SendGrid must be checked against the events
+already taken (SendGrid retries a batch for up to 24 hours, so the same event arrives again), several web workers
+write at once, and `stats` counts distinct readers per issue; a primary key, transactions and indexes do exactly
+that. WAL mode lets `stats` read while the web app writes; synchronous=FULL makes each commit durable before the
+webhook answers 2xx.
 
-Each event is kept once, under its id (SendGrid's sg_event_id; for a bounce or complaint read by the inbox,
-'mail:' and the report's Message-ID), for as long as the file is kept: the ids are the events themselves, so the
-store grows with what readers did, never with SendGrid's retries, and a retry is recognised however late it
-comes. forget_reader deletes what it holds about one address.
+Two tables:
+- `events`: one row per issue, kind of event, link (clicks) and reader, with how many times it happened, first
+  and last. A send to a million readers adds a million `delivered` rows (about 90 bytes each), whatever SendGrid
+  retries; what `stats` asks is an index range away.
+- `seen`: the id of every event taken in the last KEEP_IDS seconds (SendGrid's sg_event_id; for a bounce or
+  complaint read by the inbox, 'mail:' and the report's Message-ID), so a retry, which SendGrid makes within 24
+  hours, is recognised and counts once. Older ids are deleted as new events arrive: the table stays the size of a
+  few days' events. A POST replayed later is refused by its signature's timestamp (newsletter.feedback.webhook).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from newsletter.errors import NewsletterError
 # What each event says of the reader, for every source; the names are SendGrid's where it has one.
 DELIVERED = "delivered"
 OPEN = "open"
+MACHINE_OPEN = "machine_open"  # an open SendGrid marks sg_machine_open: Apple Mail Privacy Protection fetched it
 CLICK = "click"
 BOUNCE = "bounce"  # a hard bounce: SendGrid's bounce of type "bounce", or the inbox's hard_bounce
 SOFT_BOUNCE = "soft_bounce"  # the inbox's soft bounce (4.x.x, a full mailbox, a policy refusal)
@@ -35,38 +40,38 @@ DROPPED = "dropped"
 SPAMREPORT = "spamreport"  # a complaint: SendGrid's spam report, or the inbox's ARF or JMRP report
 UNSUBSCRIBE = "unsubscribe"
 GROUP_UNSUBSCRIBE = "group_unsubscribe"
-KINDS = frozenset(
-    {
-        DELIVERED,
-        OPEN,
-        CLICK,
-        BOUNCE,
-        SOFT_BOUNCE,
-        BLOCKED,
-        DEFERRED,
-        DROPPED,
-        SPAMREPORT,
-        UNSUBSCRIBE,
-        GROUP_UNSUBSCRIBE,
-    }
-)
+KEEP_IDS = 3 * 24 * 3600  # seconds: SendGrid retries for 24 hours; three days leaves room for clocks and outages
 # SQLite allows 32766 parameters in one statement; lookups go in slices well under it.
 _SLICE = 5_000
 BUSY_SECONDS = 30.0  # another worker's commit holds the write lock for milliseconds; a stats query for seconds
+# The kinds the inbox's decisions rest on (newsletter.feedback.mailbox); written out in the partial index and in
+# the query that uses it, since SQLite matches the two as text.
+_FEEDBACK_KINDS = "event IN ('bounce', 'soft_bounce', 'spamreport')"
 
-_SCHEMA = """
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS events (
-    id TEXT PRIMARY KEY,
     issue TEXT NOT NULL,
-    email TEXT NOT NULL,
     event TEXT NOT NULL,
-    at INTEGER NOT NULL,
-    url TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL,
+    email TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    first_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
     source TEXT NOT NULL,
-    detail TEXT NOT NULL DEFAULT ''
+    detail TEXT NOT NULL,
+    PRIMARY KEY (issue, event, url, email)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS events_by_issue ON events (issue, event, url, email);
-CREATE INDEX IF NOT EXISTS events_by_reader ON events (email, event);
+CREATE INDEX IF NOT EXISTS events_feedback_by_reader ON events (email) WHERE {_FEEDBACK_KINDS};
+CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS seen_by_time ON seen (at);
+"""
+_UPSERT = """
+INSERT INTO events VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)
+ON CONFLICT (issue, event, url, email) DO UPDATE SET
+    count = count + 1,
+    first_at = min(first_at, excluded.first_at),
+    last_at = max(last_at, excluded.last_at),
+    detail = CASE WHEN excluded.detail != '' THEN excluded.detail ELSE detail END
 """
 
 
@@ -92,26 +97,20 @@ class Event:
     detail: str = ""
 
 
-def _describe(path: Path, error: sqlite3.Error) -> str:
-    return f"{path}: {error}"
-
-
 @contextmanager
-def connect(path: Path, *, create: bool = True) -> Iterator[sqlite3.Connection]:
-    """A connection to the events file, created with its folder when `create`; EventStoreError when SQLite fails."""
+def connect(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to the events file, created with its folder; EventStoreError when SQLite or the disk fails."""
     try:
-        if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)) as connection:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
-            if create:
-                connection.executescript(_SCHEMA)
+            connection.executescript(_SCHEMA)
             yield connection
     except sqlite3.Error as error:
         raise EventStoreError(
-            f"cannot use the events file {_describe(path, error)}: check the disk and the folder's permissions; "
-            "SendGrid retries what was not answered 2xx."
+            f"cannot use the events file {path}: {error}: check the disk and the folder's permissions (SendGrid "
+            "sends again what was not answered 2xx)."
         ) from None
     except OSError as error:
         raise EventStoreError(
@@ -125,7 +124,8 @@ def _slices(items: Sequence[str]) -> Iterator[Sequence[str]]:
 
 
 def known_ids(path: Path, ids: Iterable[str]) -> set[str]:
-    """Which of `ids` the store holds already (a retried batch: SendGrid sends it again until it gets a 2xx)."""
+    """Which of `ids` were taken in the last KEEP_IDS seconds (a retried batch: SendGrid sends it again until it
+    gets a 2xx)."""
     wanted = sorted(set(ids))
     if not wanted or not path.exists():
         return set()
@@ -133,21 +133,24 @@ def known_ids(path: Path, ids: Iterable[str]) -> set[str]:
     with connect(path) as connection:
         for part in _slices(wanted):
             marks = ",".join("?" * len(part))
-            found.update(row[0] for row in connection.execute(f"SELECT id FROM events WHERE id IN ({marks})", part))
+            found.update(row[0] for row in connection.execute(f"SELECT id FROM seen WHERE id IN ({marks})", part))
     return found
 
 
-def record_events(path: Path, events: Sequence[Event]) -> int:
-    """Keep `events` in one transaction, each id once; how many were new. Durable when it returns."""
+def record_events(path: Path, events: Sequence[Event], *, received: int) -> int:
+    """Take `events` in one transaction, each id once, at `received` (epoch seconds, this server's clock); how many
+    were new. Ids older than KEEP_IDS go. Durable when it returns."""
     if not events:
         return 0
-    rows = [(e.id, e.issue, e.email, e.event, e.at, e.url, e.source, e.detail) for e in events]
+    added = 0
     with connect(path) as connection:
         connection.execute("BEGIN IMMEDIATE")
         try:
-            before = connection.total_changes
-            connection.executemany("INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            added = connection.total_changes - before
+            for e in events:
+                if connection.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (e.id, received)).rowcount:
+                    connection.execute(_UPSERT, (e.issue, e.event, e.url, e.email, e.at, e.at, e.source, e.detail))
+                    added += 1
+            connection.execute("DELETE FROM seen WHERE at < ?", (received - KEEP_IDS,))
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -155,28 +158,27 @@ def record_events(path: Path, events: Sequence[Event]) -> int:
     return added
 
 
-def reader_history(path: Path, emails: Iterable[str], kinds: Iterable[str], source: str) -> dict[str, list[Event]]:
-    """Every event of `kinds` from `source` about each of `emails` (lowercased), oldest first."""
+def feedback_history(path: Path, emails: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    """(issue, kind) of every hard bounce, soft bounce and complaint of each of `emails` (lowercased), oldest
+    first: what the inbox's decisions rest on (a complaint outranks, three issues of soft bounces bounce)."""
     wanted = sorted({email.lower() for email in emails})
-    kind_list = sorted(set(kinds))
-    history: dict[str, list[Event]] = {}
+    history: dict[str, list[tuple[str, str]]] = {}
     if not wanted or not path.exists():
         return history
     with connect(path) as connection:
         for part in _slices(wanted):
             marks = ",".join("?" * len(part))
-            kind_marks = ",".join("?" * len(kind_list))
             query = (
-                f"SELECT id, issue, email, event, at, url, source, detail FROM events WHERE email IN ({marks}) "
-                f"AND event IN ({kind_marks}) AND source = ? ORDER BY at, id"
+                f"SELECT email, issue, event FROM events WHERE email IN ({marks}) AND {_FEEDBACK_KINDS} "
+                "ORDER BY first_at, issue"
             )
-            for row in connection.execute(query, [*part, *kind_list, source]):
-                history.setdefault(row[2], []).append(Event(*row))
+            for email, issue, kind in connection.execute(query, part):
+                history.setdefault(str(email), []).append((str(issue), str(kind)))
     return history
 
 
 def forget_reader(path: Path, email: str) -> int:
-    """Delete every event about `email` (a reader who asked to be forgotten); how many there were."""
+    """Delete every event about `email` (a reader who asked to be forgotten); how many rows there were."""
     if not path.exists():
         return 0
     with connect(path) as connection:
@@ -193,25 +195,21 @@ def readers_by_event(path: Path, issue: str) -> dict[str, int]:
         return {str(kind): int(count) for kind, count in connection.execute(query, (issue,))}
 
 
-def readers_of(path: Path, issue: str, kinds: Iterable[str], *, detail: str | None = None) -> set[str]:
-    """The readers with an event of one of `kinds` for `issue` (with exactly `detail`, when given)."""
+def readers_of(path: Path, issue: str, kinds: Iterable[str]) -> set[str]:
+    """The readers with an event of one of `kinds` for `issue`."""
     kind_list = sorted(set(kinds))
     if not path.exists() or not kind_list:
         return set()
     marks = ",".join("?" * len(kind_list))
-    query = f"SELECT DISTINCT email FROM events WHERE issue = ? AND event IN ({marks})"
-    parameters: list[str] = [issue, *kind_list]
-    if detail is not None:
-        query += " AND detail = ?"
-        parameters.append(detail)
     with connect(path) as connection:
-        return {str(row[0]) for row in connection.execute(query, parameters)}
+        query = f"SELECT DISTINCT email FROM events WHERE issue = ? AND event IN ({marks})"
+        return {str(row[0]) for row in connection.execute(query, [issue, *kind_list])}
 
 
-def clicks_of(path: Path, issue: str) -> list[tuple[str, str, int]]:
-    """Every click kept for `issue`: (url, reader, time), oldest first."""
+def clicks_of(path: Path, issue: str) -> list[tuple[str, str, int, int]]:
+    """The clicks kept for `issue`: (url, reader, clicks, first click's time), in order of first click."""
     if not path.exists():
         return []
     with connect(path) as connection:
-        query = "SELECT url, email, at FROM events WHERE issue = ? AND event = ? ORDER BY at, id"
-        return [(str(url), str(email), int(at)) for url, email, at in connection.execute(query, (issue, CLICK))]
+        query = "SELECT url, email, count, first_at FROM events WHERE issue = ? AND event = ? ORDER BY first_at, url"
+        return [(str(u), str(e), int(c), int(a)) for u, e, c, a in connection.execute(query, (issue, CLICK))]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from newsletter.clean import clean_line
 from newsletter.feedback.bounces import COMPLAINT, HARD, SOFT, Decision, Feedback, decide_feedback, read_feedback
-from newsletter.feedback.events import BOUNCE, SOFT_BOUNCE, SPAMREPORT, Event, reader_history, record_events
+from newsletter.feedback.events import BOUNCE, SOFT_BOUNCE, SPAMREPORT, Event, feedback_history, record_events
 from newsletter.subscribers.table import SubscriberList
 
 SOURCE = "inbox"
@@ -65,8 +65,8 @@ class MailFeedback:
         """The reader's verified feedback so far, (issue, kind): the events file, then this run's."""
         key = email.lower()
         if key not in self._history:
-            kept = reader_history(self.events_path, [key], KIND_OF, SOURCE).get(key, [])
-            self._history[key] = [(event.issue, KIND_OF[event.event]) for event in kept]
+            kept = feedback_history(self.events_path, [key]).get(key, [])
+            self._history[key] = [(issue, KIND_OF[event]) for issue, event in kept]
         return self._history[key]
 
     def apply(self, subscribers: SubscriberList, message_id: str, now: datetime) -> str:
@@ -100,9 +100,9 @@ class MailFeedback:
         return Event(event_id, decision.issue, decision.email.lower(), EVENT_OF[decision.kind],
                      int(now.timestamp()), "", SOURCE, detail)  # fmt: skip
 
-    def save(self) -> int:
+    def save(self, now: datetime) -> int:
         """Keep this run's verified feedback in the events file; how many events were new."""
-        return record_events(self.events_path, self.events)
+        return record_events(self.events_path, self.events, received=int(now.timestamp()))
 
 
 def _reason(feedback: Feedback, decision: Decision, event_id: str) -> str:

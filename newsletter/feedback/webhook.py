@@ -10,7 +10,8 @@ What an event does (DESIGN.md "Feedback", issue 11):
 - `spamreport`, `dropped` for a spam-reporting address: complained;
 - `unsubscribe`, `group_unsubscribe` (of our ASM group), `dropped` for an unsubscribed address: unsubscribed;
 - `bounce` of type "blocked" and `deferred`: counted only, since the next issue may well get through;
-- `delivered`, `open`, `click`: kept per issue for `newsletter stats`;
+- `delivered`, `open`, `click`: kept per issue for `newsletter stats` (an open SendGrid marks sg_machine_open, as
+  Apple Mail Privacy Protection's are, apart);
 - anything else (processed, group_resubscribe, an event type SendGrid adds later): not kept.
 The issue and the reader come from the custom_args each personalization carries (providers/sendgrid_payload.py),
 which SendGrid copies into the event as top-level fields `issue` and `recipient`.
@@ -36,6 +37,7 @@ from newsletter.feedback.events import (
     DELIVERED,
     DROPPED,
     GROUP_UNSUBSCRIBE,
+    MACHINE_OPEN,
     OPEN,
     SPAMREPORT,
     UNSUBSCRIBE,
@@ -233,7 +235,7 @@ def read_event(item: Any, *, asm_group_id: int, now: int) -> tuple[Event | None,
     elif kind == GROUP_UNSUBSCRIBE:
         fields = {"asm_group_id": _text(item, "asm_group_id")}
     elif kind == OPEN and item.get("sg_machine_open") is True:
-        fields = {"machine_open": "true"}  # Apple Mail Privacy Protection fetched the pixel, not the reader
+        kind = MACHINE_OPEN  # Apple Mail Privacy Protection fetched the pixel, not the reader
     elif kind == CLICK:
         url = _text(item, "url", URL_LIMIT)
     at = _moment(item.get("timestamp"), now)

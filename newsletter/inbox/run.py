@@ -238,7 +238,7 @@ def run_inbox(
         return report
     with editing(path) as subscribers:
         apply_all(subscribers)
-    failed += _save_feedback(report, desk, pending)
+    failed += _save_feedback(report, desk, pending, moment)
     latest = latest_issue_url(config, sent_slugs or [])
     items = [item for item, _, _ in pending]
     failed += _send_replies(report, items, config, secret, provider, moment, latest)
@@ -251,10 +251,12 @@ def run_inbox(
     return report
 
 
-def _save_feedback(report: InboxReport, desk: MailFeedback, pending: list[tuple[Item, Decision, str]]) -> list[Item]:
+def _save_feedback(
+    report: InboxReport, desk: MailFeedback, pending: list[tuple[Item, Decision, str]], moment: datetime
+) -> list[Item]:
     """Keep the run's verified bounces and complaints as events; if that fails, their messages are read again."""
     try:
-        desk.save()
+        desk.save(moment)
     except NewsletterError as error:
         bounces = [(item, d) for item, d, _ in pending if d.action == "feedback" and d.message_id in desk.found]
         for _, decision in bounces:

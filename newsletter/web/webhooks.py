@@ -67,7 +67,7 @@ class SendGridWebhook:
             changes = [change for item in new.changes if (change := self._change(item)) is not None]
             # JournalError propagates: the app answers 503 and SendGrid sends the batch again.
             await asyncio.gather(*(self.journal.append(change) for change in changes))
-            added = await asyncio.to_thread(record_events, self.events_path, new.events)
+            added = await asyncio.to_thread(record_events, self.events_path, new.events, received=int(now))
         except EventStoreError as error:
             log.error("%s", error)
             return _answer(503, "not recorded: the events file cannot be written just now", {"Retry-After": "60"})
