@@ -100,16 +100,7 @@ class WebhookVerifier:
 
     def verify(self, body: bytes, signature: str, timestamp: str, now: float) -> None:
         """WebhookRefused (403) unless `body` was signed by SendGrid at `timestamp`, within MAX_SKEW of `now`."""
-        if not signature or not timestamp:
-            raise WebhookRefused(403, f"the {SIGNATURE_HEADER} and {TIMESTAMP_HEADER} headers are both required")
-        if len(signature) > _MAX_HEADER or not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
-            raise WebhookRefused(403, "the signature headers are malformed")
-        if abs(int(timestamp) - now) > MAX_SKEW:
-            raise WebhookRefused(
-                403,
-                f"the timestamp {timestamp} is more than {MAX_SKEW // 60} minutes off this server's clock: "
-                "refused as a replay",
-            )
+        check_headers(signature, timestamp, now)
         try:
             text = body.decode("utf-8")  # the helper takes text and signs its UTF-8: SendGrid sends UTF-8 JSON
             valid = bool(self._helper.verify_signature(text, signature, timestamp))
@@ -117,6 +108,21 @@ class WebhookVerifier:
             valid = False
         if not valid:
             raise WebhookRefused(403, "the signature does not match the body and timestamp")
+
+
+def check_headers(signature: str, timestamp: str, now: float) -> None:
+    """What can be refused before the body is read (WebhookRefused, 403): signature headers missing or malformed, a
+    timestamp more than MAX_SKEW from `now`."""
+    if not signature or not timestamp:
+        raise WebhookRefused(403, f"the {SIGNATURE_HEADER} and {TIMESTAMP_HEADER} headers are both required")
+    if len(signature) > _MAX_HEADER or not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
+        raise WebhookRefused(403, "the signature headers are malformed")
+    if abs(int(timestamp) - now) > MAX_SKEW:
+        raise WebhookRefused(
+            403,
+            f"the timestamp {timestamp} is more than {MAX_SKEW // 60} minutes off this server's clock: "
+            "refused as a replay",
+        )
 
 
 @dataclass(frozen=True)

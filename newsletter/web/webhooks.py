@@ -29,6 +29,7 @@ from newsletter.feedback.webhook import (
     StatusChange,
     WebhookRefused,
     WebhookVerifier,
+    check_headers,
     read_batch,
 )
 from newsletter.subscribers.addresses import InvalidAddress, normalize_email
@@ -50,11 +51,11 @@ class SendGridWebhook:
         if self.verifier is None:
             log.warning("refused a SendGrid webhook POST: %s is not set, so no event can be verified", KEY_VARIABLE)
             return _answer(403, f"not verified: {KEY_VARIABLE} is not set on this server")
-        body = await request.body()  # up to the webhook's own limit (newsletter.web.guard)
         now = self.clock().timestamp()
-        headers = request.headers
+        signature, timestamp = request.headers.get(SIGNATURE_HEADER, ""), request.headers.get(TIMESTAMP_HEADER, "")
         try:
-            signature, timestamp = headers.get(SIGNATURE_HEADER, ""), headers.get(TIMESTAMP_HEADER, "")
+            check_headers(signature, timestamp, now)  # before megabytes of body are read for nothing
+            body = await request.body()  # up to the webhook's own limit (newsletter.web.guard)
             await asyncio.to_thread(self.verifier.verify, body, signature, timestamp, now)
             batch = await asyncio.to_thread(read_batch, body, asm_group_id=self.asm_group_id, now=int(now))
         except WebhookRefused as error:
