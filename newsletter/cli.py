@@ -374,7 +374,8 @@ def subscribers_stats(state: State) -> None:
 def inbox_command(
     state: State, imap_url: str | None, mbox_path: Path | None, maildir_path: Path | None, dry_run: bool
 ) -> None:
-    """Turn subscribe and unsubscribe requests in the editor's mailbox into subscribers.csv changes."""
+    """Turn subscribe and unsubscribe requests, bounces and complaints in the editor's mailbox into subscribers.csv
+    changes."""
     from datetime import UTC, datetime
 
     from newsletter.clean import show
@@ -871,7 +872,7 @@ def archive_command(state: State, out_dir: Path) -> None:
 @pass_state
 @handle_errors
 def serve_command(state: State, host: str, port: int, dev: bool) -> None:
-    """Serve the readers' web app: one-click unsubscribe, sign-up with confirmation, the archive.
+    """Serve the readers' web app: one-click unsubscribe, sign-up with confirmation, the archive, SendGrid's webhook.
 
     It answers under the path of [web] base_url. In production run it under uvicorn with several workers behind
     the TLS proxy: see newsletter/web/asgi.py."""
