@@ -65,7 +65,7 @@ class SendGridWebhook:
         try:
             known = await asyncio.to_thread(known_ids, self.events_path, [event.id for event in batch.events])
             new = batch.only({event.id for event in batch.events} - known)
-            changes = [change for item in new.changes if (change := self._change(item)) is not None]
+            changes = await asyncio.to_thread(self._changes, new.changes)
             # JournalError propagates: the app answers 503 and SendGrid sends the batch again.
             await asyncio.gather(*(self.journal.append(change) for change in changes))
             added = await asyncio.to_thread(record_events, self.events_path, new.events, received=int(now))
@@ -74,13 +74,20 @@ class SendGridWebhook:
             return _answer(503, "not recorded: the events file cannot be written just now", {"Retry-After": "60"})
         return _answer(200, _summary(batch, len(known), added, len(changes)))
 
-    def _change(self, item: StatusChange) -> Change | None:
-        try:
-            email = normalize_email(item.email)
-        except InvalidAddress:  # SendGrid mailed it, so it is an address; but the list only holds valid ones
-            return None
-        # The event's id is the change's: the same event journaled twice (after a crash) is applied once.
-        return Change(item.event_id, self.clock(), email, item.status, reason=item.reason, evidence=item.evidence)
+    def _changes(self, items: list[StatusChange]) -> list[Change]:
+        """The journal's changes for the new events' statuses. Each takes its event's id: journaled twice (after a
+        crash), the journal counts it once, and a status asked for again changes nothing."""
+        moment = self.clock()
+        changes = []
+        for item in items:
+            try:
+                email = normalize_email(item.email)
+            except InvalidAddress:  # SendGrid mailed it, so it is an address; but the list only holds valid ones
+                continue
+            changes.append(
+                Change(item.event_id, moment, email, item.status, reason=item.reason, evidence=item.evidence)
+            )
+        return changes
 
 
 def _summary(batch: Batch, duplicates: int, added: int, changes: int) -> str:
