@@ -364,3 +364,16 @@ def test_a_wrong_public_key_stops_the_start_without_showing_it(key: str) -> None
         "SENDGRID_WEBHOOK_PUBLIC_KEY is not the verification key SendGrid shows (a base64 ECDSA public key): copy it "
         "again from Settings > Mail Settings > Event Webhook > Signature Verification."
     )
+
+
+def test_an_events_file_that_cannot_be_written_is_a_503_so_sendgrid_sends_the_batch_again(tmp_path: Path) -> None:
+    root = make_publication(tmp_path, READERS)
+    (root / "events" / "events.sqlite3").mkdir(parents=True)  # not a file SQLite can open
+    body = json.dumps([event("delivered", "reader1@example.org", "e503")]).encode()
+    with running(root, env={"SENDGRID_WEBHOOK_PUBLIC_KEY": public_key_text(KEY)}) as broken:
+        answer = httpx.post(url(broken), content=body, headers=signed(body))
+        assert (answer.status_code, answer.headers["retry-after"], answer.text) == (
+            503,
+            "60",
+            "not recorded: the events file cannot be written just now\n",
+        )

@@ -109,8 +109,7 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
             yield connection
     except sqlite3.Error as error:
         raise EventStoreError(
-            f"cannot use the events file {path}: {error}: check the disk and the folder's permissions (SendGrid "
-            "sends again what was not answered 2xx)."
+            f"cannot use the events file {path} ({error}): check the disk and the folder's permissions."
         ) from None
     except OSError as error:
         raise EventStoreError(
