@@ -205,6 +205,18 @@ def readers_of(path: Path, issue: str, kinds: Iterable[str]) -> set[str]:
         return {str(row[0]) for row in connection.execute(query, [issue, *kind_list])}
 
 
+def count_readers(path: Path, issue: str, kinds: Iterable[str]) -> int:
+    """How many readers have an event of one of `kinds` for `issue` (each reader once)."""
+    kind_list = sorted(set(kinds))
+    if not path.exists() or not kind_list:
+        return 0
+    marks = ",".join("?" * len(kind_list))
+    with connect(path) as connection:
+        query = f"SELECT COUNT(DISTINCT email) FROM events WHERE issue = ? AND event IN ({marks})"
+        count: int = connection.execute(query, [issue, *kind_list]).fetchone()[0]
+        return count
+
+
 def clicks_of(path: Path, issue: str) -> list[tuple[str, str, int, int]]:
     """The clicks kept for `issue`: (url, reader, clicks, first click's time), in order of first click."""
     if not path.exists():

@@ -41,6 +41,7 @@ from newsletter.feedback.events import (
     SPAMREPORT,
     UNSUBSCRIBE,
     clicks_of,
+    count_readers,
     readers_by_event,
     readers_of,
 )
@@ -208,13 +209,13 @@ def _stats(
     elif provider == "outbox":
         delivered = 0
     else:
-        delivered = max(0, recipients - len(readers_of(path, slug, (BOUNCE, SOFT_BOUNCE))))
+        delivered = max(0, recipients - count_readers(path, slug, (BOUNCE, SOFT_BOUNCE)))
     unsubscribed = readers_of(path, slug, (UNSUBSCRIBE, GROUP_UNSUBSCRIBE))
     if sent.at is not None:
         for key, moment in left.items():
             if sent.at <= moment and (until is None or moment < until) and state.status_of(key) == "sent":
                 unsubscribed.add(key)
-    opens = len(readers_of(path, slug, (OPEN, MACHINE_OPEN))) if MACHINE_OPEN in counts else counts.get(OPEN, 0)
+    opens = count_readers(path, slug, (OPEN, MACHINE_OPEN)) if MACHINE_OPEN in counts else counts.get(OPEN, 0)
     machine = opens - counts.get(OPEN, 0)
     by_url, other, known = _clicks_by_url(config, slug)
     also = {"soft bounces": counts.get(SOFT_BOUNCE, 0), "blocked": counts.get(BLOCKED, 0),
