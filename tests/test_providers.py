@@ -17,11 +17,12 @@ from newsletter.providers.smtp import SmtpProvider
 
 def test_capabilities_are_declared_by_each_provider() -> None:
     assert capabilities_of("sendgrid") == Capabilities(
-        schedule_hours=72, batch_ids=True, sandbox=True, suppression_lists=True
+        schedule_hours=72, batch_ids=True, sandbox=True, suppression_lists=True, bounce_reports=True
     )
     assert capabilities_of("sendgrid").scheduling and not capabilities_of("smtp").scheduling
     assert capabilities_of("outbox") == capabilities_of("smtp") == Capabilities()
-    assert [able_to(name) for name in ("scheduling", "batch_ids", "sandbox", "suppression_lists")] == [["sendgrid"]] * 4
+    capabilities = ("scheduling", "batch_ids", "sandbox", "suppression_lists", "bounce_reports")
+    assert [able_to(name) for name in capabilities] == [["sendgrid"]] * 5
     assert [provider_class(name).title for name in ("outbox", "sendgrid", "smtp")] == ["the outbox", "SendGrid", "SMTP"]
     with pytest.raises(ProviderError, match=r"^unknown provider 'mailgun': use one of outbox, sendgrid, smtp\.$"):
         provider_class("mailgun")

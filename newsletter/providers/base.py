@@ -51,6 +51,9 @@ class Capabilities:
     batch_ids: bool = False  # create_batch_id and cancel_scheduled: a scheduled send can be cancelled
     sandbox: bool = False  # Mailing.sandbox: validate the request, deliver nothing
     suppression_lists: bool = False  # fetch_suppressions: who the provider will no longer deliver to
+    # The provider reports bounces and complaints itself (SendGrid: its Event Webhook); other providers' come back
+    # to the editor's mailbox, where `newsletter inbox` reads them.
+    bounce_reports: bool = False
 
     @property
     def scheduling(self) -> bool:

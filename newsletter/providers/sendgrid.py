@@ -110,7 +110,9 @@ class SendGridProvider:
     name = "sendgrid"
     title = "SendGrid"
     # SendGrid refuses a send_at more than 72 hours ahead.
-    capabilities = Capabilities(schedule_hours=72, batch_ids=True, sandbox=True, suppression_lists=True)
+    capabilities = Capabilities(
+        schedule_hours=72, batch_ids=True, sandbox=True, suppression_lists=True, bounce_reports=True
+    )
 
     def __init__(self, config: Config, api_key: str, *, retry: Retry | None = None) -> None:
         if not api_key:

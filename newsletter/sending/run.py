@@ -69,16 +69,16 @@ def summary_of(plan: SendPlan, elapsed: float = 0.0) -> SendSummary:
 
 
 def make_recipients(
-    config: Config, secret: bytes, members: Sequence[tuple[str, str]]
+    config: Config, secret: bytes, members: Sequence[tuple[str, str]], feedback_issue: str = ""
 ) -> tuple[list[Recipient], dict[str, RecipientResult]]:
     """The batch's readers, and those whose values cannot be made (failed alone, with the reason)."""
     with suppress(Exception):  # the common case in one comprehension; a failure is found again below, with why
-        return [make_recipient(config, secret, email, name) for email, name in members], {}
+        return [make_recipient(config, secret, email, name, feedback_issue) for email, name in members], {}
     recipients: list[Recipient] = []
     failed: dict[str, RecipientResult] = {}
     for email, name in members:
         try:
-            recipients.append(make_recipient(config, secret, email, name))
+            recipients.append(make_recipient(config, secret, email, name, feedback_issue))
         except Exception as error:  # this reader's address or name only: the batch goes on without them
             reason = f"cannot personalise the issue for {show_text(email)} ({describe_error(error)})"
             failed[email.lower()] = RecipientResult(FAILED, reason=reason)
@@ -154,10 +154,13 @@ def run_send(
     counts = {SENT: 0, FAILED: 0, IN_DOUBT: 0}
     counts_lock = threading.Lock()
     fatal: list[str] = []
+    # Bounces of mail the provider hands to the recipients' servers itself come back to the editor's mailbox, where
+    # `newsletter inbox` reads them by this header (issue 11); a provider that reports them itself needs none.
+    feedback_issue = "" if provider.capabilities.bounce_reports else plan.rendered.issue.slug
 
     def send_one(batch: int, members: Sequence[tuple[str, str]]) -> None:
         began = time.perf_counter()
-        recipients, unmade = make_recipients(config, secret, members)
+        recipients, unmade = make_recipients(config, secret, members, feedback_issue)
         timings.add("personalize", time.perf_counter() - began)
         _timed(timings, "ledger", writer.append, _intent(run, batch, [email for email, _ in members]))
         checkpoint("intent")
