@@ -26,8 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 from newsletter.config import load_config  # noqa: E402
 from newsletter.issue.load import load_issue  # noqa: E402
-from newsletter.message.mime import MAIL_POLICY, build_message, make_message_id  # noqa: E402
-from newsletter.message.personalize import list_unsubscribe_headers, recipient_values  # noqa: E402
+from newsletter.message.mime import MAIL_POLICY, build_reader_message  # noqa: E402
+from newsletter.message.personalize import make_recipient  # noqa: E402
+from newsletter.render.build import issue_content  # noqa: E402
 from newsletter.render.html import mjml_to_html, render_issue  # noqa: E402
 
 SECRET = b"benchmark-secret-of-at-least-32-bytes"
@@ -94,16 +95,9 @@ def largest_under(limit: int, size: Callable[[int], int]) -> int:
 def pipeline(path: Path, config_path: Path) -> tuple[bytes, str, str]:
     config = load_config(config_path)
     rendered = render_issue(load_issue(path), config)
-    email = "reader@example.org"
-    message = build_message(
-        rendered,
-        config,
-        to_email=email,
-        to_name="Reader",
-        values=recipient_values(config, SECRET, email, "Reader"),
-        headers=list_unsubscribe_headers(config, SECRET, email),
-        date=dt.datetime(2015, 3, 16, tzinfo=dt.UTC),
-        message_id=make_message_id(rendered.issue.slug, email, "indiawrites.org"),
+    reader = make_recipient(config, SECRET, "reader@example.org", "Reader")
+    message = build_reader_message(
+        config, issue_content(rendered, config), reader, dt.datetime(2015, 3, 16, tzinfo=dt.UTC)
     )
     return message.as_bytes(policy=MAIL_POLICY), rendered.html, rendered.mjml
 

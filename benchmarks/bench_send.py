@@ -84,55 +84,41 @@ def start_server(record: Path, validate: str) -> tuple[subprocess.Popen[str], st
 
 
 def child(publication: Path) -> None:
-    """The send, as `newsletter send ISSUE --provider sendgrid --yes` does it, with each stage timed."""
+    """The send, as `newsletter send ISSUE --provider sendgrid --yes` does it (send_issue), with each stage timed."""
     began = time.perf_counter()
+    from datetime import UTC, datetime
+
     from newsletter.config import load_config
     from newsletter.issue.load import load_issue
     from newsletter.providers.sendgrid import SendGridProvider
     from newsletter.render.html import render_issue
-    from newsletter.sending.ledger import LedgerWriter, ledger_path, read_ledger
-    from newsletter.sending.plan import SendOptions, check_resume, plan_send
-    from newsletter.sending.run import lock_send, run_send
-    from newsletter.sending.suppressions import sync_suppressions
-    from newsletter.subscribers.store import read_subscribers
+    from newsletter.sending.send import SendRequest, send_issue
 
     stages: dict[str, float] = {"imports": time.perf_counter() - began}
     config = load_config(publication / "newsletter.toml")
     mark = time.perf_counter()
     rendered = render_issue(load_issue(publication / ISSUE), config)
     stages["render"] = time.perf_counter() - mark
-    provider = SendGridProvider(config, API_KEY)
-    ledger = ledger_path(config.sends_dir, rendered.issue.slug)
-    with lock_send(ledger):
-        mark = time.perf_counter()
-        sync_suppressions(provider, config.subscribers_path, config.sendgrid.asm_group_id)
-        stages["suppressions sync"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        state = read_ledger(ledger)
-        check_resume(state, rendered, "sendgrid", publication / ISSUE)
-        stages["read ledger"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        plan = plan_send(rendered, read_subscribers(config.subscribers_path), state, "sendgrid", SendOptions())
-        stages["read subscribers + plan"] = time.perf_counter() - mark
-        with LedgerWriter(ledger) as writer:
-            summary = run_send(
-                plan,
-                provider,
-                writer,
-                state,
-                config=config,
-                secret=b"benchmark-secret-of-at-least-32-bytes",
-                concurrency=config.send.concurrency,
-            )
+    result = send_issue(
+        config,
+        SendRequest(rendered, "sendgrid"),
+        lambda: SendGridProvider(config, API_KEY),
+        secret=b"benchmark-secret-of-at-least-32-bytes",
+        now=lambda: datetime.now(UTC),
+        confirm=lambda question: True,
+    )
+    summary = result.summary
+    assert summary is not None
+    stages.update(result.stages)  # suppressions sync, read ledger, read subscribers + plan
     stages["send (wall)"] = summary.elapsed
-    result = {
+    output = {
         "sent": summary.sent,
         "failed": summary.failed,
         "in_doubt": summary.in_doubt,
         "stages": stages,
         "thread_seconds": summary.timings,
     }
-    print(json.dumps(result))
+    print(json.dumps(output))
 
 
 def reader_only(publication: Path) -> None:

@@ -73,32 +73,27 @@ def make_publication(folder: Path, recipients: int, port: int, concurrency: int)
 
 
 def child(publication: Path) -> None:
+    """The send, as `newsletter send ISSUE --provider smtp --yes` does it (send_issue)."""
+    from datetime import UTC, datetime
+
     from newsletter.config import load_config
     from newsletter.issue.load import load_issue
     from newsletter.providers.smtp import SmtpProvider
     from newsletter.render.html import render_issue
-    from newsletter.sending.ledger import LedgerWriter, ledger_path, read_ledger
-    from newsletter.sending.plan import SendOptions, plan_send
-    from newsletter.sending.run import run_send
-    from newsletter.subscribers.store import read_subscribers
+    from newsletter.sending.send import SendRequest, send_issue
 
     config = load_config(publication / "newsletter.toml")
     rendered = render_issue(load_issue(publication / ISSUE), config)
-    ledger = ledger_path(config.sends_dir, rendered.issue.slug)
-    state = read_ledger(ledger)
-    plan = plan_send(rendered, read_subscribers(config.subscribers_path), state, "smtp", SendOptions())
-    provider = SmtpProvider(config, "")
-    with LedgerWriter(ledger) as writer:
-        summary = run_send(
-            plan,
-            provider,
-            writer,
-            state,
-            config=config,
-            secret=b"benchmark-secret-of-at-least-32-bytes",
-            concurrency=config.send.concurrency,
-        )
-    provider.close()
+    result = send_issue(
+        config,
+        SendRequest(rendered, "smtp"),
+        lambda: SmtpProvider(config, ""),
+        secret=b"benchmark-secret-of-at-least-32-bytes",
+        now=lambda: datetime.now(UTC),
+        confirm=lambda question: True,
+    )
+    summary = result.summary
+    assert summary is not None
     print(json.dumps({"sent": summary.sent, "elapsed": summary.elapsed, "timings": summary.timings}))
 
 

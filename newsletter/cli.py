@@ -7,19 +7,26 @@ Heavy modules (mjml, premailer, sendgrid, httpx) are imported inside the command
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import os
 import sys
+import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from newsletter.config import Config, find_config, load_config
 from newsletter.errors import IssueError, NewsletterError
 from newsletter.tokens import DEV_SECRET
+
+if TYPE_CHECKING:
+    from newsletter.providers.base import Provider
+    from newsletter.sending.send import SendResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -466,52 +473,61 @@ def _issue_file(config: Config, issue: str) -> Path:
     return path if path.suffix or path.exists() else config.issues_dir / f"{issue}.yaml"
 
 
-def _crash_hook() -> Callable[[str], None]:
-    """NEWSLETTER_CRASH_AT=<point>[:<n>] kills this process (SIGKILL) the n-th time the send reaches <point>.
-
-    Only the crash tests set it, to prove that a send killed at any of these points resumes exactly once."""
-    import signal
-    import threading
-
-    target, _, nth = os.environ.get("NEWSLETTER_CRASH_AT", "").partition(":")
-    if not target:
-        return lambda point: None
-    reached = [0]
-    lock = threading.Lock()
-
-    def hook(point: str) -> None:
-        if point == target:
-            with lock:
-                reached[0] += 1
-                if reached[0] == int(nth or "1"):
-                    os.kill(os.getpid(), signal.SIGKILL)
-
-    return hook
+def _utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
 
 
-def _rendered_for_send(issue_path: Path, config: Config) -> Any:
-    """Load and render the issue once; lint errors stop a send before anything goes out."""
-    from newsletter.issue.load import load_issue
-    from newsletter.render.check import check_issue, count
-    from newsletter.render.html import render_issue
+def _send_provider(config: Config, name: str | None) -> tuple[str, Callable[[], Provider]]:
+    """The provider --provider, [send] provider or the environment chose, and how to set it up with its secrets."""
+    import functools
 
-    issue = load_issue(issue_path)
-    rendered = render_issue(issue, config)
-    errors = count(check_issue(issue, rendered, config), "error")
-    if errors:
-        raise NewsletterError(
-            f"{issue_path} has {errors} error(s): run `newsletter check {issue_path}` and fix them before sending."
-        )
-    return rendered
+    from newsletter.providers import choose_provider, get_provider
+
+    sendgrid_key = os.environ.get("SENDGRID_API_KEY", "")
+    chosen = choose_provider(name or "", config, sendgrid_key=sendgrid_key)
+    password = os.environ.get("NEWSLETTER_SMTP_PASSWORD", "")
+    return chosen, functools.partial(get_provider, chosen, config, sendgrid_key=sendgrid_key, smtp_password=password)
 
 
-def _summary_line(summary: Any) -> str:
-    skipped = sum(summary.skipped.values())
-    reasons = ", ".join(f"{reason} {n}" for reason, n in summary.skipped.items())
-    return (
-        f"sent {summary.sent}, skipped {skipped}{f' ({reasons})' if reasons else ''}, failed {summary.failed}, "
-        f"in doubt {summary.in_doubt}, pending {summary.pending}; {summary.elapsed:.1f} s."
-    )
+def _check_send_options(
+    chosen: str, *, test_to: str | None, dry_run: bool, limit: int | None, sandbox: bool, at: bool, cancel: bool
+) -> None:
+    """Usage errors: an option the chosen provider cannot honour, --cancel with others, --test without an address."""
+    from newsletter.providers import able_to, capabilities_of
+
+    capabilities = capabilities_of(chosen)
+    for flag, used, capability in (
+        ("--sandbox", sandbox, "sandbox"),
+        ("--at", at, "scheduling"),
+        ("--cancel", cancel, "batch_ids"),
+    ):
+        if used and not getattr(capabilities, capability):
+            providers = " or ".join(able_to(capability))
+            raise click.UsageError(f"{flag} needs the {providers} provider (this send uses {chosen}).")
+    if cancel and (test_to is not None or dry_run or at or limit):
+        raise click.UsageError("--cancel goes alone: `newsletter send ISSUE --cancel`.")
+    if test_to not in (None, "-") and "@" not in str(test_to):
+        raise click.UsageError(f"--test {test_to}: give an email address, or --test alone for the editor's.")
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr for a run of `total` recipients: recipients, rate and ETA."""
+    began, done = time.monotonic(), [0]
+    with click.progressbar(
+        range(total),  # typed by it; updated from the workers, never iterated
+        label="sending",
+        show_eta=True,
+        show_pos=True,
+        item_show_func=lambda _: f"{done[0] / max(time.monotonic() - began, 1e-3):,.0f}/s",
+        file=sys.stderr,
+    ) as bar:
+
+        def advance(count: int) -> None:
+            done[0] += count
+            bar.update(count)
+
+        yield advance
 
 
 @cli.command("send")
@@ -557,130 +573,56 @@ def send_command(
     resend_in_doubt: bool,
 ) -> None:
     """Send ISSUE to every active subscriber, exactly once. Run it again to resume after any failure."""
-    import time
-    from datetime import UTC, datetime
-
-    from newsletter.providers import choose_provider, get_provider
-    from newsletter.sending.ledger import LedgerWriter, ledger_path, read_ledger
-    from newsletter.sending.plan import SendOptions, check_resume, parse_when, plan_send
-    from newsletter.sending.run import cancel_send, describe_plan, lock_send, run_send, send_test_copy, summary_of
-    from newsletter.subscribers.store import read_subscribers
+    from newsletter.sending import send
+    from newsletter.sending.plan import SendOptions
 
     config = state.config
-    sendgrid_key = os.environ.get("SENDGRID_API_KEY", "")
-    chosen = choose_provider(provider_name or "", config, sendgrid_key=sendgrid_key)
-    for flag, used in (("--sandbox", sandbox), ("--at", at_text is not None), ("--cancel", cancel)):
-        if used and chosen != "sendgrid":
-            raise click.UsageError(f"{flag} needs the sendgrid provider (this send uses {chosen}).")
-    if cancel and (test_to is not None or dry_run or at_text is not None or limit):
-        raise click.UsageError("--cancel goes alone: `newsletter send ISSUE --cancel`.")
-    if test_to not in (None, "-") and "@" not in str(test_to):
-        raise click.UsageError(f"--test {test_to}: give an email address, or --test alone for the editor's.")
-
-    def provider() -> Any:
-        return get_provider(
-            chosen, config, sendgrid_key=sendgrid_key, smtp_password=os.environ.get("NEWSLETTER_SMTP_PASSWORD", "")
-        )
-
+    chosen, provider = _send_provider(config, provider_name)
+    _check_send_options(
+        chosen, test_to=test_to, dry_run=dry_run, limit=limit, sandbox=sandbox, at=at_text is not None, cancel=cancel
+    )
     issue_path = _issue_file(config, issue)
-    slug = issue_path.stem
-    ledger = ledger_path(config.sends_dir, slug, sandbox=sandbox)
     if cancel:
-        with lock_send(ledger):
-            batch_id = cancel_send(ledger, provider().cancel_scheduled)
-        click.echo(f"cancelled the scheduled send of {slug} (batch {batch_id}); `newsletter report {issue}` shows it.")
+        batch_id = send.cancel_scheduled_send(config, issue_path.stem, provider, sandbox=sandbox, now=_utc_now)
+        shown = f"`newsletter report {issue}` shows it"
+        click.echo(f"cancelled the scheduled send of {issue_path.stem} (batch {batch_id}); {shown}.")
         return
-    rendered = _rendered_for_send(issue_path, config)
+    rendered = send.render_for_send(issue_path, config)
     secret = get_secret(required=chosen != "outbox" and not dry_run)
     if test_to is not None:
         address = config.newsletter.from_email if test_to == "-" else test_to
-        message_id = send_test_copy(rendered, config, provider(), secret, address)
+        message_id = send.send_test_copy(rendered, config, provider(), secret, address, now=_utc_now)
         click.echo(f"sent a test copy of '{rendered.subject}' to {address} via {chosen} ({message_id}).")
         return
-    now = datetime.now(UTC)
-    options = SendOptions(
-        limit=limit,
-        retry_failed=retry_failed,
-        resend_in_doubt=resend_in_doubt,
-        sandbox=sandbox,
-        send_at=parse_when(at_text, now, now.astimezone().tzinfo or UTC) if at_text else None,
+    now = _utc_now()
+    when = send.schedule_at(at_text, chosen, now, now.astimezone().tzinfo or datetime.UTC) if at_text else None
+    options = SendOptions(limit, retry_failed, resend_in_doubt, sandbox, send_at=when)
+    result = send.send_issue(
+        config,
+        send.SendRequest(rendered, chosen, options, dry_run=dry_run),
+        provider,
+        secret=secret,
+        now=_utc_now,
+        confirm=lambda question: yes or click.confirm(question),
+        show=click.echo,
+        progress=_progress_bar,
     )
-    if dry_run:
-        ledger_state = read_ledger(ledger)
-        check_resume(ledger_state, rendered, chosen, issue_path)
-        plan = plan_send(rendered, read_subscribers(config.subscribers_path), ledger_state, chosen, options)
-        for line in describe_plan(plan, show=20):
-            click.echo(line)
-        if chosen == "sendgrid":
-            click.echo("SendGrid's suppressions are not synced by a dry run: `newsletter suppressions sync` does it.")
+    _finish_send(result, issue)
+
+
+def _finish_send(result: SendResult, issue: str) -> None:
+    """The send's last words: the dry run's, or the summary line; exit 1 unless everyone meant to get it has it."""
+    from newsletter.sending.send import describe_summary, unfinished
+
+    if result.dry_run:
         click.echo("dry run: nothing was sent and nothing recorded.")
         return
-    sender = provider()
-    with lock_send(ledger):
-        if chosen == "sendgrid":
-            from newsletter.sending.suppressions import sync_suppressions
-
-            synced = sync_suppressions(sender, config.subscribers_path, config.sendgrid.asm_group_id)
-            found = sum(synced.found.values())
-            click.echo(f"suppressions: {found} listed at SendGrid, {synced.updated} subscriber(s) updated.")
-        ledger_state = read_ledger(ledger)
-        check_resume(ledger_state, rendered, chosen, issue_path)
-        plan = plan_send(rendered, read_subscribers(config.subscribers_path), ledger_state, chosen, options)
-        for line in describe_plan(plan):
-            click.echo(line)
-        if not plan.to_send and not plan.new_skips:
-            click.echo("nothing to send.")
-            _finish(summary_of(plan), issue)
-            return
-        if plan.to_send and not yes:
-            click.confirm(f"Send '{rendered.subject}' to {len(plan.to_send)} recipient(s) via {chosen}?", abort=True)
-        if plan.to_send and plan.send_at is not None and not plan.batch_id:
-            plan.batch_id = sender.create_batch_id()
-        began, done = time.monotonic(), [0]
-        try:
-            with (
-                LedgerWriter(ledger) as writer,
-                click.progressbar(
-                    range(len(plan.to_send)),  # typed by it; updated from the workers, never iterated
-                    label="sending",
-                    show_eta=True,
-                    show_pos=True,
-                    item_show_func=lambda _: f"{done[0] / max(time.monotonic() - began, 1e-3):,.0f}/s",
-                    file=sys.stderr,
-                ) as bar,
-            ):
-
-                def progress(count: int) -> None:
-                    done[0] += count
-                    bar.update(count)
-
-                summary = run_send(
-                    plan,
-                    sender,
-                    writer,
-                    ledger_state,
-                    config=config,
-                    secret=secret,
-                    concurrency=config.send.concurrency,
-                    progress=progress,
-                    checkpoint=_crash_hook(),
-                )
-        finally:
-            sender.close()
-    _finish(summary, issue)
-
-
-def _finish(summary: Any, issue: str) -> None:
-    """The closing summary; exit 1 unless everyone meant to get the issue has it."""
-    click.echo(_summary_line(summary))
-    if summary.fatal:
-        raise NewsletterError(summary.fatal)
-    if not summary.complete:
-        raise NewsletterError(
-            f"not everyone has the issue (failed {summary.failed}, in doubt {summary.in_doubt}, pending "
-            f"{summary.pending - summary.held_by_limit}): see `newsletter report {issue}`, then run the send again "
-            "(with --retry-failed for failed recipients, --resend-in-doubt for those in doubt)."
-        )
+    if result.summary is None:
+        raise click.Abort()  # the editor said no
+    click.echo(describe_summary(result.summary))
+    problem = unfinished(result.summary, issue)
+    if problem:
+        raise NewsletterError(problem)
 
 
 @cli.command("report")
@@ -752,14 +694,14 @@ def suppressions_group() -> None:
 @handle_errors
 def suppressions_sync_command(state: State) -> None:
     """Mark subscribers SendGrid lists as bounced, blocked, invalid, spam-reporting or unsubscribed."""
-    from newsletter.providers.sendgrid import SendGridProvider
+    from newsletter.providers import get_provider
     from newsletter.sending.suppressions import sync_suppressions
 
     config = state.config
     key = os.environ.get("SENDGRID_API_KEY", "")
     if not key:
         raise NewsletterError("SENDGRID_API_KEY is not set: the sync reads SendGrid's lists with it; set it first.")
-    result = sync_suppressions(SendGridProvider(config, key), config.subscribers_path, config.sendgrid.asm_group_id)
+    result = sync_suppressions(get_provider("sendgrid", config, sendgrid_key=key), config.subscribers_path)
     for name, count in result.found.items():
         click.echo(f"{name}: {count}")
     click.echo(f"{config.subscribers_path}: {result.updated} subscriber(s) updated.")

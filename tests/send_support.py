@@ -1,4 +1,5 @@
-"""Helpers for the send tests (ledger, plan, providers, CLI): hand-made issues, subscribers and publications."""
+"""Helpers for the send tests (ledger, plan, providers, whole sends, CLI): hand-made issues, subscribers and
+publications, and send_issue called as `newsletter send` calls it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner, Result
 
@@ -15,10 +17,19 @@ from conftest import ROOT, TEST_SECRET
 from newsletter.cli import cli
 from newsletter.config import Config, load_config
 from newsletter.issue.load import Issue
-from newsletter.providers.base import Recipient, Retry
+from newsletter.message.content import Recipient
+from newsletter.providers import get_provider
+from newsletter.providers.base import Mailing
+from newsletter.providers.retry import Retry
+from newsletter.render.build import issue_content
 from newsletter.render.html import RenderedIssue, content_hash
+from newsletter.sending.plan import SendOptions
+from newsletter.sending.send import SendRequest, SendResult, describe_summary, render_for_send, send_issue
 
 SECRET = TEST_SECRET
+BASE = load_config(ROOT / "newsletter.toml")
+ISSUE = "issues/2015-03-16.yaml"
+CLOCK = dt.datetime(2015, 3, 16, 9, 0, tzinfo=dt.UTC)
 CSV_HEADER = "email,name,status,joined_at,source,consent,updated_at\n"
 
 
@@ -40,6 +51,11 @@ def make_rendered(
         sections=(),
     )
     return RenderedIssue(issue, subject, "", html, text, content_hash(subject, html, text))
+
+
+def mailing_of(rendered: RenderedIssue, config: Config = BASE, **options: Any) -> Mailing:
+    """The Mailing a send of `rendered` hands its provider (options: sandbox, send_at, batch_id)."""
+    return Mailing(issue_content(rendered, config), **options)
 
 
 @dataclass(frozen=True)
@@ -114,3 +130,59 @@ def run(pub: Path, *args: str) -> Result:
         return CliRunner().invoke(cli, list(args), catch_exceptions=False)
     finally:
         os.chdir(old)
+
+
+@dataclass
+class Sent:
+    """What one send_issue call gave the editor: the lines shown, the questions asked, and its result."""
+
+    result: SendResult
+    shown: list[str]
+    asked: list[str]
+
+    @property
+    def output(self) -> list[str]:
+        """What `newsletter send` prints for it (the dry run's closing line aside), elapsed seconds as "N"."""
+        ending = [describe_summary(self.result.summary)] if self.result.summary else []
+        return [re.sub(r"; \d+\.\d s\.$", "; N s.", line) for line in self.shown + ending]
+
+
+def send(
+    pub: Path,
+    provider: str = "outbox",
+    *,
+    dry_run: bool = False,
+    answer: bool = True,
+    sendgrid_key: str = "",
+    retry: Retry | None = None,
+    progress: Any = None,
+    **options: Any,
+) -> Sent:
+    """send_issue as `newsletter send issues/2015-03-16.yaml` calls it, from the publication's folder (so that
+    messages name the issue as the editor wrote it); `answer` is the editor's to the confirmation."""
+    shown: list[str] = []
+    asked: list[str] = []
+
+    def confirm(question: str) -> bool:
+        asked.append(question)
+        return answer
+
+    old = Path.cwd()
+    os.chdir(pub)
+    try:
+        config = load_config(Path("newsletter.toml"))  # as the command finds it: messages name it so
+        request = SendRequest(render_for_send(Path(ISSUE), config), provider, SendOptions(**options), dry_run)
+        extra = {"progress": progress} if progress else {}
+        result = send_issue(
+            config,
+            request,
+            lambda: get_provider(provider, config, sendgrid_key=sendgrid_key, retry=retry),
+            secret=SECRET,
+            now=lambda: CLOCK,
+            confirm=confirm,
+            show=shown.append,
+            **extra,
+        )
+    finally:
+        os.chdir(old)
+    return Sent(result, shown, asked)

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from golden_files import assert_golden
 from newsletter.cli import cli
-from newsletter.desk.articles import fetch_page
+from newsletter.desk.fetch import fetch_page
 from newsletter.errors import FetchError
 from newsletter.issue.load import load_issue
 

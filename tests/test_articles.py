@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsletter.desk.articles import (
-    MAX_BYTES,
     ArticleDraft,
-    decode_html,
     escape_markdown,
     parse_html_page,
     parse_text_article,
@@ -17,6 +15,7 @@ from newsletter.desk.articles import (
     split_sentences,
     trim_summary,
 )
+from newsletter.desk.fetch import MAX_BYTES, decode_html
 from newsletter.errors import FetchError
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from send_support import SECRET, make_rendered
+from send_support import SECRET, mailing_of, make_rendered
 
 from conftest import ROOT
 from newsletter.config import load_config
-from newsletter.providers.base import Mailing, build_recipient_message
+from newsletter.message.mime import build_reader_message
+from newsletter.message.personalize import make_recipient
 from newsletter.providers.outbox import OutboxProvider, safe_filename
-from newsletter.sending.run import make_recipient
 
 BASE = load_config(ROOT / "newsletter.toml")
 DATE = dt.datetime(2015, 3, 16, 9, 0, tzinfo=dt.UTC)
@@ -62,7 +62,7 @@ def test_fuzz_names_are_injective_and_stay_in_the_folder(first: str, second: str
 def test_colliding_addresses_each_get_their_own_copy(tmp_path: Path) -> None:
     addresses = ["a!b@example.com", "a#b@example.com", "a_b@example.com", "A_B@example.com.2"]
     readers = [make_recipient(BASE, SECRET, email, f"Reader {n}") for n, email in enumerate(addresses)]
-    result = OutboxProvider(tmp_path, config=BASE, clock=lambda: DATE).send_batch(Mailing(make_rendered()), readers)
+    result = OutboxProvider(tmp_path, config=BASE, clock=lambda: DATE).send_batch(mailing_of(make_rendered()), readers)
     assert {key: r.status for key, r in result.recipients.items()} == {a.lower(): "sent" for a in addresses}
     files = sorted((tmp_path / "2015-03-16").iterdir())
     assert len(files) == 4 and all(path.parent == tmp_path / "2015-03-16" for path in files)
@@ -77,7 +77,7 @@ def test_second_messages_and_other_addresses_do_not_collide(tmp_path: Path) -> N
     outbox = OutboxProvider(tmp_path, config=BASE)
     for email in ("x@example.org", "x@example.org", "x@example.org.2"):
         reader = make_recipient(BASE, SECRET, email, "")
-        outbox.send_message(build_recipient_message(BASE, Mailing(make_rendered()), reader, DATE))
+        outbox.send_message(build_reader_message(BASE, mailing_of(make_rendered()).content, reader, DATE))
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         "x@example.org.2.eml",
         f"{safe_filename('x@example.org.2')}.eml",

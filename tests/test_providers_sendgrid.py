@@ -8,7 +8,7 @@ from dataclasses import replace
 from email.message import EmailMessage
 
 import pytest
-from send_support import SECRET, FakeTime, fast_retry, make_rendered, recipient
+from send_support import SECRET, FakeTime, fast_retry, mailing_of, make_rendered, recipient
 from sendgrid_fake import ALL_SCOPES, API_KEY, FakeSendGrid, Fault
 from sendgrid_fake_rules import check_rules, mail_send_validator, schema_errors
 
@@ -17,8 +17,8 @@ from golden_files import assert_golden
 from newsletter.config import Config, load_config
 from newsletter.errors import ProviderError
 from newsletter.issue.load import load_issue
+from newsletter.message.content import Recipient
 from newsletter.message.personalize import list_unsubscribe_headers, recipient_values
-from newsletter.providers.base import Mailing, Recipient
 from newsletter.providers.sendgrid import SendGridProvider
 from newsletter.providers.sendgrid_payload import (
     build_payload,
@@ -27,10 +27,11 @@ from newsletter.providers.sendgrid_payload import (
     payload_from_message,
     payload_shell,
 )
+from newsletter.providers.sendgrid_suppressions import get_pages
 from newsletter.render.html import render_issue
 
 BASE = load_config(ROOT / "newsletter.toml")
-MAILING = Mailing(make_rendered())
+MAILING = mailing_of(make_rendered())
 THREE = [recipient("a@example.org", "Asha"), recipient("b@example.org"), recipient("c@example.org", "Ravi")]
 
 
@@ -74,7 +75,7 @@ def sample_recipients(config: Config) -> list[Recipient]:
 
 def test_golden_request_for_the_sample_issue() -> None:
     rendered = render_issue(load_issue(SAMPLE_ISSUE), BASE)
-    payload = build_payload(BASE, Mailing(rendered), sample_recipients(BASE))
+    payload = build_payload(BASE, mailing_of(rendered), sample_recipients(BASE))
     assert_valid_for_sendgrid(payload)
     assert_golden("sendgrid_request.json", (json.dumps(payload, indent=2, ensure_ascii=False) + "\n").encode())
 
@@ -86,7 +87,7 @@ def test_payload_with_every_option() -> None:
         unsubscribe=replace(BASE.unsubscribe, url="https://www.indiawrites.org/unsubscribe"),
     )
     recipients = sample_recipients(config)[:1]
-    mailing = Mailing(make_rendered(), sandbox=True, send_at=1_426_496_400, batch_id="batch-1")
+    mailing = mailing_of(make_rendered(), sandbox=True, send_at=1_426_496_400, batch_id="batch-1")
     payload = build_payload(config, mailing, recipients, subject_prefix="[TEST] ")
     assert_valid_for_sendgrid(payload)
     token = recipients[0].values["%%unsubscribe_url%%"].rpartition("=")[2]
@@ -127,7 +128,7 @@ def test_payload_with_every_option() -> None:
 
 def test_fast_encoding_is_byte_for_byte_json_dumps() -> None:
     rendered = make_rendered(subject='Quote " backslash \\ tab \t', html="<p>\u00e9 \u2028 </script> \x00</p>")
-    mailing = Mailing(rendered, sandbox=True, send_at=1_426_496_400, batch_id="b-1")
+    mailing = mailing_of(rendered, sandbox=True, send_at=1_426_496_400, batch_id="b-1")
     tricky = [
         Recipient("a@example.org", 'Asha "A" \\ Rao', {"%%name%%": "Asha &quot;A&quot;", "k\n": "v\u0001"}, {}),
         Recipient("b@example.org", "", {}, {"List-Unsubscribe": "<mailto:x@y.org>"}),
@@ -345,7 +346,7 @@ def test_bad_request_stops_with_sendgrids_message(provider: SendGridProvider, se
 
 def test_too_large(provider: SendGridProvider, sendgrid_server: FakeSendGrid) -> None:
     # The content, not a reader: a reader's substitutions over SendGrid's limit fail that reader alone.
-    huge = Mailing(make_rendered(html="<p>%%name%%</p>" + "x" * 30_000_001 + "%%unsubscribe_url%%"))
+    huge = mailing_of(make_rendered(html="<p>%%name%%</p>" + "x" * 30_000_001 + "%%unsubscribe_url%%"))
     assert provider.send_batch(huge, THREE).fatal == (
         "SendGrid answered 413 Request Entity Too Large to POST /v3/mail/send: content too large. "
         "Lower [send] batch_size in newsletter.toml."
@@ -384,7 +385,7 @@ def test_batch_ids_and_cancel(provider: SendGridProvider, sendgrid_server: FakeS
 
 def test_paged_lists(provider: SendGridProvider, sendgrid_server: FakeSendGrid) -> None:
     sendgrid_server.load_suppressions("bounces", [f"b{n}@example.org" for n in range(1001)])
-    items = provider.get_pages("/v3/suppression/bounces")
+    items = get_pages(provider, "/v3/suppression/bounces")
     assert [item["email"] for item in items] == [f"b{n}@example.org" for n in range(1001)]
     assert [call[1] for call in sendgrid_server.calls] == [
         "/v3/suppression/bounces?limit=500&offset=0",

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from send_support import FakeTime, Sub, fast_retry, make_publication, make_rendered, recipient, run
+from send_support import FakeTime, Sub, fast_retry, mailing_of, make_publication, make_rendered, recipient, run, send
 from sendgrid_fake import API_KEY, FakeSendGrid, Fault
 
 from conftest import ROOT
 from newsletter.config import Config, load_config
 from newsletter.errors import ProviderError
-from newsletter.providers.base import Mailing
 from newsletter.providers.sendgrid import SendGridProvider
+from newsletter.providers.sendgrid_suppressions import get_pages
 from newsletter.sending.suppressions import sync_suppressions
 
 BASE = load_config(ROOT / "newsletter.toml")
@@ -36,7 +36,7 @@ def test_a_trickled_answer_to_a_mail_send_is_in_doubt_at_the_deadline(sendgrid_s
     time = FakeTime()
     sender = SendGridProvider(config_for(sendgrid_server, 0.3), API_KEY, retry=fast_retry(time))
     sendgrid_server.faults = [Fault.trickle(0.05)]  # some 70 bytes: 3.5 s in all, never 0.3 s without a byte
-    result = sender.send_batch(Mailing(make_rendered()), THREE)
+    result = sender.send_batch(mailing_of(make_rendered()), THREE)
     assert (result.status, result.fatal) == ("in_doubt", "")
     assert result.reason == "no answer from SendGrid (timed out): it may have sent it"
     assert sendgrid_server.delivered_addresses() == ["a@example.org", "b@example.org", "c@example.org"]
@@ -49,7 +49,7 @@ def test_a_trickled_answer_to_another_call_is_one_clear_error(sendgrid_server: F
     config = config_for(sendgrid_server, 0.3)
     sender = SendGridProvider(config, API_KEY, retry=fast_retry())
     with pytest.raises(ProviderError) as error:
-        sender.get_pages("/v3/suppression/bounces")
+        get_pages(sender, "/v3/suppression/bounces")
     assert str(error.value) == (
         f"SendGrid did not answer GET /v3/suppression/bounces within 0.3 s: try again later, or raise [sendgrid] "
         f"timeout in {config.path} if it is always this slow."
@@ -74,7 +74,7 @@ def test_answers_in_time_still_arrive(sendgrid_server: FakeSendGrid) -> None:
     sendgrid_server.load_suppressions("bounces", ["b@example.org"])
     sendgrid_server.call_faults = every_call(Fault.trickle(0.001))
     sender = SendGridProvider(config_for(sendgrid_server, 5.0), API_KEY, retry=fast_retry())
-    assert [item["email"] for item in sender.get_pages("/v3/suppression/bounces")] == ["b@example.org"]
+    assert [item["email"] for item in get_pages(sender, "/v3/suppression/bounces")] == ["b@example.org"]
 
 
 def test_the_sync_as_a_whole_is_bounded(sendgrid_server: FakeSendGrid, tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_the_sync_as_a_whole_is_bounded(sendgrid_server: FakeSendGrid, tmp_path:
     sender = SendGridProvider(config, API_KEY, retry=fast_retry())
     before = (tmp_path / "subscribers.csv").read_bytes()
     with pytest.raises(ProviderError) as error:
-        sync_suppressions(sender, config.subscribers_path, 0)
+        sync_suppressions(sender, config.subscribers_path)
     assert str(error.value) == (
         "reading SendGrid's suppression lists took longer than 1 s (the last call was GET "
         f"/v3/suppression/invalid_emails): SendGrid is slow; try again later, or raise [sendgrid] timeout in "
@@ -112,16 +112,13 @@ def test_cli_sync_against_a_trickling_sendgrid(
     )
 
 
-def test_cli_send_stops_before_sending_when_the_sync_is_slow(
-    sendgrid_server: FakeSendGrid, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_send_stops_before_sending_when_the_sync_is_slow(sendgrid_server: FakeSendGrid, tmp_path: Path) -> None:
     make_publication(tmp_path, [Sub("a@example.org")], sendgrid={"host": sendgrid_server.url, "timeout": 0.3})
     sendgrid_server.call_faults = [Fault.trickle(0.05)]
-    monkeypatch.setenv("SENDGRID_API_KEY", API_KEY)
-    result = run(tmp_path, "send", "issues/2015-03-16.yaml", "--yes")
-    assert result.exit_code == 1
-    assert result.stderr == (
-        "error: SendGrid did not answer GET /v3/suppression/bounces within 0.3 s: try again later, or raise "
-        "[sendgrid] timeout in newsletter.toml if it is always this slow.\n"
+    with pytest.raises(ProviderError) as error:
+        send(tmp_path, "sendgrid", sendgrid_key=API_KEY, retry=fast_retry())
+    assert str(error.value) == (
+        "SendGrid did not answer GET /v3/suppression/bounces within 0.3 s: try again later, or raise "
+        "[sendgrid] timeout in newsletter.toml if it is always this slow."
     )
     assert sendgrid_server.requests == 0 and not (tmp_path / "sends" / "2015-03-16.jsonl").exists()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import binascii
 import datetime as dt
 import ssl
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from email import message_from_bytes, policy
@@ -15,7 +17,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from send_support import SECRET, FakeTime, fast_retry
+from send_support import SECRET, FakeTime, fast_retry, mailing_of
 from smtp_sink import Sink, free_port
 from tls_support import write_certificate
 
@@ -23,9 +25,12 @@ from conftest import ROOT, SAMPLE_ISSUE
 from newsletter.config import Config, load_config
 from newsletter.errors import ProviderError
 from newsletter.issue.load import load_issue
+from newsletter.message.batch import MessageFactory, cut_template, encode_text
+from newsletter.message.content import Recipient
+from newsletter.message.mime import build_reader_message
 from newsletter.message.personalize import list_unsubscribe_headers, personalize, recipient_values
-from newsletter.providers.base import Mailing, Recipient, RecipientResult, build_recipient_message
-from newsletter.providers.smtp import MessageFactory, SmtpProvider, cut_template, dot_stuff, encode_text
+from newsletter.providers.base import Mailing, RecipientResult
+from newsletter.providers.smtp import SmtpProvider, dot_stuff
 from newsletter.render.html import render_issue
 
 BASE = load_config(ROOT / "newsletter.toml")
@@ -52,7 +57,7 @@ def personalised(config: Config, email: str, name: str) -> Recipient:
 
 @pytest.fixture(scope="module")
 def mailing() -> Mailing:
-    return Mailing(render_issue(load_issue(SAMPLE_ISSUE), BASE))
+    return mailing_of(render_issue(load_issue(SAMPLE_ISSUE), BASE))
 
 
 def parse(raw: bytes) -> EmailMessage:
@@ -101,7 +106,7 @@ def test_refused_recipient_fails_alone(sink: tuple[Sink, int]) -> None:
     handler.refuse["b@example.org"] = "550 5.1.1 no such user"
     config = smtp_config(port)
     provider = SmtpProvider(config, "", retry=fast_retry(), clock=lambda: DATE)
-    mailing = Mailing(render_for_unit())
+    mailing = mailing_of(render_for_unit())
     result = provider.send_batch(mailing, [personalised(config, a, "") for a in ("a@example.org", "b@example.org")])
     provider.close()
     assert result.recipients["a@example.org"].status == "sent"
@@ -116,7 +121,7 @@ def test_refusal_after_the_data_is_failed(sink: tuple[Sink, int]) -> None:
     handler, port = sink
     handler.data_reply = "554 5.7.1 message refused"
     provider = SmtpProvider(smtp_config(port), "", retry=fast_retry(), clock=lambda: DATE)
-    result = provider.send_batch(Mailing(render_for_unit()), [personalised(BASE, "a@example.org", "")])
+    result = provider.send_batch(mailing_of(render_for_unit()), [personalised(BASE, "a@example.org", "")])
     provider.close()
     assert result.recipients["a@example.org"].status == "failed"
     assert result.recipients["a@example.org"].reason == (
@@ -129,7 +134,7 @@ def test_drop_after_the_data_is_in_doubt(sink: tuple[Sink, int]) -> None:
     handler.data_delay = 2.0
     time = FakeTime()
     provider = SmtpProvider(smtp_config(port, timeout=0.3), "", retry=fast_retry(time), clock=lambda: DATE)
-    result = provider.send_batch(Mailing(render_for_unit()), [personalised(BASE, "a@example.org", "")])
+    result = provider.send_batch(mailing_of(render_for_unit()), [personalised(BASE, "a@example.org", "")])
     provider.close()
     outcome = result.recipients["a@example.org"]
     assert outcome.status == "in_doubt" and outcome.message_id.startswith("<2015-03-16.")
@@ -145,7 +150,7 @@ def test_unreachable_server_stops_the_send() -> None:
     time = FakeTime()
     provider = SmtpProvider(smtp_config(port), "", retry=fast_retry(time, attempts=2), clock=lambda: DATE)
     result = provider.send_batch(
-        Mailing(render_for_unit()), [personalised(BASE, a, "") for a in ("a@example.org", "b@example.org")]
+        mailing_of(render_for_unit()), [personalised(BASE, a, "") for a in ("a@example.org", "b@example.org")]
     )
     assert result.fatal == (
         f"cannot connect to the SMTP server 127.0.0.1:{port} ([Errno 111] Connection refused) "
@@ -185,7 +190,7 @@ def test_starttls_and_login(tls_sink: tuple[Sink, int, ssl.SSLContext]) -> None:
     handler, port, context = tls_sink
     config = smtp_config(port, security="starttls", username="apikey")
     provider = SmtpProvider(config, "right-password", retry=fast_retry(), clock=lambda: DATE, tls_context=context)
-    result = provider.send_batch(Mailing(render_for_unit()), [personalised(config, "a@example.org", "Asha")])
+    result = provider.send_batch(mailing_of(render_for_unit()), [personalised(config, "a@example.org", "Asha")])
     provider.close()
     assert result.recipients["a@example.org"].status == "sent"
     assert [m[1] for m in handler.messages] == [["a@example.org"]]
@@ -195,7 +200,7 @@ def test_wrong_password_stops_the_send(tls_sink: tuple[Sink, int, ssl.SSLContext
     handler, port, context = tls_sink
     config = smtp_config(port, security="starttls", username="apikey")
     provider = SmtpProvider(config, "wrong", retry=fast_retry(), clock=lambda: DATE, tls_context=context)
-    result = provider.send_batch(Mailing(render_for_unit()), [personalised(config, "a@example.org", "Asha")])
+    result = provider.send_batch(mailing_of(render_for_unit()), [personalised(config, "a@example.org", "Asha")])
     assert result.fatal == (
         f"the SMTP server 127.0.0.1:{port} refused the login for 'apikey' (535 5.7.8 Authentication credentials "
         "invalid): check NEWSLETTER_SMTP_PASSWORD and [smtp] username."
@@ -231,8 +236,8 @@ ONE_CLICK = replace(BASE, unsubscribe=replace(BASE.unsubscribe, url="https://www
 
 @pytest.mark.parametrize("config", [BASE, ONE_CLICK], ids=["mailto", "one-click"])
 def test_fast_messages_equal_build_message(config: Config, mailing: Mailing) -> None:
-    mailing = Mailing(render_issue(mailing.rendered.issue, config))
-    factory = MessageFactory(config, mailing, DATE)
+    mailing = mailing_of(render_issue(load_issue(SAMPLE_ISSUE), config), config)
+    factory = MessageFactory(config, mailing.content, DATE)
     for email, name in [
         ("asha@example.org", "Asha Rao"),
         ("selvi@example.org", "தமிழ் செல்வி"),
@@ -246,7 +251,7 @@ def test_fast_messages_equal_build_message(config: Config, mailing: Mailing) -> 
         reader = personalised(config, email, name)
         message_id, raw = factory.message_bytes(reader)
         fast = parse(raw)
-        slow = parse(build_recipient_message(config, mailing, reader, DATE).as_bytes())
+        slow = parse(build_reader_message(config, mailing.content, reader, DATE).as_bytes())
         assert fast.defects == [] and all(part.defects == [] for part in fast.walk())
         # One boundary serves the whole batch (any "=_" boundary is safe around quoted-printable parts).
         unify = {fast.get_boundary(): "B", slow.get_boundary(): "B"}
@@ -295,9 +300,20 @@ def test_a_non_ascii_address_fails_alone(sink: tuple[Sink, int]) -> None:
     handler, port = sink
     provider = SmtpProvider(smtp_config(port), "", retry=fast_retry(), clock=lambda: DATE)
     readers = [personalised(BASE, a, "") for a in ("செல்வி@example.org", "b@example.org")]
-    result = provider.send_batch(Mailing(render_for_unit()), readers)
+    result = provider.send_batch(mailing_of(render_for_unit()), readers)
     provider.close()
     assert result.recipients["செல்வி@example.org"] == RecipientResult(
         "failed", reason="செல்வி@example.org is not an ASCII address: the smtp provider cannot send to it"
     )
     assert result.recipients["b@example.org"].status == "sent" and len(handler.messages) == 1
+
+
+def test_importing_the_providers_loads_no_rendering() -> None:
+    # Providers take plain content (message.content): sending mail must not load the rendering pipeline.
+    probe = (
+        "import sys, newsletter.providers.smtp, newsletter.providers.outbox, newsletter.providers.sendgrid\n"
+        "heavy = ('jinja2', 'yaml', 'markdown_it', 'mjml', 'premailer', 'newsletter.issue', 'newsletter.render')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout == "[]\n"

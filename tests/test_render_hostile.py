@@ -10,19 +10,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from send_support import SECRET, fast_retry
+from send_support import SECRET, fast_retry, mailing_of
 
 from conftest import ROOT, SAMPLE_ISSUE
 from newsletter.cli import cli
 from newsletter.config import load_config
 from newsletter.issue.load import Issue, load_issue
-from newsletter.message.personalize import WORD_JOINER, personalize
-from newsletter.providers.base import Mailing
+from newsletter.message.personalize import WORD_JOINER, make_recipient, personalize
 from newsletter.providers.outbox import OutboxProvider
 from newsletter.providers.sendgrid_payload import payload_shell
 from newsletter.render.check import check_issue
 from newsletter.render.html import render_issue
-from newsletter.sending.run import make_recipient, send_test_copy
+from newsletter.sending.send import send_test_copy
 
 BASE = load_config(ROOT / "newsletter.toml")
 WJ = WORD_JOINER
@@ -57,7 +56,7 @@ def test_placeholders_in_the_issue_text_reach_readers_as_written() -> None:
 
 def test_the_sendgrid_request_carries_no_placeholder_but_the_templates() -> None:
     rendered = render_issue(replace(with_placeholders(), subject="Issue for %%name%% readers"), BASE)
-    shell = payload_shell(BASE, Mailing(rendered))
+    shell = payload_shell(BASE, mailing_of(rendered))
     assert shell["subject"] == f"Issue for %{WJ}%name%{WJ}% readers"  # SendGrid substitutes in subjects too
     text, page = (part["value"] for part in shell["content"])
     assert text.count("%%") == text.count("%%name_text%%") * 2 + text.count("%%unsubscribe_url%%") * 2 == 4
@@ -183,7 +182,7 @@ def test_the_message_builder_never_crashes_on_a_line_break(subject: str, tmp_pat
     outbox = OutboxProvider(tmp_path, config=BASE, clock=lambda: DATE)
     send_test_copy(rendered, BASE, outbox, SECRET, "editor@indiawrites.org", now=lambda: DATE)
     reader = make_recipient(BASE, SECRET, "asha@example.org", "Asha")
-    assert outbox.send_batch(Mailing(rendered), [reader]).recipients["asha@example.org"].status == "sent"
+    assert outbox.send_batch(mailing_of(rendered), [reader]).recipients["asha@example.org"].status == "sent"
     expected = " ".join(subject.split())
     for path in (tmp_path / "editor@indiawrites.org.eml", tmp_path / "2015-03-16" / "asha@example.org.eml"):
         message = message_from_bytes(path.read_bytes(), policy=policy.default)

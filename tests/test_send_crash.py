@@ -1,8 +1,9 @@
 """Kill a send with SIGKILL at every stage, then run it again: SendGrid has each address exactly once, except those
 the report lists as in doubt (at most once).
 
-The send runs as `python -m newsletter send` in a subprocess; the fake SendGrid runs here and outlives it.
-NEWSLETTER_CRASH_AT=<point>[:<n>] (read only by cli.py) makes the send kill itself the n-th time it reaches a point.
+The send runs as `python -m newsletter send` in a subprocess; the fake SendGrid runs here and outlives it. To be
+killed at a point, it runs under tests/crash_send.py instead, which hands the library's send a checkpoint that kills
+the process the n-th time it reaches <point> ("<point>[:<n>]"); the shipped CLI has no such hook.
 """
 
 from __future__ import annotations
@@ -27,15 +28,14 @@ ROWS = [*readers(200), Sub("gone@example.org", "Gone", "unsubscribed")]
 ACTIVE = {row.email for row in ROWS if row.status == "active"}
 
 
+HARNESS = Path(__file__).resolve().parent / "crash_send.py"
+
+
 def start_send(pub: Path, crash_at: str = "") -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "SENDGRID_API_KEY": API_KEY,
-        "NEWSLETTER_SECRET": TEST_SECRET.decode(),
-        "NEWSLETTER_CRASH_AT": crash_at,
-    }
+    env = {**os.environ, "SENDGRID_API_KEY": API_KEY, "NEWSLETTER_SECRET": TEST_SECRET.decode()}
+    program = [str(HARNESS), crash_at] if crash_at else ["-m", "newsletter"]
     return subprocess.Popen(
-        [sys.executable, "-m", "newsletter", "send", ISSUE, "--yes"],
+        [sys.executable, *program, "send", ISSUE, "--yes"],
         cwd=pub,
         env=env,
         stdout=subprocess.PIPE,

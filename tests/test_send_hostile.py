@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from send_support import SECRET, Sub, fast_retry
+from send_support import SECRET, Sub, fast_retry, mailing_of
 from sendgrid_fake import API_KEY, FakeSendGrid
 from smtp_sink import Sink
 
@@ -24,8 +24,9 @@ from conftest import ROOT, SAMPLE_ISSUE
 from newsletter.config import Config, load_config
 from newsletter.errors import ProviderError
 from newsletter.issue.load import load_issue
-from newsletter.message.personalize import WORD_JOINER
-from newsletter.providers.base import Mailing, Provider, Recipient
+from newsletter.message.content import Recipient
+from newsletter.message.personalize import WORD_JOINER, make_recipient
+from newsletter.providers.base import Provider
 from newsletter.providers.outbox import OutboxProvider
 from newsletter.providers.sendgrid import SendGridProvider
 from newsletter.providers.smtp import SmtpProvider
@@ -33,7 +34,8 @@ from newsletter.render.build import sample_message_bytes
 from newsletter.render.html import RenderedIssue, render_issue
 from newsletter.sending.ledger import LedgerWriter, iter_report_json, read_ledger
 from newsletter.sending.plan import SendOptions, plan_send
-from newsletter.sending.run import describe_plan, make_recipient, run_send, send_test_copy
+from newsletter.sending.run import run_send
+from newsletter.sending.send import describe_plan, send_test_copy
 
 BASE = load_config(ROOT / "newsletter.toml")
 DATE = dt.datetime(2015, 3, 16, 9, 0, tzinfo=dt.UTC)
@@ -153,7 +155,7 @@ def to_line(email: str, shown: str) -> tuple[str, str]:
 def test_outbox_eml(case: str, rendered: RenderedIssue, tmp_path: Path) -> None:
     raw_name, shown, greeting = HOSTILE[case]
     reader = make_recipient(BASE, SECRET, "victim@example.org", raw_name)
-    result = OutboxProvider(tmp_path, config=BASE, clock=lambda: DATE).send_batch(Mailing(rendered), [reader])
+    result = OutboxProvider(tmp_path, config=BASE, clock=lambda: DATE).send_batch(mailing_of(rendered), [reader])
     assert result.recipients["victim@example.org"].status == "sent"
     raw = (tmp_path / "2015-03-16" / "victim@example.org.eml").read_bytes()
     assert_reader_message(raw, rendered, reader, to_line("victim@example.org", shown), greeting)
@@ -176,7 +178,7 @@ def test_smtp_every_hostile_name_in_one_batch(sink: tuple[Sink, int], rendered: 
     readers = {f"r{n}@example.org": HOSTILE[case] for n, case in enumerate(sorted(HOSTILE))}
     recipients = [make_recipient(BASE, SECRET, email, raw) for email, (raw, _, _) in readers.items()]
     provider = SmtpProvider(smtp_config(port), "", retry=fast_retry(), clock=lambda: DATE)
-    result = provider.send_batch(Mailing(rendered), recipients)
+    result = provider.send_batch(mailing_of(rendered), recipients)
     provider.close()
     assert {key: r.status for key, r in result.recipients.items()} == dict.fromkeys(readers, "sent")
     assert [tos for _, tos, _, _ in handler.messages] == [[email] for email in readers]
@@ -190,7 +192,7 @@ def test_sendgrid_request(sendgrid_server: FakeSendGrid, rendered: RenderedIssue
     readers = {f"r{n}@example.org": HOSTILE[case] for n, case in enumerate(sorted(HOSTILE))}
     recipients = [make_recipient(config, SECRET, email, raw) for email, (raw, _, _) in readers.items()]
     sender = SendGridProvider(config, API_KEY, retry=fast_retry())
-    assert sender.send_batch(Mailing(rendered), recipients).status == "sent"
+    assert sender.send_batch(mailing_of(rendered), recipients).status == "sent"
     assert sendgrid_server.rejections == []
     body = sendgrid_server.accepted[0].body
     assert body is not None
@@ -227,7 +229,7 @@ HOSTILE_SENDER = (f"{FROM_EW} Bcc: all@example.org", "editor@indiawrites.org")
 def test_subject_and_from_name_in_the_outbox(hostile_issue: tuple[Config, RenderedIssue], tmp_path: Path) -> None:
     config, rendered = hostile_issue
     reader = make_recipient(config, SECRET, "asha@example.org", "Asha")
-    OutboxProvider(tmp_path, config=config, clock=lambda: DATE).send_batch(Mailing(rendered), [reader])
+    OutboxProvider(tmp_path, config=config, clock=lambda: DATE).send_batch(mailing_of(rendered), [reader])
     raw = (tmp_path / "2015-03-16" / "asha@example.org.eml").read_bytes()
     assert_reader_message(
         raw, rendered, reader, ("Asha", "asha@example.org"), "Asha", subject=HOSTILE_SUBJECT, sender=HOSTILE_SENDER
@@ -243,7 +245,7 @@ def test_subject_and_from_name_by_smtp(hostile_issue: tuple[Config, RenderedIssu
         make_recipient(config, SECRET, "x@x.org", ""),
     ]
     provider = SmtpProvider(config, "", retry=fast_retry(), clock=lambda: DATE)
-    provider.send_batch(Mailing(rendered), readers)
+    provider.send_batch(mailing_of(rendered), readers)
     provider.close()
     first, second = (raw for _, _, raw, _ in handler.messages)
     assert_reader_message(
@@ -294,7 +296,7 @@ def test_subject_and_from_name_for_sendgrid(
     config, rendered = hostile_issue
     config = replace(config, sendgrid=replace(config.sendgrid, host=sendgrid_server.url))
     sender = SendGridProvider(config, API_KEY, retry=fast_retry())
-    sender.send_batch(Mailing(rendered), [make_recipient(config, SECRET, "asha@example.org", "Asha")])
+    sender.send_batch(mailing_of(rendered), [make_recipient(config, SECRET, "asha@example.org", "Asha")])
     send_test_copy(rendered, config, sender, SECRET, "editor@indiawrites.org", now=lambda: DATE)
     batch, copy = (record.body for record in sendgrid_server.accepted)
     assert batch is not None and copy is not None
@@ -429,7 +431,7 @@ def test_sendgrid_values_that_are_not_text_fail_that_reader_alone(
     too_big = replace(good, email="three@example.org", values={**good.values, "%%name%%": "x" * 10_000})
     size = len(json.dumps(too_big.values, ensure_ascii=False, separators=(",", ":")).encode())
     sender = SendGridProvider(config, API_KEY, retry=fast_retry())
-    result = sender.send_batch(Mailing(rendered), [good, broken, too_big])
+    result = sender.send_batch(mailing_of(rendered), [good, broken, too_big])
     assert (result.status, result.fatal) == ("sent", "")
     assert {key: (r.status, r.reason) for key, r in result.recipients.items()} == {
         "two@example.org": (

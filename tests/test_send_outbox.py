@@ -1,4 +1,5 @@
-"""`newsletter send` and `report` end to end with the outbox provider: what the editor sees, what is written."""
+"""Whole sends with the outbox provider (send_issue, as `newsletter send` calls it), and the command line's own
+options, questions and messages: what the editor sees, what is written."""
 
 from __future__ import annotations
 
@@ -10,16 +11,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from send_support import SECRET, Sub, make_publication, make_rendered
+from send_support import ISSUE, SECRET, Sub, mailing_of, make_publication, make_rendered, send
 
 from conftest import ROOT
 from newsletter.cli import cli
 from newsletter.config import load_config
+from newsletter.errors import SendError
 from newsletter.message.mime import make_message_id
-from newsletter.providers.base import Mailing
+from newsletter.message.personalize import make_recipient
 from newsletter.providers.outbox import OutboxProvider
 from newsletter.sending.ledger import ledger_path
-from newsletter.sending.run import lock_send, make_recipient
+from newsletter.sending.run import lock_send
+from newsletter.sending.send import unfinished
 
 ROWS = [
     Sub("asha@example.org", "Asha Rao"),
@@ -28,7 +31,6 @@ ROWS = [
     Sub("bounce@example.org", "", "bounced"),
     Sub("selvi@example.org", "தமிழ் செல்வி"),
 ]
-ISSUE = "issues/2015-03-16.yaml"
 
 
 @pytest.fixture
@@ -56,16 +58,17 @@ def message_id(email: str) -> str:
 
 
 def test_send_then_report(pub: Path) -> None:
-    result = run(pub, "send", ISSUE, "--provider", "outbox", "--yes")
-    assert result.exit_code == 0, result.output
-    assert lines(result)[1:] == [
+    sent = send(pub, "outbox")
+    assert sent.result.summary is not None and unfinished(sent.result.summary, ISSUE) == ""
+    assert sent.output[1:] == [
         "recipients: 3 to send now via outbox",
-        lines(result)[2],
+        sent.output[2],
         "            2 skipped (bounced 1, unsubscribed 1)",
         "sent 3, skipped 2 (bounced 1, unsubscribed 1), failed 0, in doubt 0, pending 0; N s.",
     ]
-    assert lines(result)[0] == "issue:      2015-03-16: Putin to meet top aide to Chinese president"
-    assert re.fullmatch(r"content:    sha256 [0-9a-f]{16}", lines(result)[2])
+    assert sent.output[0] == "issue:      2015-03-16: Putin to meet top aide to Chinese president"
+    assert re.fullmatch(r"content:    sha256 [0-9a-f]{16}", sent.output[2])
+    assert sent.asked == ["Send 'Putin to meet top aide to Chinese president' to 3 recipient(s) via outbox?"]
     folder = pub / "outbox" / "2015-03-16"
     assert sorted(p.name for p in folder.iterdir()) == [
         "asha@example.org.eml",
@@ -99,18 +102,30 @@ def test_send_then_report(pub: Path) -> None:
 
     ledger = pub / "sends" / "2015-03-16.jsonl"
     before = ledger.read_bytes()
-    again = run(pub, "send", ISSUE, "--yes")
-    assert again.exit_code == 0
-    assert lines(again)[-3:] == [
+    again = send(pub)
+    assert again.result.summary is not None and unfinished(again.result.summary, ISSUE) == ""
+    assert again.output[-3:] == [
         "            2 skipped (bounced 1, unsubscribed 1)",
         "nothing to send.",
         "sent 3, skipped 2 (bounced 1, unsubscribed 1), failed 0, in doubt 0, pending 0; N s.",
     ]
-    assert "            3 already sent" in again.stdout.splitlines()
-    assert ledger.read_bytes() == before
+    assert "            3 already sent" in again.output
+    assert again.asked == [] and ledger.read_bytes() == before
 
 
 def test_dry_run_sends_and_records_nothing(pub: Path) -> None:
+    dry = send(pub, dry_run=True, answer=False)
+    assert dry.shown[-4:] == [
+        "            2 skipped (bounced 1, unsubscribed 1)",
+        "  asha@example.org (Asha Rao)",
+        "  ravi@example.org (Ravi)",
+        "  selvi@example.org (தமிழ் செல்வி)",
+    ]
+    assert (dry.result.dry_run, dry.result.summary, dry.asked) == (True, None, [])
+    assert not (pub / "sends").exists() and not (pub / "outbox").exists()
+
+
+def test_cli_dry_run(pub: Path) -> None:
     result = run(pub, "send", ISSUE, "--dry-run")
     assert result.exit_code == 0
     assert result.stdout.splitlines()[-5:] == [
@@ -124,13 +139,13 @@ def test_dry_run_sends_and_records_nothing(pub: Path) -> None:
 
 
 def test_limit_then_the_rest(pub: Path) -> None:
-    first = run(pub, "send", ISSUE, "--limit", "2", "--yes")
-    assert first.exit_code == 0
-    assert lines(first)[-1] == "sent 2, skipped 2 (bounced 1, unsubscribed 1), failed 0, in doubt 0, pending 1; N s."
+    first = send(pub, limit=2)
+    assert first.result.summary is not None and unfinished(first.result.summary, ISSUE) == ""
+    assert first.output[-1] == "sent 2, skipped 2 (bounced 1, unsubscribed 1), failed 0, in doubt 0, pending 1; N s."
     report = json.loads(run(pub, "report", ISSUE, "--json").stdout)
     assert report["counts"] == {"sent": 2, "failed": 0, "in_doubt": 0, "pending": 1, "skipped": 2}
-    rest = run(pub, "send", ISSUE, "--yes")
-    assert lines(rest)[-1] == "sent 3, skipped 2 (bounced 1, unsubscribed 1), failed 0, in doubt 0, pending 0; N s."
+    rest = send(pub)
+    assert rest.output[-1] == "sent 3, skipped 2 (bounced 1, unsubscribed 1), failed 0, in doubt 0, pending 0; N s."
     assert len(list((pub / "outbox" / "2015-03-16").iterdir())) == 3
 
 
@@ -148,7 +163,14 @@ def test_test_copy_records_nothing(pub: Path) -> None:
     assert not (pub / "sends").exists()
 
 
-def test_confirmation_declined(pub: Path) -> None:
+def test_declined_sends_and_records_nothing(pub: Path) -> None:
+    declined = send(pub, answer=False)
+    assert (declined.result.declined, declined.result.summary) == (True, None)
+    assert declined.asked == ["Send 'Putin to meet top aide to Chinese president' to 3 recipient(s) via outbox?"]
+    assert not ledger_path(pub / "sends", "2015-03-16").exists() and not (pub / "outbox").exists()
+
+
+def test_cli_confirmation_declined(pub: Path) -> None:
     result = run(pub, "send", ISSUE, input="n\n")
     assert result.exit_code == 1
     assert "Send 'Putin to meet top aide to Chinese president' to 3 recipient(s) via outbox? [y/N]: n" in result.output
@@ -157,28 +179,39 @@ def test_confirmation_declined(pub: Path) -> None:
 
 
 def test_a_second_send_of_the_same_issue_refuses(pub: Path) -> None:
-    with lock_send(ledger_path(pub / "sends", "2015-03-16")):
-        result = run(pub, "send", ISSUE, "--yes")
-    assert result.exit_code == 1
-    assert result.stderr == (
-        f"error: another send of 2015-03-16 is running (pid {os.getpid()}): wait for it to finish, or stop that "
-        "process.\n"
+    with lock_send(ledger_path(pub / "sends", "2015-03-16")), pytest.raises(SendError) as error:
+        send(pub)
+    assert str(error.value) == (
+        f"another send of 2015-03-16 is running (pid {os.getpid()}): wait for it to finish, or stop that process."
     )
-    assert run(pub, "send", ISSUE, "--yes").exit_code == 0  # released
+    assert not (pub / "outbox").exists()
+    released = send(pub).result.summary
+    assert released is not None and released.complete
 
 
 def test_content_changed_since_the_send_began(pub: Path) -> None:
-    assert run(pub, "send", ISSUE, "--limit", "1", "--yes").exit_code == 0
+    send(pub, limit=1)
     issue = pub / ISSUE
     issue.write_text(issue.read_text(encoding="utf-8").replace("Russia is looking east.", "Russia looks east."))
-    result = run(pub, "send", ISSUE, "--yes")
-    assert result.exit_code == 1
+    with pytest.raises(SendError) as error:
+        send(pub)
     started = json.loads((pub / "sends" / "2015-03-16.jsonl").read_text().splitlines()[0])["at"]
-    assert result.stderr == (
-        f"error: {ISSUE}: the rendered issue changed since its send began at {started} (html, text differ): restore "
+    assert str(error.value) == (
+        f"{ISSUE}: the rendered issue changed since its send began at {started} (html, text differ): restore "
         f"the issue and templates as they were to resume, or move {pub / 'sends' / '2015-03-16.jsonl'} aside to "
-        "start over (readers already sent would get it twice).\n"
+        "start over (readers already sent would get it twice)."
     )
+    assert len(list((pub / "outbox" / "2015-03-16").iterdir())) == 1
+
+
+def test_cli_exit_codes_and_summary(pub: Path) -> None:
+    result = run(pub, "send", ISSUE, "--provider", "outbox", "--yes", "--limit", "2")
+    assert result.exit_code == 0, result.output
+    assert lines(result)[-1] == "sent 2, skipped 2 (bounced 1, unsubscribed 1), failed 0, in doubt 0, pending 1; N s."
+    issue = pub / ISSUE
+    issue.write_text(issue.read_text(encoding="utf-8").replace("Russia is looking east.", "Russia looks east."))
+    changed = run(pub, "send", ISSUE, "--yes")
+    assert changed.exit_code == 1 and changed.stderr.startswith(f"error: {ISSUE}: the rendered issue changed since")
 
 
 @pytest.mark.parametrize(
@@ -230,7 +263,7 @@ def test_report_without_a_send(pub: Path) -> None:
 def test_outbox_fails_only_the_address_it_cannot_write(tmp_path: Path) -> None:
     config = load_config(ROOT / "newsletter.toml")
     people = [make_recipient(config, SECRET, a, "") for a in ("செல்வி@example.org", "b@example.org")]
-    result = OutboxProvider(tmp_path, config=config).send_batch(Mailing(make_rendered()), people)
+    result = OutboxProvider(tmp_path, config=config).send_batch(mailing_of(make_rendered()), people)
     failed = result.recipients["செல்வி@example.org"]
     assert (failed.status, failed.reason) == (
         "failed",

@@ -11,6 +11,7 @@ from send_support import Sub, make_rendered
 from newsletter.errors import SendError
 from newsletter.sending.ledger import LedgerWriter, read_ledger
 from newsletter.sending.plan import Recipients, SendOptions, check_resume, content_parts, parse_when, plan_send
+from newsletter.sending.send import schedule_at
 
 RENDERED = make_rendered()
 
@@ -200,8 +201,10 @@ IST = timezone(timedelta(hours=5, minutes=30))
 
 
 def test_parse_when() -> None:
-    assert parse_when("2015-03-16T15:00", NOW, IST) == int(datetime(2015, 3, 16, 9, 30, tzinfo=UTC).timestamp())
-    assert parse_when("2015-03-19 09:00+00:00", NOW, IST) == int((NOW + timedelta(hours=72)).timestamp())
+    assert schedule_at("2015-03-16T15:00", "sendgrid", NOW, IST) == int(
+        datetime(2015, 3, 16, 9, 30, tzinfo=UTC).timestamp()
+    )
+    assert schedule_at("2015-03-19 09:00+00:00", "sendgrid", NOW, IST) == int((NOW + timedelta(hours=72)).timestamp())
     for text, message in [
         (
             "tomorrow",
@@ -215,5 +218,10 @@ def test_parse_when() -> None:
         ),
     ]:
         with pytest.raises(SendError) as error:
-            parse_when(text, NOW, IST)
+            schedule_at(text, "sendgrid", NOW, IST)
         assert str(error.value) == message
+    with pytest.raises(SendError) as error:
+        parse_when("2015-03-16T09:30+00:00", NOW, IST, hours=0, provider="the outbox")
+    assert str(error.value) == (
+        "--at 2015-03-16T09:30:00+00:00 is more than 0 hours ahead: the outbox schedules at most 0 hours out."
+    )

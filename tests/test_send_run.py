@@ -12,7 +12,9 @@ from send_support import SECRET, Sub, make_rendered, readers
 
 from conftest import ROOT
 from newsletter.config import load_config
-from newsletter.providers.base import BatchResult, Mailing, Recipient, RecipientResult
+from newsletter.message.content import Recipient
+from newsletter.providers import capabilities_of
+from newsletter.providers.base import BatchResult, Mailing, RecipientResult
 from newsletter.sending.ledger import INTERRUPTED, LedgerWriter, read_ledger
 from newsletter.sending.plan import SendOptions, plan_send
 from newsletter.sending.run import run_send
@@ -25,6 +27,7 @@ class Scripted:
     """A provider whose answers the test writes: one BatchResult (or exception) per batch, in order."""
 
     name = "sendgrid"
+    capabilities = capabilities_of("sendgrid")
     max_batch = 2
 
     def __init__(self, *answers: BatchResult | Exception) -> None:

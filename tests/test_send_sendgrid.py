@@ -1,24 +1,25 @@
-"""A whole send through SendGrid (a local server speaking its v3 API): exactly once under faults, and the CLI."""
+"""Whole sends through SendGrid (a local server speaking its v3 API), as send_issue runs them: exactly once under
+faults, suppressions synced first, refusals, sandbox, scheduling; and the command line's own messages."""
 
 from __future__ import annotations
 
+import functools
 import json
-import re
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from send_support import SECRET, FakeTime, Sub, fast_retry, make_publication, make_rendered, readers, run
+from send_support import CLOCK, ISSUE, FakeTime, Sub, fast_retry, make_publication, readers, run, send
 from sendgrid_fake import API_KEY, FakeSendGrid, Fault
 
-from newsletter.config import Config
+from newsletter.config import load_config
+from newsletter.errors import ProviderError, SendError
 from newsletter.providers.sendgrid import SendGridProvider
-from newsletter.sending.ledger import LedgerWriter, ledger_path, read_ledger
-from newsletter.sending.plan import SendOptions, plan_send
-from newsletter.sending.run import run_send
-
-ISSUE = "issues/2015-03-16.yaml"
+from newsletter.sending.ledger import ledger_path, read_ledger
+from newsletter.sending.send import cancel_scheduled_send, unfinished
 
 
 def faulty(index: int, body: object) -> Fault | None:
@@ -40,23 +41,26 @@ def faulty(index: int, body: object) -> Fault | None:
 
 
 def test_exactly_once_under_faults(tmp_path: Path, sendgrid_server: FakeSendGrid) -> None:
-    config = make_publication(
-        tmp_path, [], send={"batch_size": 50, "concurrency": 4}, sendgrid={"host": sendgrid_server.url}
-    )
-    config = _with_timeout(config, 0.5)
     rows = readers(5000)
+    config = make_publication(
+        tmp_path,
+        rows,
+        send={"batch_size": 50, "concurrency": 4},
+        sendgrid={"host": sendgrid_server.url, "timeout": 0.5},
+    )
     sendgrid_server.faults = faulty
-    provider = SendGridProvider(config, API_KEY, retry=fast_retry(FakeTime()))
     ledger = ledger_path(config.sends_dir, "2015-03-16")
-    rendered = make_rendered()
-    state = read_ledger(ledger)
-    plan = plan_send(rendered, rows, state, "sendgrid", SendOptions())
+    totals: list[int] = []
     done: list[int] = []
-    with LedgerWriter(ledger) as writer:
-        summary = run_send(
-            plan, provider, writer, state, config=config, secret=SECRET, concurrency=4, progress=done.append
-        )
-    assert summary.fatal == "" and sum(done) == 5000
+
+    @contextmanager
+    def progress(total: int) -> Iterator[Callable[[int], None]]:
+        totals.append(total)
+        yield done.append
+
+    sent = send(tmp_path, "sendgrid", sendgrid_key=API_KEY, retry=fast_retry(FakeTime()), progress=progress)
+    summary = sent.result.summary
+    assert summary is not None and summary.fatal == "" and sum(done) == 5000 and totals == [5000]
 
     delivered = Counter(sendgrid_server.delivered_addresses())
     assert max(delivered.values()) == 1, "an address was accepted twice"
@@ -85,24 +89,17 @@ def test_exactly_once_under_faults(tmp_path: Path, sendgrid_server: FakeSendGrid
     assert all(ledger_state.entries[a].message_id == message_ids[a] for a in by_status["sent"])
 
     # A plain resume sends nobody again; --resend-in-doubt then completes the list (at the editor's risk).
-    state = read_ledger(ledger)
-    assert plan_send(rendered, rows, state, "sendgrid", SendOptions()).to_send == []
+    again = send(tmp_path, "sendgrid", sendgrid_key=API_KEY, retry=fast_retry(FakeTime()))
+    assert again.result.plan.to_send == [] and again.asked == []
     sendgrid_server.faults = None
-    plan = plan_send(rendered, rows, state, "sendgrid", SendOptions(resend_in_doubt=True))
-    assert len(plan.to_send) == len(in_doubt)
-    with LedgerWriter(ledger) as writer:
-        summary = run_send(plan, provider, writer, state, config=config, secret=SECRET, concurrency=4)
-    assert summary.complete and summary.sent == 5000
+    resent = send(tmp_path, "sendgrid", sendgrid_key=API_KEY, retry=fast_retry(FakeTime()), resend_in_doubt=True)
+    assert len(resent.result.plan.to_send) == len(in_doubt)
+    summary = resent.result.summary
+    assert summary is not None and summary.complete and summary.sent == 5000
     assert set(sendgrid_server.delivered_addresses()) == {row.email for row in rows}
 
 
-def _with_timeout(config: Config, seconds: float) -> Config:
-    from dataclasses import replace
-
-    return replace(config, sendgrid=replace(config.sendgrid, timeout=seconds))
-
-
-# --- through the command line ---------------------------------------------------------------------------------------
+# --- whole sends, and the command line ----------------------------------------------------------------------------
 
 
 ROWS = [Sub("asha@example.org", "Asha"), Sub("ravi@example.org", "Ravi"), Sub("selvi@example.org", "Selvi")]
@@ -121,31 +118,29 @@ def report(pub: Path, *args: str) -> dict[str, object]:
 
 def test_suppressions_are_synced_before_sending(pub: Path, sendgrid_server: FakeSendGrid) -> None:
     sendgrid_server.load_suppressions("bounces", ["ravi@example.org", "stranger@example.org"])
-    result = run(pub, "send", ISSUE, "--yes")
-    assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[0] == "suppressions: 2 listed at SendGrid, 1 subscriber(s) updated."
-    assert re.sub(r"\d+\.\d s", "N s", result.stdout.splitlines()[-1]) == (
-        "sent 2, skipped 1 (bounced 1), failed 0, in doubt 0, pending 0; N s."
-    )
+    sent = send(pub, "sendgrid", sendgrid_key=API_KEY)
+    assert sent.result.summary is not None and sent.result.summary.complete
+    assert sent.output[0] == "suppressions: 2 listed at SendGrid, 1 subscriber(s) updated."
+    assert sent.output[-1] == "sent 2, skipped 1 (bounced 1), failed 0, in doubt 0, pending 0; N s."
     assert sorted(sendgrid_server.delivered_addresses()) == ["asha@example.org", "selvi@example.org"]
     assert ",bounced," in (pub / "subscribers.csv").read_text().splitlines()[2]
     assert report(pub)["counts"] == {"sent": 2, "failed": 0, "in_doubt": 0, "pending": 0, "skipped": 1}
 
 
-def test_wrong_key_fails_before_anything_is_sent(
-    pub: Path, sendgrid_server: FakeSendGrid, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("SENDGRID_API_KEY", "SG.wrong")
-    result = run(pub, "send", ISSUE, "--yes")
-    assert result.exit_code == 1
-    assert result.stderr == (
-        "error: SendGrid answered 401 Unauthorized to GET /v3/suppression/bounces: The provided authorization grant "
-        "is invalid, expired, or revoked. Set SENDGRID_API_KEY to a valid SendGrid API key.\n"
+def test_wrong_key_fails_before_anything_is_sent(pub: Path, sendgrid_server: FakeSendGrid) -> None:
+    with pytest.raises(ProviderError) as error:
+        send(pub, "sendgrid", sendgrid_key="SG.wrong")
+    assert str(error.value) == (
+        "SendGrid answered 401 Unauthorized to GET /v3/suppression/bounces: The provided authorization grant "
+        "is invalid, expired, or revoked. Set SENDGRID_API_KEY to a valid SendGrid API key."
     )
     assert sendgrid_server.requests == 0 and not (pub / "sends" / "2015-03-16.jsonl").exists()
 
 
 def test_missing_key(pub: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ProviderError) as error:
+        send(pub, "sendgrid", sendgrid_key="")
+    assert str(error.value) == "SENDGRID_API_KEY is not set: set it in the environment, or send with --provider outbox."
     monkeypatch.delenv("SENDGRID_API_KEY")
     result = run(pub, "send", ISSUE, "--provider", "sendgrid", "--yes")
     assert result.exit_code == 1
@@ -165,10 +160,9 @@ def test_a_refused_request_stops_the_send_and_the_ledger_stays_exact(pub: Path, 
             del sendgrid_server.keys[API_KEY]
 
     sendgrid_server.faults = revoke_the_key_after_the_first_request
-    result = run(pub, "send", ISSUE, "--yes")
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[-1] == (
-        "error: SendGrid answered 401 Unauthorized to POST /v3/mail/send: The provided authorization grant is "
+    summary = send(pub, "sendgrid", sendgrid_key=API_KEY).result.summary
+    assert summary is not None and unfinished(summary, ISSUE) == (
+        "SendGrid answered 401 Unauthorized to POST /v3/mail/send: The provided authorization grant is "
         "invalid, expired, or revoked. Set SENDGRID_API_KEY to a valid SendGrid API key."
     )
     assert sendgrid_server.delivered_addresses() == ["asha@example.org", "ravi@example.org"]
@@ -182,9 +176,9 @@ def test_a_refused_request_stops_the_send_and_the_ledger_stays_exact(pub: Path, 
 
 
 def test_sandbox_has_its_own_ledger(pub: Path, sendgrid_server: FakeSendGrid) -> None:
-    result = run(pub, "send", ISSUE, "--sandbox", "--yes")
-    assert result.exit_code == 0, result.output
-    assert "sandbox:    SendGrid validates, delivers nothing" in result.stdout.splitlines()
+    sent = send(pub, "sendgrid", sendgrid_key=API_KEY, sandbox=True)
+    assert sent.result.summary is not None and sent.result.summary.complete
+    assert "sandbox:    SendGrid validates, delivers nothing" in sent.output
     assert sendgrid_server.delivered_addresses() == []
     assert sorted(a for r in sendgrid_server.sandboxed for a in r.addresses) == [r.email for r in ROWS]
     assert not (pub / "sends" / "2015-03-16.jsonl").exists()
@@ -193,9 +187,9 @@ def test_sandbox_has_its_own_ledger(pub: Path, sendgrid_server: FakeSendGrid) ->
 
 def test_schedule_then_cancel_then_send_now(pub: Path, sendgrid_server: FakeSendGrid) -> None:
     when = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
-    result = run(pub, "send", ISSUE, "--at", when.isoformat(), "--yes")
-    assert result.exit_code == 0, result.output
-    assert f"scheduled:  {when:%Y-%m-%d %H:%M} UTC" in result.stdout.splitlines()
+    scheduled = send(pub, "sendgrid", sendgrid_key=API_KEY, send_at=int(when.timestamp()))
+    assert scheduled.result.summary is not None and scheduled.result.summary.complete
+    assert f"scheduled:  {when:%Y-%m-%d %H:%M} UTC" in scheduled.output
     batch_id = next(iter(sendgrid_server.batches))
     assert {(r.batch_id, r.send_at) for r in sendgrid_server.accepted} == {(batch_id, int(when.timestamp()))}
 
@@ -207,15 +201,17 @@ def test_schedule_then_cancel_then_send_now(pub: Path, sendgrid_server: FakeSend
     assert sendgrid_server.cancelled_batches() == {batch_id}
     assert sendgrid_server.delivered_addresses() == []  # held by the cancel
     assert report(pub)["counts"] == {"sent": 0, "failed": 3, "in_doubt": 0, "pending": 0, "skipped": 0}
-    again = run(pub, "send", ISSUE, "--cancel")
-    assert again.exit_code == 1
-    assert again.stderr == (
-        f"error: {pub / 'sends' / '2015-03-16.jsonl'}: no scheduled send of 2015-03-16 to cancel (schedule one with "
-        "--at WHEN).\n"
+    config = load_config(pub / "newsletter.toml")
+    provider = functools.partial(SendGridProvider, config, API_KEY)
+    with pytest.raises(SendError) as error:
+        cancel_scheduled_send(config, "2015-03-16", provider, now=lambda: CLOCK)
+    assert str(error.value) == (
+        f"{pub / 'sends' / '2015-03-16.jsonl'}: no scheduled send of 2015-03-16 to cancel (schedule one with "
+        "--at WHEN)."
     )
 
-    now = run(pub, "send", ISSUE, "--retry-failed", "--yes")
-    assert now.exit_code == 0, now.output
+    now = send(pub, "sendgrid", sendgrid_key=API_KEY, retry_failed=True).result.summary
+    assert now is not None and now.complete
     assert sorted(sendgrid_server.delivered_addresses()) == [r.email for r in ROWS]
     assert report(pub)["counts"] == {"sent": 3, "failed": 0, "in_doubt": 0, "pending": 0, "skipped": 0}
 
@@ -233,3 +229,17 @@ def test_test_copy_through_sendgrid(pub: Path, sendgrid_server: FakeSendGrid) ->
     assert "%%" not in body["content"][0]["value"] and "%%" not in body["content"][1]["value"]
     assert body["personalizations"][0]["headers"]["List-Unsubscribe"].startswith("<mailto:editor@indiawrites.org?")
     assert not (pub / "sends" / "2015-03-16.jsonl").exists()
+
+
+def test_a_dry_run_sets_up_no_provider_and_syncs_nothing(pub: Path, sendgrid_server: FakeSendGrid) -> None:
+    sendgrid_server.load_suppressions("bounces", ["ravi@example.org"])
+    dry = send(pub, "sendgrid", dry_run=True, sendgrid_key="")  # no key: a provider set up would refuse
+    assert dry.shown[-4:] == [
+        "  asha@example.org (Asha)",
+        "  ravi@example.org (Ravi)",
+        "  selvi@example.org (Selvi)",
+        "SendGrid's suppressions are not synced by a dry run: `newsletter suppressions sync` does it.",
+    ]
+    assert dry.result.summary is None and dry.result.synced is None
+    assert sendgrid_server.requests == 0 and sendgrid_server.calls == []
+    assert ",bounced," not in (pub / "subscribers.csv").read_text() and not (pub / "sends").exists()

@@ -1,4 +1,5 @@
-"""`newsletter send --provider smtp` against a real SMTP server (aiosmtpd): each reader once, as the report says."""
+"""A whole send by SMTP (send_issue, as `newsletter send --provider smtp` calls it) against a real SMTP server
+(aiosmtpd): each reader once, as the report says; and the command line's exit code when someone failed."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from collections import Counter
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from send_support import Sub, make_publication, readers, run
+from send_support import ISSUE, Sub, make_publication, readers, run, send
 from smtp_sink import Sink
 
-ISSUE = "issues/2015-03-16.yaml"
+from newsletter.sending.send import unfinished
 
 
 def test_send_by_smtp(tmp_path: Path, sink: tuple[Sink, int]) -> None:
@@ -23,10 +24,9 @@ def test_send_by_smtp(tmp_path: Path, sink: tuple[Sink, int]) -> None:
         send={"provider": "smtp", "concurrency": 3},
         smtp={"host": "127.0.0.1", "port": port, "security": "none", "username": ""},
     )
-    result = run(tmp_path, "send", ISSUE, "--yes")
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[-1] == (
-        "error: not everyone has the issue (failed 1, in doubt 0, pending 0): see `newsletter report "
+    summary = send(tmp_path, "smtp").result.summary
+    assert summary is not None and unfinished(summary, ISSUE) == (
+        "not everyone has the issue (failed 1, in doubt 0, pending 0): see `newsletter report "
         f"{ISSUE}`, then run the send again (with --retry-failed for failed recipients, --resend-in-doubt for "
         "those in doubt)."
     )
@@ -51,7 +51,27 @@ def test_send_by_smtp(tmp_path: Path, sink: tuple[Sink, int]) -> None:
     ]
 
     del handler.refuse["reader00007@example.org"]
-    again = run(tmp_path, "send", ISSUE, "--retry-failed", "--yes")
-    assert again.exit_code == 0, again.output
+    again = send(tmp_path, "smtp", retry_failed=True).result.summary
+    assert again is not None and unfinished(again, ISSUE) == ""
     received = Counter(to for _, tos, _, _ in handler.messages for to in tos)
     assert set(received.values()) == {1} and len(received) == 30
+
+
+def test_cli_exit_code_when_someone_failed(tmp_path: Path, sink: tuple[Sink, int]) -> None:
+    handler, port = sink
+    handler.refuse["reader00001@example.org"] = "550 5.1.1 no such user"
+    make_publication(
+        tmp_path,
+        readers(3),
+        send={"provider": "smtp"},
+        smtp={"host": "127.0.0.1", "port": port, "security": "none", "username": ""},
+    )
+    result = run(tmp_path, "send", ISSUE, "--yes")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "error: not everyone has the issue (failed 1, in doubt 0, pending 0): see `newsletter report "
+        f"{ISSUE}`, then run the send again (with --retry-failed for failed recipients, --resend-in-doubt for "
+        "those in doubt)."
+    )
+    del handler.refuse["reader00001@example.org"]
+    assert run(tmp_path, "send", ISSUE, "--retry-failed", "--yes").exit_code == 0

@@ -10,6 +10,7 @@ from sendgrid_fake import ALL_SCOPES, API_KEY, FakeSendGrid
 
 from newsletter.config import load_config
 from newsletter.providers.sendgrid import SendGridProvider
+from newsletter.providers.sendgrid_suppressions import read_list
 from newsletter.sending.suppressions import merge_suppressions, sync_suppressions
 from newsletter.subscribers.store import read_subscribers
 
@@ -17,11 +18,11 @@ from newsletter.subscribers.store import read_subscribers
 def test_merge_keeps_the_most_final_status() -> None:
     merged = merge_suppressions(
         [
-            ("bounces", "bounced", [{"email": "A@x.org", "reason": "550 5.1.1  no\n such user"}]),
-            ("global unsubscribes", "unsubscribed", [{"email": "a@x.org"}, {"email": "b@x.org"}]),
-            ("spam reports", "complained", [{"email": "b@x.org"}]),
-            ("group unsubscribes (7)", "unsubscribed", ["c@x.org", "not an address"]),
-            ("blocks", "bounced", [{"email": "d@x.org", "reason": "x" * 300}]),
+            read_list("bounces", "bounced", [{"email": "A@x.org", "reason": "550 5.1.1  no\n such user"}]),
+            read_list("global unsubscribes", "unsubscribed", [{"email": "a@x.org"}, {"email": "b@x.org"}]),
+            read_list("spam reports", "complained", [{"email": "b@x.org"}]),
+            read_list("group unsubscribes (7)", "unsubscribed", ["c@x.org", "not an address"]),
+            read_list("blocks", "bounced", [{"email": "d@x.org", "reason": "x" * 300}]),
         ]
     )
     assert merged == {
@@ -59,7 +60,7 @@ def pub(tmp_path: Path, sendgrid_server: FakeSendGrid) -> Path:
 def test_sync_marks_subscribers(pub: Path) -> None:
     config = load_config(pub / "newsletter.toml")
     provider = SendGridProvider(config, API_KEY, retry=fast_retry(FakeTime()))
-    result = sync_suppressions(provider, config.subscribers_path, 7)
+    result = sync_suppressions(provider, config.subscribers_path)
     assert result.found == {
         "bounces": 1,
         "blocks": 1,
@@ -80,7 +81,7 @@ def test_sync_marks_subscribers(pub: Path) -> None:
         "already@example.org": "complained",  # sticky: never softened
         "fine@example.org": "active",
     }
-    assert sync_suppressions(provider, config.subscribers_path, 7).updated == 0  # a second sync changes nothing
+    assert sync_suppressions(provider, config.subscribers_path).updated == 0  # a second sync changes nothing
 
 
 def test_cli(pub: Path, monkeypatch: pytest.MonkeyPatch) -> None:

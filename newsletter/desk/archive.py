@@ -25,7 +25,8 @@ from newsletter.issue.load import Issue, load_issue
 from newsletter.message.personalize import personalize, web_values
 from newsletter.render.html import render_issue, view_url
 from newsletter.render.markdown import md_to_html
-from newsletter.sending.ledger import SENT, ledger_path, read_ledger
+from newsletter.sending.ledger import ledger_path, read_ledger
+from newsletter.sending.ledger_entries import SENT
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 INDEX_TEMPLATE = "archive-index.html.j2"

@@ -1,6 +1,6 @@
 """Reading an article's title, summary, image, author and site from its web page or a saved text file.
 
-Parsing is pure (text in, ArticleDraft out); only `fetch_page` and `read_article` do I/O. Metadata is trusted in
+Parsing is pure (text in, ArticleDraft out); only `read_article` does I/O (fetch.py fetches). Metadata is trusted in
 the order publishers maintain it: OpenGraph (what social sites show, so editors keep it right), Twitter card,
 JSON-LD, then the plain HTML (<title>, meta description, the first paragraph).
 """
@@ -17,9 +17,6 @@ from newsletter.clean import find_unsafe, show
 from newsletter.desk.fetch import MAX_BYTES, FetchedPage, address_problem, check_address, decode_html, fetch_page
 from newsletter.desk.pagemeta import clean_text, find_jsonld_article, jsonld_image, jsonld_names, parse_page
 from newsletter.errors import FetchError
-
-# What `add` used from here before fetching had a module of its own.
-__all__ = ["MAX_BYTES", "ArticleDraft", "FetchedPage", "decode_html", "fetch_page", "parse_html_page", "read_article"]
 
 SUMMARY_WORDS = 60
 MAX_URL = 2000  # characters: longer addresses break in mail clients and are not an article's

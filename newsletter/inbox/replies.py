@@ -1,18 +1,18 @@
 """The emails `newsletter inbox` sends back: welcome, confirmation requests and the one-line goodbye.
 
-Built by pure functions from templates (the publication's templates/ first, then the package's), as complete
-EmailMessage objects a Provider delivers. A template's first line is 'Subject: ...', then a blank line, the body.
+Built by pure functions from templates (the publication's templates/ first, then the package's) and the message
+builder (message.mime), as complete EmailMessage objects a Provider delivers: one text/plain part. A template's first
+line is 'Subject: ...', then a blank line, the body.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -22,13 +22,12 @@ import jinja2
 
 from newsletter.config import Config
 from newsletter.errors import RenderError
+from newsletter.message.mime import Mailbox, build_message, sender_domain
 from newsletter.message.personalize import list_unsubscribe_headers, mailto_unsubscribe, unsubscribe_url
 from newsletter.tokens import make_token
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 KINDS = ("welcome", "confirm", "confirm_unsubscribe", "goodbye")
-# A List-Unsubscribe link is one long word: allowing RFC 5322's 998-character lines keeps it from being refolded.
-_POLICY = policy.default.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -102,8 +101,8 @@ def render_reply(config: Config, secret: bytes, reply: Reply, latest_url: str = 
 _MESSAGE_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,120}@[\x21-\x3b\x3d\x3f-\x7e]{1,120}>")
 
 
-def _address(name: str, email: str) -> Address:
-    """A header address built by the email package, which quotes or encodes the name and refuses CR/LF."""
+def _address(name: str, email: str) -> Mailbox:
+    """A header address as the email package accepts it (it refuses CR and LF in a name), its domain in ASCII."""
     local, _, domain = email.rpartition("@")
     if not local.isascii():
         raise RenderError(
@@ -115,43 +114,36 @@ def _address(name: str, email: str) -> Address:
             domain = domain.encode("idna").decode("ascii")
         except UnicodeError:
             raise RenderError(f"{email}: the domain cannot be written in ASCII (IDNA): check the address.") from None
-    return Address(display_name=name, username=local, domain=domain)
+    address = Address(display_name=name, username=local, domain=domain)
+    return Mailbox(address.display_name, address.addr_spec)
 
 
 def build_reply(config: Config, secret: bytes, reply: Reply, *, date: datetime, latest_url: str = "") -> EmailMessage:
     """The complete message for `reply`, stamped with `date` (injected) and a Message-ID derived from its inputs.
 
-    The addresses and the subject (which hold a reader's name and the publication's settings) are headers built
-    by the email package; the other headers are text this function makes itself (a date, our own Message-ID, a
-    reader's Message-ID only when it has the strict RFC 5322 shape, URLs with a base64url token), so they are
-    set raw: header objects for all of them would cost a millisecond an answer over a big import of mail.
-    """
+    A reader's Message-ID is repeated (In-Reply-To, References) only when it has the strict RFC 5322 shape."""
     subject, body = render_reply(config, secret, reply, latest_url)
     settings = config.newsletter
-    domain = settings.from_email.rpartition("@")[2] or "localhost"
     digest = hashlib.sha256(f"{reply.kind}\n{reply.email.lower()}\n{reply.in_reply_to}".encode()).hexdigest()
-    message = EmailMessage(policy=_POLICY)
     try:
-        message["From"] = _address(settings.from_name, settings.from_email)
-        message["To"] = _address(reply.name if reply.kind in ("welcome", "goodbye") else "", reply.email)
+        fields: list[tuple[str, str | Mailbox]] = [
+            ("From", _address(settings.from_name, settings.from_email)),
+            ("To", _address(reply.name if reply.kind in ("welcome", "goodbye") else "", reply.email)),
+        ]
         if settings.reply_to and settings.reply_to.lower() != settings.from_email.lower():
-            message["Reply-To"] = _address("", settings.reply_to)
-        message["Subject"] = subject
-    except ValueError as error:  # the email package refusing a name, address or subject
+            fields.append(("Reply-To", _address("", settings.reply_to)))
+        fields += [
+            ("Subject", subject),
+            ("Date", format_datetime(date)),
+            ("Message-ID", f"<{reply.kind}.{digest[:24]}@{sender_domain(config)}>"),
+        ]
+        if _MESSAGE_ID.fullmatch(reply.in_reply_to):
+            fields += [("In-Reply-To", reply.in_reply_to), ("References", reply.in_reply_to)]
+        # RFC 3834: an automatic answer, so autoresponders do not answer it back and loop.
+        fields.append(("Auto-Submitted", "auto-replied"))
+        if reply.kind == "welcome":
+            fields += list(list_unsubscribe_headers(config, secret, reply.email).items())
+        # LF line ends, as answers have always been stored (outbox/_transactional); on the wire they are CRLF.
+        return build_message(fields, body, linesep="\n")
+    except (ValueError, HeaderParseError) as error:  # the email package refusing a name or an address
         raise RenderError(f"{reply.kind} to {reply.email}: a header cannot be written ({error}).") from None
-    headers = [("Date", format_datetime(date)), ("Message-ID", f"<{reply.kind}.{digest[:24]}@{domain}>")]
-    if _MESSAGE_ID.fullmatch(reply.in_reply_to):
-        headers += [("In-Reply-To", reply.in_reply_to), ("References", reply.in_reply_to)]
-    # RFC 3834: an automatic answer, so autoresponders do not answer it back and loop.
-    headers.append(("Auto-Submitted", "auto-replied"))
-    if reply.kind == "welcome":
-        headers += list(list_unsubscribe_headers(config, secret, reply.email).items())
-    headers += [
-        ("MIME-Version", "1.0"),
-        ("Content-Type", 'text/plain; charset="utf-8"'),
-        ("Content-Transfer-Encoding", "7bit" if body.isascii() else "base64"),
-    ]
-    for name, value in headers:
-        message.set_raw(name, value)
-    message.set_payload(body if body.isascii() else base64.encodebytes(body.encode("utf-8")).decode("ascii"))
-    return message

@@ -1,4 +1,4 @@
-"""Providers: one module each (outbox, smtp, sendgrid), chosen by name."""
+"""Providers: one module each (outbox, smtp, sendgrid), chosen by name; what each can do, by its Capabilities."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from newsletter.errors import ProviderError
 
 if TYPE_CHECKING:
     from newsletter.config import Config
-    from newsletter.providers.base import Provider, Retry
+    from newsletter.providers.base import Capabilities, Provider
+    from newsletter.providers.retry import Retry
 
 NAMES = ("outbox", "sendgrid", "smtp")
 
@@ -19,6 +20,33 @@ def choose_provider(name: str, config: Config, *, sendgrid_key: str = "") -> str
     if chosen not in NAMES:
         raise ProviderError(f"unknown provider '{chosen}': use one of {', '.join(NAMES)}.")
     return chosen
+
+
+def provider_class(name: str) -> type[Provider]:
+    """The class of the provider `name` (imported only when asked for: sendgrid's pulls in an HTTP client)."""
+    if name == "sendgrid":
+        from newsletter.providers.sendgrid import SendGridProvider
+
+        return SendGridProvider
+    if name == "smtp":
+        from newsletter.providers.smtp import SmtpProvider
+
+        return SmtpProvider
+    if name == "outbox":
+        from newsletter.providers.outbox import OutboxProvider
+
+        return OutboxProvider
+    raise ProviderError(f"unknown provider '{name}': use one of {', '.join(NAMES)}.")
+
+
+def capabilities_of(name: str) -> Capabilities:
+    """What the provider `name` can do besides delivering, known before it is set up (a dry run sets up none)."""
+    return provider_class(name).capabilities
+
+
+def able_to(capability: str) -> list[str]:
+    """The names of the providers that have `capability` (a field of Capabilities)."""
+    return [name for name in NAMES if getattr(capabilities_of(name), capability)]
 
 
 def get_provider(

@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from email.message import EmailMessage
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from newsletter.errors import ProviderError
-
-if TYPE_CHECKING:
-    from newsletter.config import Config
-    from newsletter.render.html import RenderedIssue
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """One reader of one batch, already personalised: placeholder values and their List-Unsubscribe headers."""
-
-    email: str
-    name: str
-    values: Mapping[str, str]
-    headers: Mapping[str, str]
+from newsletter.message.content import Content, Recipient
 
 
 @dataclass(frozen=True)
 class Mailing:
-    """What every batch of one send shares: the issue rendered once, and how SendGrid should treat it."""
+    """What every batch of one send shares: the content, rendered once, and how SendGrid should treat it."""
 
-    rendered: RenderedIssue
+    content: Content
     sandbox: bool = False
     send_at: int | None = None  # epoch seconds (SendGrid scheduling); None sends now
     batch_id: str = ""  # SendGrid's batch id for a scheduled send, so it can be cancelled
@@ -59,31 +43,39 @@ class BatchResult:
     fatal: str = ""
 
 
-@dataclass
-class Retry:
-    """How a provider waits before retrying a request nothing came of (5xx, refused connection).
+@dataclass(frozen=True)
+class Capabilities:
+    """What a provider can do besides delivering: the send asks this, never the provider's name."""
 
-    Injected so tests run without sleeping and with reproducible jitter.
-    """
+    schedule_hours: int = 0  # Mailing.send_at: deliver at a later time, at most this many hours ahead
+    batch_ids: bool = False  # create_batch_id and cancel_scheduled: a scheduled send can be cancelled
+    sandbox: bool = False  # Mailing.sandbox: validate the request, deliver nothing
+    suppression_lists: bool = False  # fetch_suppressions: who the provider will no longer deliver to
+    # The provider reports bounces and complaints itself (SendGrid: its Event Webhook); other providers' come back
+    # to the editor's mailbox, where `newsletter inbox` reads them.
+    bounce_reports: bool = False
 
-    attempts: int = 5  # retries after the first try
-    base: float = 1.0  # seconds before the first retry
-    cap: float = 30.0  # no single wait longer than this
-    rate_limit_waits: int = 20  # 429 answers tolerated per request before the batch counts as failed
-    sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.time
-    jitter: Callable[[], float] = random.random  # uniform in [0, 1)
+    @property
+    def scheduling(self) -> bool:
+        return self.schedule_hours > 0
 
-    def backoff(self, attempt: int) -> float:
-        """Exponential, capped, with "equal jitter": half fixed, half random, so parallel senders spread out."""
-        delay = min(self.cap, self.base * 2.0**attempt)
-        return delay / 2 + self.jitter() * delay / 2
+
+@dataclass(frozen=True)
+class SuppressionList:
+    """One of a provider's lists of addresses it no longer delivers to, and the subscriber status it stands for."""
+
+    name: str  # as the editor reads it: "bounces"
+    status: str  # what it makes a subscriber: bounced, complained or unsubscribed
+    entries: Sequence[tuple[str, str]]  # (the address as listed, or "" for an entry without one; the reason or "")
+    source: str = ""  # whose list it is, as the reason recorded in subscribers.csv names it: "SendGrid"
 
 
 class Provider(Protocol):
     """A way to deliver mail. Each provider lives in its own module (outbox, smtp, sendgrid)."""
 
-    name: str
+    name: str  # as --provider and [send] provider write it
+    title: str  # as a sentence names it: "SendGrid"
+    capabilities: Capabilities
     max_batch: int  # recipients per send_batch call
 
     def send_message(self, message: EmailMessage) -> str:
@@ -98,15 +90,46 @@ class Provider(Protocol):
         failed delivery: the outcome, including "in doubt", is in the result, so the ledger can record it."""
         ...
 
+    def create_batch_id(self) -> str:
+        """A new id to schedule a send under, so that it can be cancelled (capabilities.batch_ids)."""
+        ...
+
+    def cancel_scheduled(self, batch_id: str) -> None:
+        """Cancel every message scheduled under `batch_id` (capabilities.batch_ids)."""
+        ...
+
+    def fetch_suppressions(self) -> list[SuppressionList]:
+        """Every list of addresses the provider no longer delivers to (capabilities.suppression_lists)."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...
 
 
+class DeliveryOnly:
+    """For a provider that only delivers (outbox, smtp): it declares no capability, and asked for one it raises."""
+
+    name: str
+    capabilities = Capabilities()
+
+    def create_batch_id(self) -> str:
+        raise self._unsupported("schedule a send")
+
+    def cancel_scheduled(self, batch_id: str) -> None:
+        raise self._unsupported("cancel a scheduled send")
+
+    def fetch_suppressions(self) -> list[SuppressionList]:
+        raise self._unsupported("list suppressed addresses")
+
+    def _unsupported(self, what: str) -> ProviderError:
+        return ProviderError(f"the {self.name} provider cannot {what}: choose one that can with --provider.")
+
+
 def check_headers(message: EmailMessage) -> None:
     """ProviderError unless every header of `message`, as the generator writes it, is one header: a line break in a
-    value not followed by folding whitespace would start a header (or the body) of a stranger's choosing. Messages
-    built elsewhere (welcome and goodbye mail, test copies) pass here on their way out; mime.build_message never
+    value not followed by folding whitespace would start a header (or the body) of a stranger's choosing.
+    send_message takes any EmailMessage, so every one passes here on its way out; the builder (message.mime) never
     makes such a header."""
     policy = message.policy
     for name, value in message.raw_items():
@@ -124,22 +147,3 @@ def describe_error(error: BaseException) -> str:
     from newsletter.clean import clean_line, show
 
     return clean_line(show(str(error))) or type(error).__name__
-
-
-def build_recipient_message(
-    config: Config, mailing: Mailing, recipient: Recipient, date: datetime, subject_prefix: str = ""
-) -> EmailMessage:
-    """The complete message one reader receives (outbox, smtp): the issue with their values and headers."""
-    from newsletter.message.mime import build_message, make_message_id, sender_domain
-
-    return build_message(
-        mailing.rendered,
-        config,
-        to_email=recipient.email,
-        to_name=recipient.name,
-        values=dict(recipient.values),
-        headers=dict(recipient.headers),
-        date=date,
-        message_id=make_message_id(mailing.rendered.issue.slug, recipient.email, sender_domain(config)),
-        subject_prefix=subject_prefix,
-    )

@@ -13,15 +13,9 @@ from typing import TYPE_CHECKING
 
 from newsletter.clean import show
 from newsletter.files import write_atomic
-from newsletter.providers.base import (
-    BatchResult,
-    Mailing,
-    Recipient,
-    RecipientResult,
-    build_recipient_message,
-    check_headers,
-    describe_error,
-)
+from newsletter.message.content import Recipient
+from newsletter.message.mime import build_reader_message
+from newsletter.providers.base import BatchResult, DeliveryOnly, Mailing, RecipientResult, check_headers, describe_error
 
 if TYPE_CHECKING:
     from newsletter.config import Config
@@ -48,8 +42,9 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class OutboxProvider:
+class OutboxProvider(DeliveryOnly):
     name = "outbox"
+    title = "the outbox"
 
     def __init__(
         self, directory: Path, *, config: Config | None = None, clock: Callable[[], datetime] = _utc_now
@@ -77,12 +72,12 @@ class OutboxProvider:
         """One .eml per reader under <directory>/<issue>/; a file that cannot be written stops the send."""
         if self.config is None:
             raise TypeError("OutboxProvider needs config= to send an issue")
-        folder = self.directory / mailing.rendered.issue.slug
+        folder = self.directory / mailing.content.key
         results: dict[str, RecipientResult] = {}
         date = self.clock()
         for recipient in recipients:
             try:
-                message = build_recipient_message(self.config, mailing, recipient, date)
+                message = build_reader_message(self.config, mailing.content, recipient, date)
                 data = message.as_bytes()
             except Exception as error:  # this reader's address or values (a non-ASCII local part, say): them alone
                 reason = f"cannot write a message to {show(recipient.email)} ({describe_error(error)})"

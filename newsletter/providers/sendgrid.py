@@ -30,9 +30,12 @@ from typing import Any
 
 from newsletter.config import Config
 from newsletter.errors import ProviderError
-from newsletter.providers.base import BatchResult, Mailing, Recipient, RecipientResult, Retry
+from newsletter.message.content import Recipient
+from newsletter.providers.base import BatchResult, Capabilities, Mailing, RecipientResult, SuppressionList
+from newsletter.providers.retry import Retry, Tries
 from newsletter.providers.sendgrid_http import Deadline, bounded_endpoint
 from newsletter.providers.sendgrid_payload import encode_batch, encode_shell, payload_from_message, payload_shell
+from newsletter.providers.sendgrid_suppressions import fetch_suppressions
 
 MAIL_SEND = "/v3/mail/send"
 # A charset makes the client send our pre-encoded body as is (it json.dumps only for plain "application/json"),
@@ -46,6 +49,7 @@ HINTS = {
     413: "Lower [send] batch_size in newsletter.toml.",
 }
 BOUND_TIMEOUTS = 2  # a bounded() run of calls may take this many [sendgrid] timeouts in all
+RATE_LIMIT_RESET = "X-RateLimit-Reset"  # epoch seconds at which a 429's limit lifts
 
 
 class _NotSent(Exception):
@@ -104,6 +108,11 @@ def refusal_message(method: str, path: str, status: int, body: bytes) -> str:
 
 class SendGridProvider:
     name = "sendgrid"
+    title = "SendGrid"
+    # SendGrid refuses a send_at more than 72 hours ahead.
+    capabilities = Capabilities(
+        schedule_hours=72, batch_ids=True, sandbox=True, suppression_lists=True, bounce_reports=True
+    )
 
     def __init__(self, config: Config, api_key: str, *, retry: Retry | None = None) -> None:
         if not api_key:
@@ -175,53 +184,38 @@ class SendGridProvider:
 
     def post_mail(self, body: str) -> BatchResult:
         """POST one mail/send body; the result says sent, failed (nothing sent) or in doubt, never raises."""
-        unsent = 0
-        limited = 0
+        tries = self.retry.start()
         while True:
             try:
                 response = self._attempt("POST", MAIL_SEND, body=body)
             except _NoAnswer as error:
                 return BatchResult("in_doubt", reason=f"no answer from SendGrid ({error}): it may have sent it")
             except _NotSent as error:
-                if unsent >= self.retry.attempts:
-                    reason = f"could not reach SendGrid at {self.host} ({error}) after {unsent + 1} attempts"
-                    return BatchResult("failed", reason=reason, fatal=f"{reason}: nothing was sent. Try again later.")
-                self.retry.sleep(self.retry.backoff(unsent))
-                unsent += 1
-                continue
+                if tries.again_after_failure():
+                    continue
+                reason = f"could not reach SendGrid at {self.host} ({error}) after {tries.failures + 1} attempts"
+                return BatchResult("failed", reason=reason, fatal=f"{reason}: nothing was sent. Try again later.")
             except _Answer as answer:
                 status = answer.status
-                if status == 429 and limited < self.retry.rate_limit_waits:
-                    self.retry.sleep(self._rate_limit_wait(answer.headers, limited))
-                    limited += 1
+                if status == 429 and tries.again_after_rate_limit(answer.headers.get(RATE_LIMIT_RESET)):
                     continue
                 if status in IN_DOUBT_STATUSES:
                     return BatchResult(
                         "in_doubt", reason=f"SendGrid answered {status_text(status)}: it may have sent it"
                     )
-                if status in RETRY_STATUSES and unsent < self.retry.attempts:
-                    self.retry.sleep(self.retry.backoff(unsent))
-                    unsent += 1
+                if status in RETRY_STATUSES and tries.again_after_failure():
                     continue
                 message = refusal_message("POST", MAIL_SEND, status, answer.body)
                 if status in RETRY_STATUSES or status == 429:
                     # Still nothing sent, but an outage: stop rather than hammer SendGrid batch after batch.
-                    tries = limited + 1 if status == 429 else unsent + 1
+                    count = tries.waits + 1 if status == 429 else tries.failures + 1
                     return BatchResult(
                         "failed",
-                        reason=f"SendGrid answered {status_text(status)} {tries} times",
-                        fatal=f"{message} Gave up after {tries} attempts; nothing more was sent.",
+                        reason=f"SendGrid answered {status_text(status)} {count} times",
+                        fatal=f"{message} Gave up after {count} attempts; nothing more was sent.",
                     )
                 return BatchResult("failed", reason=message, fatal=message)
             return BatchResult("sent", message_id=str(response.headers.get("X-Message-Id") or ""))
-
-    def _rate_limit_wait(self, headers: Mapping[str, str], waits: int) -> float:
-        """Until X-RateLimit-Reset (epoch seconds), plus up to a second of jitter so parallel requests spread."""
-        try:
-            reset = float(headers.get("X-RateLimit-Reset") or "")
-        except ValueError:
-            return self.retry.backoff(waits)
-        return min(self.retry.cap * 10, max(0.0, reset - self.retry.clock())) + self.retry.jitter()
 
     # --- other endpoints ----------------------------------------------------------------------------------------
 
@@ -229,8 +223,7 @@ class SendGridProvider:
         """A call other than mail/send (batch ids, scheduled sends, suppressions): safe to retry on no answer,
         except a slow one (no answer within the timeout), which a retry would only make slower."""
         encoded = None if body is None else json.dumps(body)
-        failures = 0
-        limited = 0
+        tries = self.retry.start(self._sleep)
         try:
             while True:
                 try:
@@ -241,19 +234,15 @@ class SendGridProvider:
                             f"SendGrid did not answer {method} {path} within {self.timeout:g} s: try again later, "
                             f"or raise [sendgrid] timeout in {self.config.path} if it is always this slow."
                         ) from None
-                    failures = self._retry_or_raise(failures, method, path, error)
+                    self._again_or_raise(tries, method, path, error)
                     continue
                 except _NotSent as error:
-                    failures = self._retry_or_raise(failures, method, path, error)
+                    self._again_or_raise(tries, method, path, error)
                     continue
                 except _Answer as answer:
-                    if answer.status == 429 and limited < self.retry.rate_limit_waits:
-                        self._sleep(self._rate_limit_wait(answer.headers, limited))
-                        limited += 1
+                    if answer.status == 429 and tries.again_after_rate_limit(answer.headers.get(RATE_LIMIT_RESET)):
                         continue
-                    if answer.status in RETRY_STATUSES and failures < self.retry.attempts:
-                        self._sleep(self.retry.backoff(failures))
-                        failures += 1
+                    if answer.status in RETRY_STATUSES and tries.again_after_failure():
                         continue
                     raise ProviderError(refusal_message(method, path, answer.status, answer.body)) from None
                 raw = response.body
@@ -265,14 +254,12 @@ class SendGridProvider:
                 f"SendGrid is slow; try again later, or raise [sendgrid] timeout in {self.config.path}."
             ) from None
 
-    def _retry_or_raise(self, failures: int, method: str, path: str, error: Exception) -> int:
-        if failures >= self.retry.attempts:
+    def _again_or_raise(self, tries: Tries, method: str, path: str, error: Exception) -> None:
+        if not tries.again_after_failure():
             raise ProviderError(
                 f"could not reach SendGrid at {self.host} for {method} {path} ({error}): "
                 "check [sendgrid] host in newsletter.toml and the network."
             ) from None
-        self._sleep(self.retry.backoff(failures))
-        return failures + 1
 
     def _sleep(self, seconds: float) -> None:
         """retry.sleep, unless the bounded() run of calls would end before the wait does."""
@@ -298,18 +285,9 @@ class SendGridProvider:
         """Cancel every message scheduled under `batch_id` (SendGrid needs this 10 minutes before send_at)."""
         self.request_json("POST", "/v3/user/scheduled_sends", body={"batch_id": batch_id, "status": "cancel"})
 
-    def get_pages(self, path: str, *, page_size: int = 500) -> list[Any]:
-        """Every item of a paged list endpoint (limit/offset, at most 500 per page)."""
-        items: list[Any] = []
-        offset = 0
-        while True:
-            page = self.request_json("GET", path, query={"limit": page_size, "offset": offset})
-            if not isinstance(page, list):
-                raise ProviderError(f"SendGrid answered GET {path} with something other than a list.")
-            items.extend(page)
-            if len(page) < page_size:
-                return items
-            offset += page_size
+    def fetch_suppressions(self) -> list[SuppressionList]:
+        """SendGrid's suppression lists (sendgrid_suppressions.py), the unsubscribe group's included."""
+        return fetch_suppressions(self, self.config.sendgrid.asm_group_id)
 
     # --- one HTTP exchange ---------------------------------------------------------------------------------------
 

@@ -26,9 +26,9 @@ from typing import Any
 from newsletter.clean import NAME_LIMIT, clean_line, find_unsafe, show
 from newsletter.config import Config
 from newsletter.errors import ProviderError
-from newsletter.message.mime import list_id
+from newsletter.message.content import Recipient
 from newsletter.message.personalize import WORD_JOINER, break_placeholders, clean_name
-from newsletter.providers.base import Mailing, Recipient
+from newsletter.providers.base import Mailing
 
 MAX_PERSONALIZATIONS = 1000
 MAX_ADDRESS = 254  # RFC 5321's limit on a path (256) less its angle brackets
@@ -178,17 +178,16 @@ def personalization(recipient: Recipient) -> dict[str, Any]:
 
 def payload_shell(config: Config, mailing: Mailing, *, subject_prefix: str = "") -> dict[str, Any]:
     """Everything in a request but the personalizations: the same for every batch of a mailing."""
-    rendered = mailing.rendered
-    slug = rendered.issue.slug
+    content = mailing.content
     payload: dict[str, Any] = {
         **_sender(config),
-        "subject": header_text(f"{subject_prefix}{rendered.subject}"),
+        "subject": header_text(f"{subject_prefix}{content.subject}"),
         # text/plain first: SendGrid requires it, and it is the order of a multipart/alternative.
-        "content": [{"type": "text/plain", "value": rendered.text}, {"type": "text/html", "value": rendered.html}],
-        "categories": [config.send.category, slug],
-        "custom_args": {"issue": slug},
-        # The same for every reader, so once per request rather than in each personalization's headers.
-        "headers": {"List-Id": list_id(config)},
+        "content": [{"type": "text/plain", "value": content.text}, {"type": "text/html", "value": content.html}],
+        "categories": [config.send.category, content.key],
+        "custom_args": {"issue": content.key},
+        # The same for every reader (List-Id), so once per request rather than in each personalization's headers.
+        "headers": dict(content.headers),
         **_settings(config, mailing.sandbox, tracked=True),
     }
     if mailing.send_at is not None:

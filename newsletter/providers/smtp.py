@@ -9,8 +9,6 @@ Each reader gets a complete personalised message. What happened to it is read fr
 
 from __future__ import annotations
 
-import binascii
-import re
 import smtplib
 import ssl
 import threading
@@ -20,26 +18,16 @@ from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import getaddresses
 
-from newsletter.clean import NAME_LIMIT, show
+from newsletter.clean import show
 from newsletter.config import Config
 from newsletter.errors import ProviderError
-from newsletter.message.mime import address_header, fold_header, make_message_id, sender_domain, text_header
-from newsletter.message.personalize import personalize
-from newsletter.providers.base import (
-    BatchResult,
-    Mailing,
-    Recipient,
-    RecipientResult,
-    Retry,
-    build_recipient_message,
-    check_headers,
-    describe_error,
-)
+from newsletter.message.batch import MessageFactory
+from newsletter.message.content import Recipient
+from newsletter.providers.base import BatchResult, DeliveryOnly, Mailing, RecipientResult, check_headers, describe_error
+from newsletter.providers.retry import Retry
 
 # A kill mid-batch leaves the whole batch in doubt, so SMTP batches stay small; fsyncs are cheap.
 SMTP_BATCH = 50
-PROBE = "probe@newsletter.invalid"
-PROBE_HEADER = "X-Newsletter-Probe"
 
 
 class _Retryable(Exception):
@@ -66,107 +54,6 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class MessageFactory:
-    """Each reader's message, as mime.build_message makes it, filled in from one message built per batch.
-
-    The email package takes some 3 ms to build and serialise a message, too slow for hundreds a second. So the
-    message is built once by mime.build_message, for a probe reader with the placeholders left in, and cut into its
-    header lines and parts; each reader then gets their own To, Message-ID and List-Unsubscribe lines and their
-    own personalised text and HTML, quoted-printable encoded by binascii. The boundary stays: it starts with "=_",
-    which quoted-printable text can never contain. tests/test_providers_smtp.py holds the result equal, parsed, to
-    build_message's own."""
-
-    def __init__(self, config: Config, mailing: Mailing, date: datetime) -> None:
-        probe = build_recipient_message(config, mailing, Recipient(PROBE, "", {}, {PROBE_HEADER: "1"}), date)
-        self.config = config
-        self.mailing = mailing
-        self.domain = sender_domain(config)
-        # raw_items(), as the generator writes them: items() would parse (and decode) what mime stored as it is.
-        self.header_lines = [(name.lower(), fold_header(name, value).encode()) for name, value in probe.raw_items()]
-        self.boundary = str(probe.get_boundary()).encode("ascii")
-        self.part_headers = [
-            b"".join(fold_header(name, value).encode() for name, value in part.raw_items())
-            for part in probe.iter_parts()
-        ]
-        self.parts = (cut_template(mailing.rendered.text), cut_template(mailing.rendered.html))
-
-    def message_bytes(self, recipient: Recipient) -> tuple[str, bytes]:
-        """(Message-ID, the complete message with CRLF line ends)."""
-        message_id = make_message_id(self.mailing.rendered.issue.slug, recipient.email, self.domain)
-        lines: list[bytes] = []
-        for name, line in self.header_lines:
-            if name == "to":
-                lines.append(_to_line(recipient.email, recipient.name))
-            elif name == "message-id":
-                lines.append(f"Message-ID: {message_id}\r\n".encode())
-            elif name == PROBE_HEADER.lower():
-                lines.extend(_header_line(key, value) for key, value in recipient.headers.items())
-            else:
-                lines.append(line)
-        body: list[bytes] = []
-        values = dict(recipient.values)
-        for headers, segments in zip(self.part_headers, self.parts, strict=True):
-            encoded = b"".join(
-                segment if isinstance(segment, bytes) else encode_text(personalize(segment, values))
-                for segment in segments
-            )
-            # The CRLF before a boundary belongs to the boundary (RFC 2046): the part's own last line end stays.
-            body.append(b"--" + self.boundary + b"\r\n" + headers + b"\r\n" + encoded + b"\r\n")
-        return message_id, b"".join(lines) + b"\r\n" + b"".join(body) + b"--" + self.boundary + b"--\r\n"
-
-
-def encode_text(text: str) -> bytes:
-    """Text as the message carries it: every line break one LF (as str.splitlines sees them), a final one added,
-    quoted-printable, CRLF line ends."""
-    text = "\n".join(text.splitlines()) + "\n"
-    return binascii.b2a_qp(text.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
-
-
-def cut_template(template: str) -> list[bytes | str]:
-    """A part's template cut at line ends into runs without placeholders, encoded once here (bytes), and the lines
-    holding one (str), personalised and encoded per reader.
-
-    Quoted-printable works line by line and every piece ends with its line break, so the pieces encoded apart join
-    into exactly what encoding the whole personalised text gives; only a few lines name the reader, and encoding
-    the rest once per batch halves the sender's work per message."""
-    segments: list[bytes | str] = []
-    plain: list[str] = []
-    for line in template.splitlines(keepends=True):
-        if "%%" not in line:
-            plain.append(line)
-            continue
-        if plain:
-            segments.append(encode_text("".join(plain)))
-            plain = []
-        segments.append(line)
-    if plain or not segments:
-        segments.append(encode_text("".join(plain)))
-    return segments
-
-
-# The email package's header folding costs ~0.2 ms a line; these shapes come out of it unchanged (and clean_line
-# leaves them as they are), so they skip it. Everything else is built as mime.build_message builds it.
-_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+")
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
-_PLAIN_VALUE = re.compile(r"[!-~]+(?: [!-~]+)*")
-
-
-def _to_line(email: str, name: str) -> bytes:
-    if (
-        _PLAIN_ADDRESS.fullmatch(email)
-        and "=?" not in email
-        and (not name or (len(name) <= NAME_LIMIT and _PLAIN_NAME.fullmatch(name)))
-    ):
-        return f"To: {name} <{email}>\r\n".encode() if name else f"To: {email}\r\n".encode()
-    return fold_header("To", address_header("To", name, email)).encode()
-
-
-def _header_line(name: str, value: str) -> bytes:
-    if len(name) + len(value) + 2 <= 998 and "=?" not in value and _PLAIN_VALUE.fullmatch(value):
-        return f"{name}: {value}\r\n".encode()
-    return fold_header(name, text_header(name, value)).encode()
-
-
 def dot_stuff(data: bytes) -> bytes:
     """RFC 5321 4.5.2: double a leading dot on every line, end with CRLF . CRLF."""
     if b"\n." in data:  # CSS in the HTML part puts a dot at the start of many lines
@@ -178,8 +65,9 @@ def dot_stuff(data: bytes) -> bytes:
     return data + b".\r\n"
 
 
-class SmtpProvider:
+class SmtpProvider(DeliveryOnly):
     name = "smtp"
+    title = "SMTP"
 
     def __init__(
         self,
@@ -214,7 +102,7 @@ class SmtpProvider:
         own headers) stops the send."""
         results: dict[str, RecipientResult] = {}
         try:
-            factory = MessageFactory(self.config, mailing, self.clock())
+            factory = MessageFactory(self.config, mailing.content, self.clock())
         except (ValueError, MessageError) as error:
             reason = f"cannot build the issue's message ({describe_error(error)})"
             fatal = f"{reason}: check [newsletter] from_email, from_name and reply_to in {self.config.path}."
@@ -277,18 +165,16 @@ class SmtpProvider:
     # --- one message ---------------------------------------------------------------------------------------------
 
     def _deliver(self, to_email: str, data: bytes) -> None:
-        failures = 0
+        tries = self.retry.start()
         while True:
             try:
                 self._transaction(self._connection(), to_email, data)
                 return
             except _Retryable as error:
                 self._drop_connection()
-                if failures >= self.retry.attempts:
-                    given_up = f"{error} (gave up after {failures + 1} attempts)"
+                if not tries.again_after_failure():
+                    given_up = f"{error} (gave up after {tries.failures + 1} attempts)"
                     raise (_Fatal(given_up) if error.unreachable else _Refused(given_up)) from None
-                self.retry.sleep(self.retry.backoff(failures))
-                failures += 1
             except _InDoubt:
                 self._drop_connection()
                 raise

@@ -1,4 +1,4 @@
-"""The pipeline's edges for one issue: load, render, lint, and write build/<slug>.* files."""
+"""The pipeline's edges for one issue: load, render, write build/<slug>.* files, and the issue as mail content."""
 
 from __future__ import annotations
 
@@ -8,26 +8,29 @@ from pathlib import Path
 from newsletter.config import Config
 from newsletter.files import write_atomic, write_text_atomic
 from newsletter.issue.load import load_issue
-from newsletter.message.mime import MAIL_POLICY, build_message, make_message_id, sender_domain
-from newsletter.message.personalize import list_unsubscribe_headers, personalize, recipient_values
+from newsletter.message.content import Content
+from newsletter.message.mime import MAIL_POLICY, build_reader_message, list_id
+from newsletter.message.personalize import make_recipient, personalize, recipient_values
 from newsletter.render.html import RenderedIssue, render_issue
+
+
+def issue_content(rendered: RenderedIssue, config: Config) -> Content:
+    """The rendered issue as the message builder and the providers take it: plain text, the same for every reader."""
+    return Content(
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        key=rendered.issue.slug,
+        content_hash=rendered.content_hash,
+        headers={"List-Id": list_id(config)},
+    )
 
 
 def sample_message_bytes(rendered: RenderedIssue, config: Config, secret: bytes, reader: tuple[str, str]) -> bytes:
     """The .eml a reader would receive, dated at the issue's date so that the file is byte-stable."""
-    email, name = reader
-    issue = rendered.issue
-    message = build_message(
-        rendered,
-        config,
-        to_email=email,
-        to_name=name,
-        values=recipient_values(config, secret, email, name),
-        headers=list_unsubscribe_headers(config, secret, email),
-        date=dt.datetime.combine(issue.date, dt.time(0, 0), tzinfo=dt.UTC),
-        message_id=make_message_id(issue.slug, email, sender_domain(config)),
-    )
-    return message.as_bytes(policy=MAIL_POLICY)
+    date = dt.datetime.combine(rendered.issue.date, dt.time(0, 0), tzinfo=dt.UTC)
+    recipient = make_recipient(config, secret, *reader)
+    return build_reader_message(config, issue_content(rendered, config), recipient, date).as_bytes(policy=MAIL_POLICY)
 
 
 def write_build(issue_path: Path, config: Config, out_dir: Path, secret: bytes, reader: tuple[str, str]) -> list[Path]:

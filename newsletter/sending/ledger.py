@@ -40,41 +40,15 @@ from newsletter.sending.ledger_entries import (
     FAILED_CODE,
     IN_DOUBT,
     IN_DOUBT_CODE,
-    OUTCOMES,
-    PENDING,
     PENDING_CODE,
-    SENT,
     SENT_CODE,
     SKIPPED,
     SKIPPED_CODE,
     STATUS_CODE,
     STATUSES,
     Entries,
-    Entry,
     fold_case,
 )
-
-# The statuses are the ledger's vocabulary: other modules import them from here (they live beside the packed
-# entries, which need them too).
-__all__ = [
-    "CANCELLED",
-    "FAILED",
-    "INTERRUPTED",
-    "IN_DOUBT",
-    "OUTCOMES",
-    "PENDING",
-    "SENT",
-    "SKIPPED",
-    "STATUSES",
-    "Entry",
-    "LedgerState",
-    "LedgerWriter",
-    "fold_case",
-    "format_report",
-    "iter_report_json",
-    "ledger_path",
-    "read_ledger",
-]
 
 INTERRUPTED = "interrupted during the request: no outcome was recorded"
 CANCELLED = "the scheduled send was cancelled"

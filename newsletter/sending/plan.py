@@ -18,9 +18,9 @@ from typing import Protocol, overload
 
 from newsletter.errors import SendError
 from newsletter.render.html import RenderedIssue
-from newsletter.sending.ledger import FAILED, IN_DOUBT, PENDING, SENT, SKIPPED, LedgerState, fold_case
+from newsletter.sending.ledger import LedgerState
+from newsletter.sending.ledger_entries import FAILED, IN_DOUBT, PENDING, SENT, SKIPPED, fold_case
 
-MAX_SCHEDULE = timedelta(hours=72)  # SendGrid refuses a send_at further ahead
 REMOVED = "no longer in subscribers.csv"
 INVALID = "invalid row in subscribers.csv"
 CONFLICT = "listed twice, once as gone"
@@ -301,8 +301,9 @@ def _count_held(plan: SendPlan, status: str | None) -> None:
         plan.held_in_doubt += 1
 
 
-def parse_when(text: str, now: datetime, local: tzinfo) -> int:
-    """--at WHEN: ISO 8601 date and time (local time unless it has an offset), at most 72 hours ahead."""
+def parse_when(text: str, now: datetime, local: tzinfo, *, hours: int, provider: str) -> int:
+    """--at WHEN: ISO 8601 date and time (local time unless it has an offset), at most `hours` ahead (as far as
+    `provider`, named as a sentence names it, schedules)."""
     try:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -313,10 +314,10 @@ def parse_when(text: str, now: datetime, local: tzinfo) -> int:
     if when.tzinfo is None:
         when = when.replace(tzinfo=local)
     if when <= now:
-        raise SendError(f"--at {when.isoformat()} is in the past: give a time in the next 72 hours.")
-    if when - now > MAX_SCHEDULE:
+        raise SendError(f"--at {when.isoformat()} is in the past: give a time in the next {hours} hours.")
+    if when - now > timedelta(hours=hours):
         raise SendError(
-            f"--at {when.isoformat()} is more than 72 hours ahead: SendGrid schedules at most 72 hours out."
+            f"--at {when.isoformat()} is more than {hours} hours ahead: {provider} schedules at most {hours} hours out."
         )
     return int(when.timestamp())
 

@@ -1,8 +1,9 @@
-"""Sending an issue to every active subscriber, exactly once, resumable from the ledger after any failure.
+"""The run of a send: the plan's recipients to the provider, exactly once, resumable from the ledger after any failure.
 
-send_plan.plan_send decides who gets the issue in this run; run_send does it: batches go to the provider from a
-few worker threads, each batch's intent fsynced in the ledger before its request and its outcome after. Whatever
-stops a run (a kill, a refused key, Ctrl-C), the ledger says exactly who has the issue.
+plan.plan_send decides who gets the issue in this run; run_send does it: batches go to the provider from a few
+worker threads, each batch's intent fsynced in the ledger before its request and its outcome after. Whatever stops
+a run (a kill, a refused key, Ctrl-C), the ledger says exactly who has the issue. send.send_issue runs the steps
+around it (lock, suppressions, resume check, plan, confirmation).
 """
 
 from __future__ import annotations
@@ -16,28 +17,19 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from email.errors import MessageError
 from pathlib import Path
 from typing import Any
 
 from newsletter.clean import show as show_text
 from newsletter.config import Config
 from newsletter.errors import SendError
-from newsletter.message.personalize import clean_name, clean_personalization
-from newsletter.providers.base import (
-    BatchResult,
-    Mailing,
-    Provider,
-    Recipient,
-    RecipientResult,
-    build_recipient_message,
-    describe_error,
-)
-from newsletter.render.html import RenderedIssue
-from newsletter.sending.ledger import FAILED, IN_DOUBT, SENT, LedgerState, LedgerWriter, read_ledger
+from newsletter.message.content import Recipient
+from newsletter.message.personalize import make_recipient
+from newsletter.providers.base import BatchResult, Mailing, Provider, RecipientResult, describe_error
+from newsletter.render.build import issue_content
+from newsletter.sending.ledger import LedgerState, LedgerWriter
+from newsletter.sending.ledger_entries import FAILED, IN_DOUBT, SENT
 from newsletter.sending.plan import SendPlan, content_parts
-
-TEST_PREFIX = "[TEST] "
 
 
 def _utc_now() -> datetime:
@@ -74,15 +66,6 @@ def summary_of(plan: SendPlan, elapsed: float = 0.0) -> SendSummary:
         elapsed=elapsed,
         held_by_limit=plan.held_by_limit,
     )
-
-
-def make_recipient(config: Config, secret: bytes, email: str, name: str, feedback_issue: str = "") -> Recipient:
-    """The reader as providers take them: their name one clean line (defence in depth: subscribers.csv is read
-    with the same rule), their values and headers signed for their address (and, with `feedback_issue`, the signed
-    X-Newsletter-Feedback header that bounces bring back)."""
-    name = clean_name(name)
-    values, headers = clean_personalization(config, secret, email, name, feedback_issue=feedback_issue)
-    return Recipient(email, name, values, headers)
 
 
 def make_recipients(
@@ -166,13 +149,14 @@ def run_send(
     checkpoint("snapshot")
     writer.append_chunked("skipped", "recipients", ([e, r] for e, r in plan.new_skips), {"run": run})
     checkpoint("skipped")
-    mailing = Mailing(plan.rendered, sandbox=plan.options.sandbox, send_at=plan.send_at, batch_id=plan.batch_id)
+    content = issue_content(plan.rendered, config)
+    mailing = Mailing(content, sandbox=plan.options.sandbox, send_at=plan.send_at, batch_id=plan.batch_id)
     counts = {SENT: 0, FAILED: 0, IN_DOUBT: 0}
     counts_lock = threading.Lock()
     fatal: list[str] = []
     # Bounces of mail the provider hands to the recipients' servers itself come back to the editor's mailbox, where
-    # `newsletter inbox` reads them by this header (issue 11); SendGrid reports its bounces to the webhook instead.
-    feedback_issue = plan.rendered.issue.slug if provider.name != "sendgrid" else ""
+    # `newsletter inbox` reads them by this header (issue 11); a provider that reports them itself needs none.
+    feedback_issue = "" if provider.capabilities.bounce_reports else plan.rendered.issue.slug
 
     def send_one(batch: int, members: Sequence[tuple[str, str]]) -> None:
         began = time.perf_counter()
@@ -300,66 +284,3 @@ def lock_send(ledger: Path) -> Iterator[None]:
         yield
     finally:
         lock.release()
-
-
-def send_test_copy(
-    rendered: RenderedIssue,
-    config: Config,
-    provider: Provider,
-    secret: bytes,
-    to_email: str,
-    *,
-    now: Callable[[], datetime] = _utc_now,
-) -> str:
-    """One copy, subject prefixed [TEST], to `to_email`; nothing is recorded. Returns the provider's message id."""
-    recipient = make_recipient(config, secret, to_email, "")
-    try:
-        message = build_recipient_message(config, Mailing(rendered), recipient, now(), subject_prefix=TEST_PREFIX)
-    except (ValueError, MessageError) as error:
-        raise SendError(
-            f"cannot build the test copy to {show_text(to_email)} ({describe_error(error)}): give one plain address to "
-            f"--test, and check [newsletter] from_email, from_name and reply_to in {config.path}."
-        ) from None
-    return provider.send_message(message)
-
-
-def cancel_send(ledger: Path, cancel: Callable[[str], None], *, now: Callable[[], datetime] = _utc_now) -> str:
-    """Cancel the issue's scheduled send at SendGrid and record it; returns the batch id."""
-    state = read_ledger(ledger)
-    schedule = state.schedule
-    if schedule is None:
-        raise SendError(f"{ledger}: no scheduled send of {ledger.stem} to cancel (schedule one with --at WHEN).")
-    batch_id = schedule[1]
-    cancel(batch_id)
-    with LedgerWriter(ledger) as writer:
-        writer.append({"type": "cancel", "batch_id": batch_id, "at": now().isoformat(timespec="seconds")})
-    return batch_id
-
-
-def describe_plan(plan: SendPlan, *, show: int = 0) -> list[str]:
-    """What the editor confirms: subject, recipients, provider, content hash, and what the ledger already holds."""
-    skipped = sum(plan.skipped.values())
-    reasons = ", ".join(f"{reason} {n}" for reason, n in plan.skipped.items())
-    lines = [
-        f"issue:      {plan.rendered.issue.slug}: {plan.rendered.subject}",
-        f"recipients: {len(plan.to_send)} to send now via {plan.provider}",
-        f"content:    sha256 {plan.rendered.content_hash[:16]}",
-    ]
-    if plan.send_at is not None:
-        lines.append(f"scheduled:  {datetime.fromtimestamp(plan.send_at, UTC):%Y-%m-%d %H:%M} UTC")
-    if plan.options.sandbox:
-        lines.append("sandbox:    SendGrid validates, delivers nothing")
-    held = [
-        (plan.already_sent, "already sent"),
-        (plan.held_failed, "failed before (resend with --retry-failed)"),
-        (plan.held_in_doubt, "in doubt (resend with --resend-in-doubt)"),
-        (plan.held_by_limit, "held back by --limit"),
-        (skipped, f"skipped ({reasons})"),
-        (plan.duplicates, "duplicate rows ignored"),
-    ]
-    lines.extend(f"            {n} {text}" for n, text in held if n)
-    for email, name in plan.to_send[:show]:
-        lines.append(f"  {show_text(email)}" + (f" ({show_text(name)})" if name else ""))
-    if show and len(plan.to_send) > show:
-        lines.append(f"  ... and {len(plan.to_send) - show} more")
-    return lines

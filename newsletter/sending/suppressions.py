@@ -1,43 +1,25 @@
-"""SendGrid's suppression lists into subscribers.csv, so nobody SendGrid knows to have left is mailed again.
+"""A provider's suppression lists into subscribers.csv, so nobody the provider knows to have left is mailed again.
 
 SendGrid would drop those messages itself, but the list is ours: the editors see who bounced or complained, and
-the other providers (smtp, outbox) must skip them too.
+the other providers (smtp, outbox) must skip them too. Which lists there are and what each means is the
+provider's knowledge (providers/sendgrid_suppressions.py); here they are merged and applied.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+
+from newsletter.providers.base import Provider, SuppressionList
 
 BOUNCED = "bounced"
 COMPLAINED = "complained"
 UNSUBSCRIBED = "unsubscribed"
-# (list name, endpoint, subscriber status): the order is the order of the summary.
-LISTS = (
-    ("bounces", "/v3/suppression/bounces", BOUNCED),
-    ("blocks", "/v3/suppression/blocks", BOUNCED),
-    ("invalid emails", "/v3/suppression/invalid_emails", BOUNCED),
-    ("spam reports", "/v3/suppression/spam_reports", COMPLAINED),
-    ("global unsubscribes", "/v3/suppression/unsubscribes", UNSUBSCRIBED),
-)
-GROUP = "group unsubscribes"
 # When an address is on several lists, the most final status wins, in the order subscribers.csv itself uses
 # (a status only moves to a more final one there): complained, then bounced, then unsubscribed.
 PRIORITY = {COMPLAINED: 3, BOUNCED: 2, UNSUBSCRIBED: 1}
 MAX_REASON = 200
-
-
-class SuppressionSource(Protocol):
-    def get_pages(self, path: str, *, page_size: int = 500) -> list[Any]: ...
-    def request_json(
-        self, method: str, path: str, *, body: Any = None, query: Mapping[str, Any] | None = None
-    ) -> Any: ...
-    def bounded(self, work: str) -> AbstractContextManager[None]:
-        """Every call inside ends within one overall time limit (see providers/sendgrid.py)."""
-        ...
 
 
 @dataclass
@@ -47,48 +29,33 @@ class SyncResult:
     updated: int = 0  # rows of subscribers.csv that changed
 
 
-def describe(list_name: str, item: Any) -> str:
-    """The reason recorded in subscribers.csv: which SendGrid list, and SendGrid's words when it gives any."""
-    detail = str(item.get("reason") or "").strip() if isinstance(item, dict) else ""
-    text = f"SendGrid {list_name}" + (f": {' '.join(detail.split())}" if detail else "")
+def describe(listed: SuppressionList, detail: str) -> str:
+    """The reason recorded in subscribers.csv: which provider's list, and its words when it gives any."""
+    detail = " ".join(detail.split())
+    text = f"{listed.source} {listed.name}".strip() + (f": {detail}" if detail else "")
     return text if len(text) <= MAX_REASON else text[: MAX_REASON - 3] + "..."
 
 
-def merge_suppressions(lists: Sequence[tuple[str, str, Sequence[Any]]]) -> dict[str, tuple[str, str]]:
-    """(list name, status, items) -> {address lowercased: (status, reason)}; pure."""
+def merge_suppressions(lists: Sequence[SuppressionList]) -> dict[str, tuple[str, str]]:
+    """The lists -> {address lowercased: (status, reason)}; pure."""
     merged: dict[str, tuple[str, str]] = {}
-    for list_name, status, items in lists:
-        for item in items:
-            email = item.get("email") if isinstance(item, dict) else item
-            if not isinstance(email, str) or "@" not in email:
+    for listed in lists:
+        for email, detail in listed.entries:
+            if "@" not in email:
                 continue
             key = email.strip().lower()
             current = merged.get(key)
-            if current is None or PRIORITY[status] > PRIORITY[current[0]]:
-                merged[key] = (status, describe(list_name, item))
+            if current is None or PRIORITY[listed.status] > PRIORITY[current[0]]:
+                merged[key] = (listed.status, describe(listed, detail))
     return merged
 
 
-def fetch_suppressions(source: SuppressionSource, asm_group_id: int) -> list[tuple[str, str, Sequence[Any]]]:
-    # Bounded as a whole: a slow SendGrid answering every page just in time would otherwise hold the sync (and the
-    # send it precedes) for as long as it likes.
-    with source.bounded("reading SendGrid's suppression lists"):
-        lists: list[tuple[str, str, Sequence[Any]]] = [
-            (name, status, source.get_pages(path)) for name, path, status in LISTS
-        ]
-        if asm_group_id:
-            # Not paged: the endpoint returns the group's addresses as one list of strings.
-            items = source.request_json("GET", f"/v3/asm/groups/{asm_group_id}/suppressions") or []
-            lists.append((f"{GROUP} ({asm_group_id})", UNSUBSCRIBED, items))
-    return lists
-
-
-def sync_suppressions(source: SuppressionSource, subscribers_path: Path, asm_group_id: int) -> SyncResult:
+def sync_suppressions(provider: Provider, subscribers_path: Path) -> SyncResult:
     """Fetch every suppression list and mark those subscribers; sticky statuses are the subscribers module's rule."""
     from newsletter.subscribers.store import update_statuses
 
-    lists = fetch_suppressions(source, asm_group_id)
-    result = SyncResult(found={name: len(items) for name, _, items in lists})
+    lists = provider.fetch_suppressions()
+    result = SyncResult(found={listed.name: len(listed.entries) for listed in lists})
     result.changes = merge_suppressions(lists)
     result.updated = update_statuses(subscribers_path, result.changes) if result.changes else 0
     return result
