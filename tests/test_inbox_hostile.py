@@ -125,6 +125,7 @@ def test_encoded_words_that_cannot_be_decoded_are_kept_as_clean_text() -> None:
     # A B word cut short (the base64 is not a multiple of 4): email.header raises HeaderParseError.
     assert decode_words("=?UTF-8?B?K6V4K+NIOCumuC?= Eve") == "=?UTF-8?B?K6V4K+NIOCumuC?= Eve"
     assert decode_words("=?x-unknown\x00?q?Eve=1B?=") == "=?x-unknown ?q?Eve=1B?="
+    assert decode_words("=?\x9butf-8?q?Eve?=") == "=? utf-8?q?Eve?="  # a non-ASCII charset name: CharsetError
 
 
 @pytest.mark.parametrize("charset", [b"idna", b"undefined", b'"utf\x00-8"', b"x-unknown"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from email.errors import HeaderParseError
+from email.errors import CharsetError, HeaderParseError
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
@@ -50,8 +50,9 @@ def decode_words(raw: str, limit: int = LINE_LIMIT) -> str:
     raw = _from_surrogates(raw[:RAW_HEADER_LIMIT])
     try:
         text = str(make_header(decode_header(raw)))
-    # A bad charset, or a B word whose base64 is cut short (HeaderParseError): the raw text, cleaned, is kept.
-    except (LookupError, ValueError, AssertionError, HeaderParseError):
+    # A bad charset (a non-ASCII charset name raises CharsetError), or a B word whose base64 is cut short
+    # (HeaderParseError): the raw text, cleaned, is kept.
+    except (LookupError, ValueError, AssertionError, HeaderParseError, CharsetError):
         text = raw
     return clean_line(text, limit)
 
