@@ -139,7 +139,22 @@ def _literal(words: list[str]) -> str:
 
 # Categories that say something alone; the others (please, not, if, me, my colleague...) only change what these
 # say, so a sentence without any of these is not read further.
-_ALONE = {"SUB", "UNSUB", "KEEP", "SENSE", "COMPLAINT", "LINK", "ONEOFF", "STATUS", "PAST", "FOOTER", "OTHERADDR"}
+_ALONE = {
+    "SUB",
+    "UNSUB",
+    "KEEP",
+    "SENSE",
+    "COMPLAINT",
+    "LINK",
+    "ONEOFF",
+    "STATUS",
+    "PAST",
+    "FOOTER",
+    "OTHERADDR",
+    "DATA",
+    "PAUSE",
+    "OFFER",
+}
 
 
 def _relevance() -> re.Pattern[str]:
