@@ -382,6 +382,40 @@ SENTENCES = [
         "unsure",
         "a question about the unsubscribe link: 'your unsubscribe link'",
     ),
+    # issue 14, after 20 fresh messages: more Indian languages, a script no table reads, a request in unknown words
+    ("", "ଦୟାକରି ମୋତେ ତାଲିକାରେ ଯୋଡନ୍ତୁ।", "subscribe", "request to subscribe (Odia: 'ଯୋଡନ୍ତୁ')"),
+    ("", "অনুগ্ৰহ কৰি মোক তালিকাত যোগ কৰক।", "subscribe", "request to subscribe (Assamese: 'যোগ কৰক')"),
+    ("", "කරුණාකර මාව ඔබේ ලැයිස්තුවට එකතු කරන්න.", "unsure", "written in a script the rules cannot read (Sinhala)"),
+    (
+        "",
+        "Kindly let India and the World reach me every Monday.",
+        "unsure",
+        "asks something about the newsletter: 'Kindly let India and the World'",
+    ),
+    (
+        "",
+        "Any chance I could get on your mailing list?",
+        "subscribe",
+        "request to subscribe ('Any chance I could get')",
+    ),
+    (
+        "",
+        "Would it be OK to cancel me? Too much mail these days.",
+        "unsubscribe",
+        "request to unsubscribe ('cancel me')",
+    ),
+    (
+        "",
+        "I subscribe entirely to your reading of the Gulf talks.",
+        "ignore",
+        "another sense of the words: 'I subscribe entirely to your reading'",
+    ),
+    (
+        "",
+        "My name may kindly be entered in the list of recipients.",
+        "subscribe",
+        "request to subscribe ('kindly be entered')",
+    ),
 ]
 
 

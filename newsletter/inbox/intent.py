@@ -22,7 +22,7 @@ import re
 from collections.abc import Collection
 
 from newsletter.inbox.intent_answers import answered_offer
-from newsletter.inbox.intent_cues import fold, worth_reading
+from newsletter.inbox.intent_cues import fold, unread_script, worth_reading
 from newsletter.inbox.intent_judge import (
     ACT,
     GREETING,
@@ -61,6 +61,7 @@ _PRIORITY = (
     "other_mixed",
     "mention",
     "topic",
+    "asked",
     "reply",
     "past",
     "name",
@@ -102,7 +103,7 @@ def read_intent(
     text = readable_part(new_text)
     if not worth_reading(fold(f"{subject}\n{text}")):
         # most mail: nothing in it is worth a sentence's look, unless it says yes to a quoted offer
-        return answered_offer(text, quoted, sender, own) or Intent(IGNORE, "", "not about the newsletter")
+        return _unread(subject, text, quoted, sender, own) or Intent(IGNORE, "", "not about the newsletter")
     for position, span in enumerate(split_sentences(text)):
         raw = text[span.start : span.end]
         folded = fold(raw)
@@ -123,8 +124,20 @@ def read_intent(
         context.add(sentence, judge_reply_subject(sentence) if replied else judge(sentence), -1)
     decided = _decide(context)
     if decided.outcome == IGNORE and not any(finding.weight in (ACT, UNSURE) for finding in context.findings):
-        return answered_offer(text, quoted, sender, own) or decided
+        return _unread(subject, text, quoted, sender, own) or decided
     return decided
+
+
+def _unread(subject: str, text: str, quoted: str, sender: str, own: Collection[str]) -> Intent | None:
+    """For a message in which nothing was found: a short yes to a quoted offer, or a script no table reads."""
+    answer = answered_offer(text, quoted, sender, own)
+    if answer:
+        return answer
+    script = unread_script(f"{subject}\n{text}")
+    if script:
+        first = next((line.strip() for line in text.splitlines() if line.strip()), subject.strip())
+        return Intent(UNSURE, first, f"written in a script the rules cannot read ({script.title()})")
+    return None
 
 
 class _Context:

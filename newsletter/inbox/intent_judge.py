@@ -414,6 +414,19 @@ def _judge_mentions(sentence: Sentence) -> list[Finding]:
         ]
     if any("strong" in cue.flags for cue in objects):
         return [make_finding(sentence, "topic", UNSURE, f"about the subscription, but no clear request: '{quoted}'")]
+    clause = sentence.clause(objects[0].start)
+    asking = next(
+        (
+            cue
+            for cue in sentence.cues
+            if cue.tag == "FRAME" and cue.start < objects[0].start and sentence.clause(cue.start) == clause
+        ),
+        None,
+    )
+    if asking and "OWN" in sentence.tags and "OTHER" not in sentence.tags:
+        # "Kindly let India and the World reach me weekly": a request about the sender in words no table knows
+        quoted = sentence.quote(asking.start, objects[0].end)
+        return [make_finding(sentence, "asked", UNSURE, f"asks something about the newsletter: '{quoted}'")]
     return [make_finding(sentence, "name", SOFT, f"mentions the newsletter, asks nothing: '{quoted}'")]
 
 

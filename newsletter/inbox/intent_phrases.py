@@ -83,9 +83,12 @@ _JOIN = (
 )
 _DROP = (
     r"(?:remove|delete|drop|unsubscribe|unsub|unenrol|unenroll|deregister|de-register|unlist|exclude|erase|purge"
-    r"|scrub|strike)"
+    r"|scrub|strike|cancel|delist|de-list)"
 )
-_ADDED = r"(?:added|included|subscribed|enrolled|enroled|registered|signed up|put on|listed|re-?added|resubscribed)"
+_ADDED = (
+    r"(?:added|included|subscribed|enrolled|enroled|registered|signed up|put on|listed|re-?added|resubscribed|entered"
+    r"|enlisted)"
+)
 _REMOVED = r"(?:removed|deleted|unsubscribed|taken off|dropped|excluded|struck off|opted out|unlisted|erased)"
 # "add my work email", "remove x@example.org": the verb alone, so that the address is judged as one.
 _NAMED_ADDRESS = (
@@ -171,9 +174,10 @@ ENGLISH: list[tuple[str, str, str, str]] = [
     ("REFERRAL", "", "", r"(?:through|via|from) (?:my|a|our) {person}"),
     # --- other senses of the same words ---
     ("SENSE", "", "", r"(?:(?:i|we)(?: fully| wholly| entirely| completely| do not| don't| also| too| do| never|"
-        r" would)? )?subscribe to (?:\S+ ){0,3}?(?:views?|ideas?|notion|theory|theories|argument|opinions?|position|"
-        r"thesis|beliefs?|school of thought|line of thinking|approach|assessment|analysis|principles?|philosophy|"
-        r"doctrine|concept|interpretation|narrative|perspective|stance|idea)"),
+        r" would)? )?subscribe (?:\w+ly )?to (?:\S+ ){0,3}?(?:views?|ideas?|notion|theory|theories|argument|opinions?|"
+        r"position|thesis|beliefs?|school of thought|line of thinking|approach|assessment|analysis|principles?|"
+        r"philosophy|doctrine|concept|interpretation|narrative|perspective|stance|idea|line|stand|reading|logic|"
+        r"case|conclusions?)\b"),
     ("SENSE", "", "", r"(?:recommend|recommended|recommending|forward|forwarded|forwarding|share|shared|sharing|"
         r"circulate|circulated|circulating|pass|passed|passing|introduce|introduced|spread|spreading|suggest|"
         r"suggested|show|showed)(?: (?:it|this|them|the newsletter|your newsletter|the digest|your digest|"
@@ -307,7 +311,8 @@ ENGLISH: list[tuple[str, str, str, str]] = [
     ("SUB", "subscribe", "obj", r"keep {own} (?:posted|updated|informed|in the loop)"),
     ("SUB", "subscribe", "own", r"opt {me} (?:back )?in"),
     ("SUB", "subscribe", "own", r"(?:be|being|get|getting) " + _ADDED),
-    ("SUB", "subscribe", "own", r"{own} (?:to be |be |may be |should be |can be |could be |is to be )?" + _ADDED),
+    ("SUB", "subscribe", "own", r"{own} (?:to be |be |may be |should be |can be |could be |is to be |is |are )?"
+        r"(?:also )?" + _ADDED),
     ("SUB", "subscribe", "own", _JOIN + _NAMED_ADDRESS),
     ("SUB", "subscribe", "bare", r"(?:re-?subscribe|subscribe|subcribe|suscribe|subscibe|subsribe|sub)"),
     ("SUB", "subscribe", "bare ing", r"(?:re-?subscribing|subscribing|signing up)"),
@@ -333,7 +338,7 @@ ENGLISH: list[tuple[str, str, str, str]] = [
     ("SUB", "subscribe", "obj", _JOIN + r" {to}"),
     ("SUB", "subscribe", "obj", r"(?:join|rejoin|joining)"),
     ("SUB", "subscribe", "obj", _GOT),
-    ("SUB", "subscribe", "obj", r"be (?:on|in|part of|a part of|included in)"),
+    ("SUB", "subscribe", "obj", r"(?:be|get) (?:on|in|onto|part of|a part of|included in)"),
     ("SUB", "subscribe", "obj", r"(?:access|read|reading) (?:it |the newsletter )?regularly"),
     # --- how things stand, and what happened before ---
     ("STATUS", "", "", r"{iam} (?:already |now |also )?(?:a |an )?(?:regular |long-?time |loyal |devoted |happy |"
@@ -402,6 +407,7 @@ ENGLISH: list[tuple[str, str, str, str]] = [
         r"really interested|willing)(?: in| to| for| on)?"),
     ("FRAME", "", "", r"(?:can|could|would|will|wud|cud|cn) (?:you|u)(?: please| kindly| pls)?|would you be able to"),
     ("FRAME", "", "", r"(?:may|can|could|might) (?:i|we)(?: please)?"),
+    ("FRAME", "", "", r"(?:any|is there (?:any|a)) chance (?:that )?(?:i|we|you|u) (?:could|can|might|may)"),
     ("FRAME", "", "", r"(?:would|will) it be possible (?:to|for you to)"),
     ("FRAME", "", "", r"(?:i|we)(?: would| will| shall|'d|'ll) (?:be|feel) (?:very |most |highly |"
         r"really )?(?:grateful|thankful|obliged|happy|glad|delighted|pleased|honou?red)(?: if)?"),
