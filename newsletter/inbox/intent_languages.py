@@ -130,7 +130,9 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
             "add kar do", "add kar dijiye", "add kar dijie", "add karein", "add kare", "add krdo", "add kr do",
             "add kar lijiye", "jod do", "jod dijiye", "jod dijie", "jod lijiye", "jodiye", "shamil kar lijiye",
             # "put (me) in the list": "daal do" alone puts anything anywhere
-            *_hindi(["list me daal", "list mein daal", "list me dal", "list mein dal"], ["do", "dijiye", "dijie", "dena"]),
+            *_hindi(
+                ["list me daal", "list mein daal", "list me dal", "list mein dal"], ["do", "dijiye", "dijie", "dena"]
+            ),
             "shamil karein", "shamil kar do", "subscribe karna hai", "subscribe karna chahta", "subscribe karna chahti",
             "subscribe kar do", "subscribe kar dijiye",
         ],
@@ -162,7 +164,8 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
     "Tamil": _suffixed(table(
         subscribe=[
             "சேர்க்கவும்", "சேர்த்துக் கொள்ளவும்", "சேர்த்துக்கொள்ளவும்", "சேர்த்து கொள்ளவும்", "சேர்த்துக் கொள்ளுங்கள்",
-            "சேர்த்துக்கொள்ளுங்கள்", "சேர்த்து விடுங்கள்", "பதிவு செய்யவும்", "பதிவு செய்யுங்கள்", "இணைக்கவும்", "இணைத்துக் கொள்ளவும்", "இணைத்துக்கொள்ளவும்",
+            "சேர்த்துக்கொள்ளுங்கள்", "சேர்த்து விடுங்கள்", "பதிவு செய்யவும்", "பதிவு செய்யுங்கள்", "இணைக்கவும்",
+            "இணைத்துக் கொள்ளவும்", "இணைத்துக்கொள்ளவும்",
             "பெற விரும்புகிறேன்", "பெற ஆசைப்படுகிறேன்", "சந்தாதாரராக விரும்புகிறேன்", "சப்ஸ்கிரைப் செய்யவும்",
             "சப்ஸ்கிரைப் செய்ய விரும்புகிறேன்", "சந்தா செலுத்த விரும்புகிறேன்",
         ],
@@ -351,7 +354,8 @@ LANGUAGES: dict[str, dict[tuple[str, str, str], list[str]]] = {
         ],
         send=["ಕಳುಹಿಸಿ", "ಕಳಿಸಿ", "ಕಳುಹಿಸಿಕೊಡಿ"],
         unsubscribe=[
-            "ತೆಗೆದುಹಾಕಿ", "ತೆಗೆದು ಹಾಕಿ", "ತೆಗೆಯಿರಿ", "ಅಳಿಸಿ", "ಅಳಿಸಿಹಾಕಿ", "ಅಳಿಸಿ ಹಾಕಿ", "ತೆಗೆದುಬಿಡಿ", "ಕಳುಹಿಸಬೇಡಿ", "ಕಳಿಸಬೇಡಿ", "ಕಳುಹಿಸುವುದನ್ನು ನಿಲ್ಲಿಸಿ", "ನಿಲ್ಲಿಸಿ",
+            "ತೆಗೆದುಹಾಕಿ", "ತೆಗೆದು ಹಾಕಿ", "ತೆಗೆಯಿರಿ", "ಅಳಿಸಿ", "ಅಳಿಸಿಹಾಕಿ", "ಅಳಿಸಿ ಹಾಕಿ", "ತೆಗೆದುಬಿಡಿ", "ಕಳುಹಿಸಬೇಡಿ",
+            "ಕಳಿಸಬೇಡಿ", "ಕಳುಹಿಸುವುದನ್ನು ನಿಲ್ಲಿಸಿ", "ನಿಲ್ಲಿಸಿ",
             "ಅನ್‌ಸಬ್‌ಸ್ಕ್ರೈಬ್*", "ಚಂದಾದಾರಿಕೆ ರದ್ದು",
         ],
         keep=["ಕಳುಹಿಸುತ್ತಿರಿ", "ತೆಗೆಯಬೇಡಿ"],
