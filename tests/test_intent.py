@@ -644,3 +644,16 @@ def test_a_short_yes_is_read_by_the_quoted_offer_it_answers(text: str, quoted: s
     found = read_case("Re: India and the World", text, "asha@example.org", quoted)
     assert (found.outcome, found.reason) == (outcome, reason)
     assert found.evidence in text
+
+
+def test_a_short_yes_with_nothing_quoted_answers_the_request_in_the_subject_it_replies_to() -> None:
+    assert read_case("Re: subscribe", "Yes please, I'd like to join.", "kavya@example.org") == Intent(
+        "subscribe", "Yes please, I'd like to join.", "yes in reply to 'subscribe'"
+    )
+    assert read_case("RE: Unsubscribe", "Yes, please.\n\nTom", "tom@example.org") == Intent(
+        "unsubscribe", "Yes, please.", "yes in reply to 'Unsubscribe'"
+    )
+    # Not a yes, or a subject that asks nothing: the subject of a reply is someone else's words
+    assert read_case("Re: Unsubscribe", "Thanks.", "tom@example.org").outcome == "unsure"
+    assert read_case("Subscribe?", "Yes, but only after my exams.", "tom@example.org").outcome == "unsure"
+    assert read_case("Re: Lunch", "Yes please!", "tom@example.org").outcome == "ignore"

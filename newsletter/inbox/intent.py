@@ -123,14 +123,16 @@ def read_intent(
         replied = bool(prefix and _REPLY_PREFIX.search(prefix.group()))
         context.add(sentence, judge_reply_subject(sentence) if replied else judge(sentence), -1)
     decided = _decide(context)
-    if decided.outcome == IGNORE and not any(finding.weight in (ACT, UNSURE) for finding in context.findings):
+    # Nothing said but mentions and a replied-to subject: perhaps a short yes, or words the rules cannot read
+    quiet = all(finding.weight in (IGNORE, SOFT) or finding.kind == "reply" for finding in context.findings)
+    if quiet and decided.outcome in (IGNORE, UNSURE):
         return _unread(subject, text, quoted, sender, own) or decided
     return decided
 
 
 def _unread(subject: str, text: str, quoted: str, sender: str, own: Collection[str]) -> Intent | None:
     """For a message in which nothing was found: a short yes to a quoted offer, or a script no table reads."""
-    answer = answered_offer(text, quoted, sender, own)
+    answer = answered_offer(text, quoted, sender, own, subject)
     if answer:
         return answer
     script = unread_script(f"{subject}\n{text}")

@@ -2,8 +2,9 @@
 was handled so a second run changes nothing.
 
 The steps: read every new message from the source, classify it (inbox_rules, pure), apply the decisions to
-subscribers.csv in one locked atomic write, send the answers (welcome, confirmation request, goodbye) through a
-Provider, then mark the messages handled. A crash before the last step only means the same messages are read
+subscribers.csv in one locked atomic write (a message read as unsure is not acted on: it goes to the editor's
+review list, inbox/review.py, in the same lock), send the answers (welcome, confirmation request, goodbye) through
+a Provider, then mark the messages handled. A crash before the last step only means the same messages are read
 again; applying a decision twice changes nothing the second time.
 
 One message never stops the others (issue 8): reading, applying and answering fail per message, are reported
@@ -17,11 +18,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from newsletter.clean import clean_line
 from newsletter.config import Config
 from newsletter.errors import NewsletterError
 from newsletter.inbox.replies import Reply, build_reply, latest_issue_url
+from newsletter.inbox.review import entry_for, load_review, review_path, save_review, with_added
 from newsletter.inbox.rules import Decision, Rules, classify, message_key, parse_message
 from newsletter.inbox.sources import Item, MailSource
 from newsletter.providers.base import Provider
@@ -54,10 +57,16 @@ class InboxReport:
     already_done: int = 0  # messages an earlier run handled
     sent: list[str] = field(default_factory=list)  # "kind to address"
     failures: list[Failure] = field(default_factory=list)
+    waiting: int = 0  # messages on the review list after this run, older ones included
 
     @property
     def acted_on(self) -> list[Outcome]:
-        return [outcome for outcome in self.outcomes if outcome.decision.action != "ignore"]
+        return [outcome for outcome in self.outcomes if outcome.decision.action not in ("ignore", "unsure")]
+
+    @property
+    def for_review(self) -> list[Decision]:
+        """The messages of this run that were read as unsure: not acted on, kept for the editor."""
+        return [o.decision for o in self.outcomes if o.decision.action == "unsure" and not o.failed]
 
 
 def rules_for(config: Config, secret: bytes) -> Rules:
@@ -130,6 +139,8 @@ def apply_decision(subscribers: SubscriberList, d: Decision, now: datetime, conf
         return _subscribe(subscribers, d, now, config)
     if d.action == "unsubscribe":
         return _unsubscribe(subscribers, d, now, config)
+    if d.action == "unsure":
+        return Outcome(d, f"for review, not acted on: {d.reason}")
     verb = "refused" if d.action == "refuse" else "ignored"
     return Outcome(d, f"{verb}: {d.reason}")
 
@@ -207,9 +218,12 @@ def run_inbox(
 
     if dry_run:
         apply_all(read_or_empty(path))
+        report.waiting = _keep_for_review(path, report, moment, save=False)
         return report
     with editing(path) as subscribers:
         apply_all(subscribers)
+        # under the list's lock, so that two runs never lose each other's entries
+        report.waiting = _keep_for_review(path, report, moment, save=True)
     latest = latest_issue_url(config, sent_slugs or [])
     items = [item for item, _, _ in pending]
     failed += _send_replies(report, items, config, secret, provider, moment, latest)
@@ -220,6 +234,16 @@ def run_inbox(
     )  # fmt: skip
     source.finish(failed)
     return report
+
+
+def _keep_for_review(path: Path, report: InboxReport, moment: datetime, *, save: bool) -> int:
+    """Add this run's unsure messages to the review list next to `path`; how many entries it then holds."""
+    kept = review_path(path)
+    before = load_review(kept)
+    after = with_added(before, [entry_for(decision, moment) for decision in report.for_review])
+    if save and len(after) != len(before):
+        save_review(kept, after)
+    return len(after)
 
 
 def _send_replies(
