@@ -1,6 +1,10 @@
 """Bringing readers in from other tools (Mailchimp, Substack, Buttondown, any CSV with an email column, or a plain
 column of addresses), and taking them out again (export, stats).
 
+An address may be written as a mail client copies it (`Gaurav Sen <gaurav.sen@yahoo.co.in>`, `"Sen, Gaurav"
+<...>`: the name goes to `name` when the file has no name of its own), and several may be pasted into one line or
+cell, separated by commas or semicolons: each is its own reader (mailboxes.py).
+
 An import keeps the source tool's statuses (a Mailchimp unsubscribed export imports as unsubscribed) and never
 turns an unsubscribed, bounced or complained address active. Every row of the import file gets a line in the
 report saying what happened to it.
@@ -20,6 +24,7 @@ from pathlib import Path
 from newsletter.errors import SubscriberError
 from newsletter.subscribers.addresses import InvalidAddress, email_key
 from newsletter.subscribers.csvfile import cell_text, iter_cells, read_csv
+from newsletter.subscribers.mailboxes import needs_splitting, split_mailboxes
 from newsletter.subscribers.store import (
     COLUMNS,
     STATUSES,
@@ -167,7 +172,10 @@ def read_import(path: Path) -> tuple[str, list[ImportRow]]:
         if not "".join(values).strip():
             continue
         cells = {name: values[i] if i < len(values) else "" for i, name in enumerate(names)}
-        address = values[email_at] if email_at < len(values) else ""
+        # A plain list's line is read whole: the comma of "Sen, Gaurav" <...> does not end a column there.
+        address = table.records[number].strip("\r\n") if tool == "plain" else values[email_at] if (
+            email_at < len(values)) else ""  # fmt: skip
+        mailboxes = split_mailboxes(address) if needs_splitting(address) else [("", address)]
         first = cells.get("first name", cells.get("first_name", "")).strip()
         last = cells.get("last name", cells.get("last_name", "")).strip()
         # The name goes in as the file has it: the writer makes every cell one clean line, never a formula.
@@ -190,7 +198,11 @@ def read_import(path: Path) -> tuple[str, list[ImportRow]]:
             if cells.get(column, "").strip():
                 record[column] = cells[column].strip()
         consent = json.dumps(record, ensure_ascii=False, sort_keys=True)
-        rows.append(ImportRow(line, address, name, status, joined, reason, consent, note=note))
+        for index, (mailbox_name, mailbox) in enumerate(mailboxes):
+            # a name column names one reader: with several addresses in the cell, each keeps its own name
+            own = name if len(mailboxes) == 1 else ""
+            rows.append(ImportRow(line, mailbox, own or mailbox_name, status, joined, reason, consent,
+                                  note=note if index == 0 else ""))  # fmt: skip
     return tool, rows
 
 
