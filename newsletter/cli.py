@@ -375,7 +375,8 @@ def subscribers_stats(state: State) -> None:
 def inbox_command(
     state: State, imap_url: str | None, mbox_path: Path | None, maildir_path: Path | None, dry_run: bool, review: bool
 ) -> None:
-    """Turn subscribe and unsubscribe requests in the editor's mailbox into subscribers.csv changes."""
+    """Turn subscribe and unsubscribe requests, bounces and complaints in the editor's mailbox into subscribers.csv
+    changes."""
     from datetime import UTC, datetime
 
     from newsletter.clean import show
@@ -782,6 +783,32 @@ def report_command(state: State, issue: str, as_json: bool, sandbox: bool) -> No
         )
 
 
+@cli.command("stats")
+@click.argument("issue", metavar="[ISSUE]", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@pass_state
+@handle_errors
+def stats_command(state: State, issue: str | None, as_json: bool) -> None:
+    """Delivered, bounces, complaints, unsubscribes, opens and clicks per article of ISSUE; without ISSUE, one line
+    per sent issue."""
+    import json
+
+    from newsletter.feedback.stats import all_stats, format_stats, format_trend, issue_stats
+
+    config = state.config
+    if issue is None:
+        found = all_stats(config)
+        click.echo(json.dumps([s.as_json() for s in found], indent=2, ensure_ascii=False) if as_json else
+                   "\n".join(_shown(line) for line in format_trend(found)))  # fmt: skip
+        return
+    stats = issue_stats(config, _issue_file(config, issue).stem)
+    if as_json:
+        click.echo(json.dumps(stats.as_json(), indent=2, ensure_ascii=False))
+    else:
+        tracking = (config.sendgrid.track_opens, config.sendgrid.track_clicks)
+        click.echo("\n".join(_shown(line) for line in format_stats(stats, tracking=tracking)))
+
+
 @cli.group("suppressions")
 def suppressions_group() -> None:
     """SendGrid's suppression lists (bounces, blocks, spam reports, unsubscribes)."""
@@ -912,7 +939,7 @@ def archive_command(state: State, out_dir: Path) -> None:
 @pass_state
 @handle_errors
 def serve_command(state: State, host: str, port: int, dev: bool) -> None:
-    """Serve the readers' web app: one-click unsubscribe, sign-up with confirmation, the archive.
+    """Serve the readers' web app: one-click unsubscribe, sign-up with confirmation, the archive, SendGrid's webhook.
 
     It answers under the path of [web] base_url. In production run it under uvicorn with several workers behind
     the TLS proxy: see newsletter/web/asgi.py."""
@@ -926,7 +953,8 @@ def serve_command(state: State, host: str, port: int, dev: bool) -> None:
     if dev and not config.web_base_url:
         here = f"http://{f'[{host}]' if ':' in host else host}:{port}"
         config = dataclasses.replace(config, web=dataclasses.replace(config.web, base_url=here))
-    app = create_app(config, get_secret(), dev=dev, mailer=_transactional_provider(config))
+    webhook_key = os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY", "")
+    app = create_app(config, get_secret(), dev=dev, mailer=_transactional_provider(config), webhook_key=webhook_key)
     click.echo(f"Serving {config.web_base_url}/ on {host}:{port} (Ctrl+C stops it).", err=True)
     # No access log: the request lines hold readers' tokens. X-Forwarded-For is read by the app, per trust_proxy.
     uvicorn.run(app, host=host, port=port, proxy_headers=False, access_log=False, log_level="warning")

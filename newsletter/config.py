@@ -52,6 +52,10 @@ class SendGridSettings:
     asm_group_id: int = 0
     sandbox: bool = False
     timeout: float = 30.0
+    # Off unless the publication switches them on (issue 11): readers of a policy digest expect privacy, and
+    # India's DPDP Act asks that personal data serve a stated purpose. Sent as each request's tracking_settings.
+    track_opens: bool = False
+    track_clicks: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,11 @@ class Config:
     @property
     def journal_dir(self) -> Path:
         return self.root / "journal"
+
+    @property
+    def events_path(self) -> Path:
+        """The feedback events (newsletter.feedback.events): SendGrid's webhook and the inbox's bounces."""
+        return self.root / "events" / "events.sqlite3"
 
 
 SECTIONS: dict[str, type] = {

@@ -82,7 +82,7 @@ def test_golden_request_for_the_sample_issue() -> None:
 def test_payload_with_every_option() -> None:
     config = replace(
         BASE,
-        sendgrid=replace(BASE.sendgrid, asm_group_id=42),
+        sendgrid=replace(BASE.sendgrid, asm_group_id=42, track_opens=True, track_clicks=True),
         unsubscribe=replace(BASE.unsubscribe, url="https://www.indiawrites.org/unsubscribe"),
     )
     recipients = sample_recipients(config)[:1]
@@ -115,6 +115,10 @@ def test_payload_with_every_option() -> None:
         "headers": {"List-Id": '"India and the World" <india-and-the-world.indiawrites.org>'},
         "asm": {"group_id": 42},
         "mail_settings": {"sandbox_mode": {"enable": True}},
+        "tracking_settings": {
+            "click_tracking": {"enable": True, "enable_text": False},
+            "open_tracking": {"enable": True},
+        },
         "send_at": 1_426_496_400,
         "batch_id": "batch-1",
     }
@@ -165,7 +169,46 @@ def test_payload_from_a_complete_message() -> None:
             {"type": "text/html", "value": "<p>Welcome, Asha.</p>\n"},
         ],
         "categories": ["newsletter"],
+        "tracking_settings": {
+            "click_tracking": {"enable": False, "enable_text": False},
+            "open_tracking": {"enable": False},
+        },
         "reply_to": {"email": "editor@indiawrites.org"},
+    }
+
+
+def test_tracking_is_off_unless_switched_on_and_never_for_a_single_message() -> None:
+    """Off is stated in every request: SendGrid would otherwise apply the account's own tracking settings."""
+    off = build_payload(BASE, MAILING, THREE)
+    assert off["tracking_settings"] == {
+        "click_tracking": {"enable": False, "enable_text": False},
+        "open_tracking": {"enable": False},
+    }
+    opens_only = replace(BASE, sendgrid=replace(BASE.sendgrid, track_opens=True))
+    assert build_payload(opens_only, MAILING, THREE)["tracking_settings"] == {
+        "click_tracking": {"enable": False, "enable_text": False},
+        "open_tracking": {"enable": True},
+    }
+    both = replace(BASE, sendgrid=replace(BASE.sendgrid, track_opens=True, track_clicks=True))
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "editor@indiawrites.org", "asha@example.org", "Confirm"
+    message.set_content("Confirm: https://www.indiawrites.org/newsletter/confirm?token=T\n")
+    assert payload_from_message(both, message)["tracking_settings"] == off["tracking_settings"]
+
+
+def test_tracking_settings_reach_sendgrid_and_pass_its_schema(sendgrid_server: FakeSendGrid, time: FakeTime) -> None:
+    config = replace(config_for(sendgrid_server), sendgrid=replace(config_for(sendgrid_server).sendgrid, track_opens=True,
+                                                                    track_clicks=True))  # fmt: skip
+    sender = SendGridProvider(config, API_KEY, retry=fast_retry(time))
+    try:
+        assert sender.send_batch(MAILING, THREE).status == "sent"
+    finally:
+        sender.close()
+    assert sendgrid_server.rejections == []
+    body = sendgrid_server.accepted[0].body
+    assert body is not None and body["tracking_settings"] == {
+        "click_tracking": {"enable": True, "enable_text": False},
+        "open_tracking": {"enable": True},
     }
 
 

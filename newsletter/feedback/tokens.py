@@ -48,6 +48,11 @@ def _signature(secret: bytes, payload: bytes) -> bytes:
     return hmac.new(secret, payload, hashlib.sha256).digest()[:_SIG_BYTES]
 
 
+def signable_issue(issue: str) -> bool:
+    """True when `issue` (a slug) can be named in a feedback token: letters, digits, '.', '_' and '-' only."""
+    return _SLUG.fullmatch(issue) is not None
+
+
 def make_feedback_token(secret: bytes, issue: str, email: str) -> str:
     """The token binding `issue` (its slug) and `email` (stripped, lowercased), for the X-Newsletter-Feedback
     header of the message sent to `email`."""

@@ -23,6 +23,7 @@ from pathlib import Path
 from newsletter.clean import clean_line
 from newsletter.config import Config
 from newsletter.errors import NewsletterError
+from newsletter.feedback.mailbox import MailFeedback, describe_feedback
 from newsletter.inbox.replies import Reply, build_reply, latest_issue_url
 from newsletter.inbox.review import entry_for, load_review, review_path, save_review, with_added
 from newsletter.inbox.rules import Decision, Rules, classify, message_key, parse_message
@@ -165,6 +166,30 @@ def _classify_safely(raw: bytes, rules: Rules) -> tuple[Decision, str]:
         return Decision(message_id, "ignore", why), why
 
 
+def _feedback_safely(raw: bytes, desk: MailFeedback) -> tuple[Decision, str] | None:
+    """A bounce or complaint as a 'feedback' decision (issue 11), or None for every other message. Read before the
+    rules, which leave bounces and reports alone; a message this reading cannot take goes to the rules."""
+    try:
+        message_id = message_key(parse_message(raw), raw)
+        feedback = desk.read(raw, message_id)
+    except Exception:
+        return None
+    if feedback is None:
+        return None
+    email = feedback.verified[1] if feedback.verified else ", ".join(feedback.emails)
+    return Decision(message_id, "feedback", describe_feedback(feedback), clean_line(email, 300)), ""
+
+
+def _apply_feedback_safely(
+    desk: MailFeedback, subscribers: SubscriberList, d: Decision, now: datetime
+) -> tuple[Outcome, str]:
+    try:
+        return Outcome(d, desk.apply(subscribers, d.message_id, now)), ""
+    except Exception as error:
+        why = f"{d.reason} cannot be applied ({_describe(error)})"
+        return Outcome(d, f"failed: {why}", failed=True), why
+
+
 def _apply_safely(subscribers: SubscriberList, d: Decision, now: datetime, config: Config) -> tuple[Outcome, str]:
     try:
         return apply_decision(subscribers, d, now, config), ""
@@ -193,8 +218,9 @@ def run_inbox(
     report = InboxReport(source.label)
     pending: list[tuple[Item, Decision, str]] = []
     seen: set[str] = set()
+    desk = MailFeedback(config.events_path, secret)
     for item in source.fetch():
-        decision, unreadable = _classify_safely(item.raw, rules)
+        decision, unreadable = _feedback_safely(item.raw, desk) or _classify_safely(item.raw, rules)
         if not unreadable and (source.is_done(decision.message_id) or decision.message_id in seen):
             report.already_done += 1
             continue
@@ -209,6 +235,8 @@ def run_inbox(
             why = unreadable
             if unreadable:
                 outcome = Outcome(decision, f"failed: {unreadable}", failed=True)
+            elif decision.action == "feedback":
+                outcome, why = _apply_feedback_safely(desk, subscribers, decision, moment)
             else:
                 outcome, why = _apply_safely(subscribers, decision, moment, config)
             report.outcomes.append(outcome)
@@ -224,6 +252,7 @@ def run_inbox(
         apply_all(subscribers)
         # under the list's lock, so that two runs never lose each other's entries
         report.waiting = _keep_for_review(path, report, moment, save=True)
+    failed += _save_feedback(report, desk, pending, moment)
     latest = latest_issue_url(config, sent_slugs or [])
     items = [item for item, _, _ in pending]
     failed += _send_replies(report, items, config, secret, provider, moment, latest)
@@ -244,6 +273,22 @@ def _keep_for_review(path: Path, report: InboxReport, moment: datetime, *, save:
     if save and len(after) != len(before):
         save_review(kept, after)
     return len(after)
+
+
+def _save_feedback(
+    report: InboxReport, desk: MailFeedback, pending: list[tuple[Item, Decision, str]], moment: datetime
+) -> list[Item]:
+    """Keep the run's verified bounces and complaints as events; if that fails, their messages are read again."""
+    try:
+        desk.save(moment)
+    except NewsletterError as error:
+        bounces = [(item, d) for item, d, _ in pending if d.action == "feedback" and d.message_id in desk.found]
+        for _, decision in bounces:
+            report.failures.append(
+                Failure(decision.message_id, f"{decision.reason} was not recorded ({_describe(error)})")
+            )
+        return [item for item, _ in bounces]
+    return []
 
 
 def _send_replies(

@@ -19,6 +19,8 @@ from functools import lru_cache
 
 from newsletter.clean import NAME_LIMIT, clean_line
 from newsletter.config import Config
+from newsletter.feedback.tokens import HEADER as FEEDBACK_HEADER
+from newsletter.feedback.tokens import make_feedback_token, signable_issue
 from newsletter.tokens import make_token
 
 NAME = "%%name%%"
@@ -47,16 +49,21 @@ def https_unsubscribe(config: Config, token: str) -> str:
     return f"{base}{'&' if '?' in base else '?'}token={token}" if base else ""
 
 
-def personalization(config: Config, secret: bytes, email: str, name: str) -> tuple[dict[str, str], dict[str, str]]:
+def personalization(
+    config: Config, secret: bytes, email: str, name: str, *, feedback_issue: str = ""
+) -> tuple[dict[str, str], dict[str, str]]:
     """The reader's placeholder values and List-Unsubscribe headers, from one signed token.
 
     The footer link is one-click https when configured, otherwise the signed mailto; the headers carry both
-    (RFC 2369), plus List-Unsubscribe-Post (RFC 8058) when there is an https endpoint."""
-    return clean_personalization(config, secret, email, clean_name(name))
+    (RFC 2369), plus List-Unsubscribe-Post (RFC 8058) when there is an https endpoint. With `feedback_issue` (the
+    issue's slug) the headers also carry X-Newsletter-Feedback, signed for that issue and reader: bounces and
+    complaints return the sent message's headers, and `newsletter inbox` trusts what they say only with it
+    (newsletter.feedback.tokens). A slug a token cannot name (a space in the file name) gets no header."""
+    return clean_personalization(config, secret, email, clean_name(name), feedback_issue=feedback_issue)
 
 
 def clean_personalization(
-    config: Config, secret: bytes, email: str, name: str
+    config: Config, secret: bytes, email: str, name: str, *, feedback_issue: str = ""
 ) -> tuple[dict[str, str], dict[str, str]]:
     """personalization() for a name clean_name() made already (send.make_recipient: once per reader of a million)."""
     token = make_token(secret, "unsubscribe", email)
@@ -72,6 +79,8 @@ def clean_personalization(
         }
     else:
         headers = {"List-Unsubscribe": f"<{mailto}>"}
+    if feedback_issue and signable_issue(feedback_issue):
+        headers[FEEDBACK_HEADER] = make_feedback_token(secret, feedback_issue, email)
     return values, headers
 
 

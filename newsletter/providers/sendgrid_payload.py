@@ -87,13 +87,26 @@ def _sender(config: Config) -> dict[str, Any]:
     return fields
 
 
-def _settings(config: Config, sandbox: bool) -> dict[str, Any]:
+def _settings(config: Config, sandbox: bool, *, tracked: bool = False) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if config.sendgrid.asm_group_id:
         fields["asm"] = {"group_id": config.sendgrid.asm_group_id}
     if sandbox or config.sendgrid.sandbox:
         fields["mail_settings"] = {"sandbox_mode": {"enable": True}}
+    fields["tracking_settings"] = tracking_settings(config, tracked=tracked)
     return fields
+
+
+def tracking_settings(config: Config, *, tracked: bool = True) -> dict[str, Any]:
+    """Open and click tracking as [sendgrid] track_opens and track_clicks say (off for a single message, such as a
+    confirmation, whose link must not pass through SendGrid's redirect), stated in every request: SendGrid
+    otherwise applies the account's own settings, which may have tracking on. Click tracking leaves the text part
+    alone, so its links stay the readable addresses the reader can check."""
+    sendgrid = config.sendgrid
+    return {
+        "click_tracking": {"enable": tracked and sendgrid.track_clicks, "enable_text": False},
+        "open_tracking": {"enable": tracked and sendgrid.track_opens},
+    }
 
 
 def _check_recipients(recipients: Sequence[Recipient]) -> None:
@@ -176,7 +189,7 @@ def payload_shell(config: Config, mailing: Mailing, *, subject_prefix: str = "")
         "custom_args": {"issue": slug},
         # The same for every reader, so once per request rather than in each personalization's headers.
         "headers": {"List-Id": list_id(config)},
-        **_settings(config, mailing.sandbox),
+        **_settings(config, mailing.sandbox, tracked=True),
     }
     if mailing.send_at is not None:
         payload["send_at"] = mailing.send_at

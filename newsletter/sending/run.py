@@ -76,25 +76,26 @@ def summary_of(plan: SendPlan, elapsed: float = 0.0) -> SendSummary:
     )
 
 
-def make_recipient(config: Config, secret: bytes, email: str, name: str) -> Recipient:
+def make_recipient(config: Config, secret: bytes, email: str, name: str, feedback_issue: str = "") -> Recipient:
     """The reader as providers take them: their name one clean line (defence in depth: subscribers.csv is read
-    with the same rule), their values and headers signed for their address."""
+    with the same rule), their values and headers signed for their address (and, with `feedback_issue`, the signed
+    X-Newsletter-Feedback header that bounces bring back)."""
     name = clean_name(name)
-    values, headers = clean_personalization(config, secret, email, name)
+    values, headers = clean_personalization(config, secret, email, name, feedback_issue=feedback_issue)
     return Recipient(email, name, values, headers)
 
 
 def make_recipients(
-    config: Config, secret: bytes, members: Sequence[tuple[str, str]]
+    config: Config, secret: bytes, members: Sequence[tuple[str, str]], feedback_issue: str = ""
 ) -> tuple[list[Recipient], dict[str, RecipientResult]]:
     """The batch's readers, and those whose values cannot be made (failed alone, with the reason)."""
     with suppress(Exception):  # the common case in one comprehension; a failure is found again below, with why
-        return [make_recipient(config, secret, email, name) for email, name in members], {}
+        return [make_recipient(config, secret, email, name, feedback_issue) for email, name in members], {}
     recipients: list[Recipient] = []
     failed: dict[str, RecipientResult] = {}
     for email, name in members:
         try:
-            recipients.append(make_recipient(config, secret, email, name))
+            recipients.append(make_recipient(config, secret, email, name, feedback_issue))
         except Exception as error:  # this reader's address or name only: the batch goes on without them
             reason = f"cannot personalise the issue for {show_text(email)} ({describe_error(error)})"
             failed[email.lower()] = RecipientResult(FAILED, reason=reason)
@@ -169,10 +170,13 @@ def run_send(
     counts = {SENT: 0, FAILED: 0, IN_DOUBT: 0}
     counts_lock = threading.Lock()
     fatal: list[str] = []
+    # Bounces of mail the provider hands to the recipients' servers itself come back to the editor's mailbox, where
+    # `newsletter inbox` reads them by this header (issue 11); SendGrid reports its bounces to the webhook instead.
+    feedback_issue = plan.rendered.issue.slug if provider.name != "sendgrid" else ""
 
     def send_one(batch: int, members: Sequence[tuple[str, str]]) -> None:
         began = time.perf_counter()
-        recipients, unmade = make_recipients(config, secret, members)
+        recipients, unmade = make_recipients(config, secret, members, feedback_issue)
         timings.add("personalize", time.perf_counter() - began)
         _timed(timings, "ledger", writer.append, _intent(run, batch, [email for email, _ in members]))
         checkpoint("intent")

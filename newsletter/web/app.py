@@ -3,7 +3,7 @@
 Routes, relative to that path: `/` the archive's index, `/<slug>.html` an issue, `/feed.xml`, `/subscribe`
 (GET the form, POST the request), `/confirm?token=` (GET a page with a button, POST confirms), `/unsubscribe?token=`
 (the List-Unsubscribe URL: GET a page with a button, POST `List-Unsubscribe=One-Click` unsubscribes, RFC 8058),
-`/web.css` and `/healthz`.
+`/web.css`, `/healthz`, and `POST /webhooks/sendgrid` (SendGrid's signed Event Webhook, newsletter.web.webhooks).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from newsletter.web.guard import BodyTooLarge, Guard, security_headers
 from newsletter.web.limits import RateLimiter
 from newsletter.web.pages import Pages
 from newsletter.web.readers import Readers
+from newsletter.web.webhooks import SendGridWebhook
 
 log = logging.getLogger("newsletter.web")
 
@@ -97,16 +98,24 @@ def create_app(
     apply_interval: float = 2.0,
     archive_dir: Path | None = None,
     limits: Limits = Limits(),  # frozen: one shared default is safe
+    webhook_key: str = "",
 ) -> ASGIApp:
     """The app; refuses to start with the development key unless `dev`, or without a base URL.
 
     Transactional mail goes through `mailer` (a Provider; by default the outbox under outbox/_transactional).
+    `webhook_key` is SENDGRID_WEBHOOK_PUBLIC_KEY: without it the SendGrid webhook refuses every POST; a value that
+    is not a key stops the start (ConfigError).
     """
+    from newsletter.feedback.webhook import MAX_BODY as WEBHOOK_MAX_BODY
+    from newsletter.feedback.webhook import WebhookVerifier
+
     base_url = _check_start(config, secret, dev)
+    verifier = WebhookVerifier(webhook_key) if webhook_key else None
     base_path = urlsplit(base_url).path.rstrip("/")
     pages = Pages(config, base_path)
     site = ArchiveSite(config, archive_dir or config.root / "build" / "archive", pages.render("signup-bar"))
     writer = JournalWriter(config.journal_dir)
+    journal = JournalCommitter(writer)
     own_mailer = mailer is None
     if mailer is None:
         from newsletter.providers.outbox import OutboxProvider
@@ -118,12 +127,13 @@ def create_app(
         base_url=base_url,
         trust_proxy=config.web.trust_proxy,
         pages=pages,
-        journal=JournalCommitter(writer),
+        journal=journal,
         clock=clock,
         ids=ids,
         per_client=RateLimiter(*limits.signups_per_client, seconds),
         per_address=RateLimiter(*limits.signups_per_address, seconds),
     )
+    webhook = SendGridWebhook(verifier, journal, config.events_path, config.sendgrid.asm_group_id, clock)
     applier = Applier(
         config=config,
         secret=secret,
@@ -212,6 +222,7 @@ def create_app(
         Route(at("/subscribe"), by_method(readers.subscribe_form, readers.subscribe), methods=["GET", "POST"]),
         Route(at("/confirm"), by_method(readers.confirm_page, readers.confirm), methods=["GET", "POST"]),
         Route(at("/unsubscribe"), by_method(readers.unsubscribe_page, readers.unsubscribe), methods=["GET", "POST"]),
+        Route(at("/webhooks/sendgrid"), webhook.receive, methods=["POST"]),
         Route(at("/{slug}.html"), issue_page, methods=["GET"]),
     ]
     if base_path:
@@ -227,4 +238,4 @@ def create_app(
         error = BodyTooLarge()
         await pages.problem(413, TITLES[413], error.detail)(scope, receive, send)
 
-    return Guard(app, too_large, security_headers(base_url))
+    return Guard(app, too_large, security_headers(base_url), large_bodies={at("/webhooks/sendgrid"): WEBHOOK_MAX_BODY})

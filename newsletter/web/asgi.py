@@ -11,7 +11,8 @@ one and delays every answer by some 40 ms.)
 
 This module and cli.py are the only ones that read the environment: NEWSLETTER_CONFIG (the publication's
 newsletter.toml; default: the one in the current folder or above), NEWSLETTER_SECRET (required: it signs the
-links; the development key is never used here), and the transactional provider's SENDGRID_API_KEY or
+links; the development key is never used here), SENDGRID_WEBHOOK_PUBLIC_KEY (verifies SendGrid's Event Webhook;
+without it the webhook refuses every POST), and the transactional provider's SENDGRID_API_KEY or
 NEWSLETTER_SMTP_PASSWORD.
 """
 
@@ -43,4 +44,5 @@ def app_from_environment() -> ASGIApp:
     chosen = choose_provider("", config, sendgrid_key=key)
     if chosen != "outbox":
         mailer = get_provider(chosen, config, sendgrid_key=key, smtp_password=env.get("NEWSLETTER_SMTP_PASSWORD", ""))
-    return create_app(config, secret.encode("utf-8"), mailer=mailer)
+    webhook_key = env.get("SENDGRID_WEBHOOK_PUBLIC_KEY", "")
+    return create_app(config, secret.encode("utf-8"), mailer=mailer, webhook_key=webhook_key)

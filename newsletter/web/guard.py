@@ -35,9 +35,18 @@ class Guard:
     """Outermost ASGI middleware: refuses a declared body over the limit at once, counts the bytes of one sent
     without Content-Length (chunked) as the app reads them, and adds the security headers to every answer."""
 
-    def __init__(self, app: ASGIApp, refuse: ASGIApp, headers: Mapping[str, str], max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        refuse: ASGIApp,
+        headers: Mapping[str, str],
+        max_body: int = MAX_BODY,
+        large_bodies: Mapping[str, int] | None = None,
+    ) -> None:
         self.app, self.refuse = app, refuse
         self.max_body = max_body
+        # Paths whose requests are not readers' forms, with their own limit (SendGrid's batched webhook POSTs).
+        self.large_bodies = dict(large_bodies or {})
         self.headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -54,18 +63,19 @@ class Guard:
             await send(message)
 
         received = 0
+        limit = self.large_bodies.get(scope.get("path", ""), self.max_body)
 
         async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > limit:
                     raise BodyTooLarge()
             return message
 
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_body:
+        if declared is not None and declared > limit:
             await self.refuse(scope, receive, send_with_headers)  # the 413 page, without reading the body
             return
         await self.app(scope, limited_receive, send_with_headers)
