@@ -67,6 +67,15 @@ def get_secret(required: bool = False) -> bytes:
     return DEV_SECRET
 
 
+def _secret_if_set() -> bytes | None:
+    """NEWSLETTER_SECRET when it is set (checked), else None, without the development key's warning: for commands
+    that only need it to recognise forgotten readers."""
+    from newsletter.tokens import check_secret
+
+    value = os.environ.get("NEWSLETTER_SECRET", "")
+    return check_secret(value.encode("utf-8")) if value else None
+
+
 def handle_errors(func: F) -> F:
     """Turn a NewsletterError into a one-line message and exit 1; a traceback only with --debug.
 
@@ -253,7 +262,7 @@ def check_command(state: State, issue_path: Path, as_json: bool, clients: bool) 
 
 @cli.group("subscribers")
 def subscribers_group() -> None:
-    """Keep subscribers.csv: add, remove, list, import, export, stats."""
+    """Keep subscribers.csv: add, remove, list, import, export, stats; show and forget one reader."""
 
 
 def _warn_problems(problems: list[str], limit: int = 20) -> None:
@@ -317,7 +326,8 @@ def subscribers_import(state: State, source: Path, dry_run: bool) -> None:
     """Import a Mailchimp, Substack or Buttondown export, a CSV with an email column, or one address per line."""
     from newsletter.subscribers.imports import import_subscribers
 
-    report = import_subscribers(state.config.subscribers_path, source, dry_run=dry_run)
+    path = state.config.subscribers_path
+    report = import_subscribers(path, source, dry_run=dry_run, secret=_secret_if_set())
     for line in report.lines:
         click.echo(_shown(line))
     counts = ", ".join(f"{n} {what}" for what, n in sorted(report.counts.items())) or "no rows"
@@ -362,6 +372,38 @@ def subscribers_stats(state: State) -> None:
         for month, joined, left, total in stats.months:
             click.echo(f"{month:<9}{joined:>8}{left:>8}{total:>9}")
     _warn_problems(subscribers.problems)
+
+
+@subscribers_group.command("show")
+@click.argument("email")
+@pass_state
+@handle_errors
+def subscribers_show(state: State, email: str) -> None:
+    """Everything held about EMAIL: the row and its consent, the issues sent, copies, events, journal, review."""
+    from newsletter.subscribers.rights import describe_reader_data, reader_data
+
+    for line in describe_reader_data(reader_data(state.config, email, _secret_if_set())):
+        click.echo(_shown(line))
+
+
+@subscribers_group.command("forget")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask first.")
+@pass_state
+@handle_errors
+def subscribers_forget(state: State, email: str, yes: bool) -> None:
+    """Erase EMAIL everywhere (list, ledgers, outbox, journal, review list, events); keep only a keyed hash."""
+    from datetime import UTC, datetime
+
+    from newsletter.subscribers.rights import forget_reader
+
+    secret = get_secret(required=True)  # the hash kept is keyed with it, and checked with it later
+    if not yes:
+        click.confirm(_shown(f"Erase everything held about {email}? This cannot be undone"), abort=True)
+    report = forget_reader(state.config, secret, email, now=datetime.now(UTC))
+    click.echo(_shown(f"forgot {report.email}:"))
+    for line in report.lines:
+        click.echo(_shown(f"  {line}"))
 
 
 @cli.command("inbox")

@@ -21,6 +21,7 @@ from newsletter.inbox.review import ReviewEntry, load_review, review_path, save_
 from newsletter.inbox.rules import Decision
 from newsletter.inbox.run import apply_decision
 from newsletter.providers.base import Provider
+from newsletter.subscribers.forgotten import load_forgotten
 from newsletter.subscribers.store import editing
 
 CHOICES = ("subscribe", "unsubscribe", "ignore")
@@ -86,7 +87,9 @@ def decide_review(
         if choice == "ignore":
             reviewed = Reviewed(entry, choice, "left alone (the editor's decision)")
         else:
-            outcome = apply_decision(subscribers, editor_decision(entry, choice, now), now, config)
+            forgotten = load_forgotten(path, secret)
+            outcome = apply_decision(subscribers, editor_decision(entry, choice, now), now, config, forgotten)
+            forgotten.save()
             reviewed = Reviewed(entry, choice, outcome.result)
             replies = outcome.replies
         save_review(kept, [other for other in entries if other.message_id != message_id])

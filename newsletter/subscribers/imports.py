@@ -24,6 +24,7 @@ from pathlib import Path
 from newsletter.errors import SubscriberError
 from newsletter.subscribers.addresses import InvalidAddress, email_key
 from newsletter.subscribers.csvfile import cell_text, iter_cells, read_csv
+from newsletter.subscribers.forgotten import Forgotten, load_forgotten
 from newsletter.subscribers.mailboxes import needs_splitting, split_mailboxes
 from newsletter.subscribers.store import (
     COLUMNS,
@@ -206,8 +207,11 @@ def read_import(path: Path) -> tuple[str, list[ImportRow]]:
     return tool, rows
 
 
-def apply_import(subscribers: SubscriberList, tool: str, rows: list[ImportRow], now: datetime) -> ImportReport:
-    """Merge import rows into the list, one report line per row. Pure apart from changing `subscribers`."""
+def apply_import(
+    subscribers: SubscriberList, tool: str, rows: list[ImportRow], now: datetime, forgotten: Forgotten | None = None
+) -> ImportReport:
+    """Merge import rows into the list, one report line per row. Pure apart from changing `subscribers`. An address
+    in `forgotten` (a reader who asked to be forgotten) is not added back."""
     report = ImportReport(tool)
     seen: dict[str, int] = {}
     for row in rows:
@@ -230,6 +234,13 @@ def apply_import(subscribers: SubscriberList, tool: str, rows: list[ImportRow], 
             continue
         seen[key] = row.line
         number = subscribers.index_of(key)
+        if number is None and forgotten is not None and forgotten.holds(key):
+            report.lines.append(
+                f"{where}{key}: not added: this reader asked to be forgotten (only their own authenticated request "
+                "subscribes them again)"
+            )
+            report.counts["forgotten"] += 1
+            continue
         if number is None:
             extra = {"joined_at": row.joined_at} if row.joined_at else {}
             added = subscribers.add(
@@ -267,14 +278,18 @@ def apply_import(subscribers: SubscriberList, tool: str, rows: list[ImportRow], 
     return report
 
 
-def import_subscribers(path: Path, source: Path, *, now: Clock = utc_now, dry_run: bool = False) -> ImportReport:
-    """Import `source` into subscribers.csv at `path` (nothing is written with `dry_run`)."""
+def import_subscribers(
+    path: Path, source: Path, *, now: Clock = utc_now, dry_run: bool = False, secret: bytes | None = None
+) -> ImportReport:
+    """Import `source` into subscribers.csv at `path` (nothing is written with `dry_run`). `secret` checks the
+    forgotten readers' keyed hashes (forgotten.py): an import that cannot check them is refused."""
     tool, rows = read_import(source)
+    forgotten = load_forgotten(path, secret)
     if dry_run:
         subscribers = read_or_empty(path)
-        return apply_import(subscribers, tool, rows, now())
+        return apply_import(subscribers, tool, rows, now(), forgotten)
     with editing(path) as subscribers:
-        return apply_import(subscribers, tool, rows, now())
+        return apply_import(subscribers, tool, rows, now(), forgotten)
 
 
 def export_csv(subscribers: SubscriberList, status: str = "") -> str:
