@@ -380,7 +380,7 @@ def subscribers_stats(state: State) -> None:
 @handle_errors
 def subscribers_show(state: State, email: str) -> None:
     """Everything held about EMAIL: the row and its consent, the issues sent, copies, events, journal, review."""
-    from newsletter.subscribers.rights import describe_reader_data, reader_data
+    from newsletter.rights import describe_reader_data, reader_data
 
     for line in describe_reader_data(reader_data(state.config, email, _secret_if_set())):
         click.echo(_shown(line))
@@ -395,7 +395,7 @@ def subscribers_forget(state: State, email: str, yes: bool) -> None:
     """Erase EMAIL everywhere (list, ledgers, outbox, journal, review list, events); keep only a keyed hash."""
     from datetime import UTC, datetime
 
-    from newsletter.subscribers.rights import forget_reader
+    from newsletter.rights import forget_reader
 
     secret = get_secret(required=True)  # the hash kept is keyed with it, and checked with it later
     if not yes:

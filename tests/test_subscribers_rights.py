@@ -23,7 +23,7 @@ from newsletter.subscribers.forgotten import FORGOTTEN_NAME, forget_key
 from newsletter.subscribers.imports import import_subscribers
 from newsletter.subscribers.journal import Change, JournalWriter, read_pending
 from newsletter.subscribers.journal_apply import apply_journal
-from newsletter.subscribers.rights import forget_reader, reader_data
+from newsletter.rights import forget_reader, reader_data
 from newsletter.subscribers.store import read_subscribers
 
 PRIYA = "priya.sharma@example.org"

@@ -13,6 +13,9 @@ change of the reader's is still waiting), and its lines are then blanked in plac
 applier keeps byte offsets and the web app may be appending; each ledger is rewritten atomically under the send's
 own lock, which a send in progress holds (then `forget` refuses before changing anything); everything else is
 rewritten atomically or deleted. The inbox's memory of handled Message-IDs holds no address and stays.
+
+This module reads and writes the files of every package (subscribers, sending, providers, inbox, feedback), so it
+sits above them, as cli.py does: no package imports it, and it imports no package that could import it back.
 """
 
 from __future__ import annotations
