@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from conftest import DATA, TEST_SECRET
 from newsletter.clean import find_unsafe
 from newsletter.errors import TokenError
-from newsletter.feedback.bounces import (
+from newsletter.inbox.bounces import (
     COMPLAINT,
     HARD,
     SOFT,
@@ -25,8 +25,7 @@ from newsletter.feedback.bounces import (
     read_feedback,
     status_after,
 )
-from newsletter.feedback.tokens import make_feedback_token, read_feedback_token
-from newsletter.tokens import make_token, read_token
+from newsletter.tokens import make_feedback_token, make_token, read_feedback_token, read_token
 
 CORPUS = DATA / "bounces"
 # The readers on the list for the corpus's decisions: the addresses of the verified variants, except the one in

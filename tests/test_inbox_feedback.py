@@ -19,8 +19,8 @@ from smtp_sink import Sink
 
 from conftest import DATA, TEST_SECRET
 from newsletter.cli import cli
-from newsletter.feedback.tokens import make_feedback_token, read_feedback_token
 from newsletter.subscribers.store import read_subscribers
+from newsletter.tokens import make_feedback_token, read_feedback_token
 
 CORPUS = DATA / "bounces"
 ROWS = list(csv.DictReader((CORPUS / "expected.csv").open(encoding="utf-8")))

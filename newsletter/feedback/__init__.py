@@ -1,1 +1,2 @@
-"""What comes back: bounces, complaints and events, by email and by webhook."""
+"""What comes back after a send: SendGrid's Event Webhook (webhook.py), the events store (events.py), and the per-issue
+figures `newsletter stats` prints (stats.py). Bounces and complaints that arrive by email are read in inbox/."""

@@ -44,7 +44,7 @@ KEEP_IDS = 3 * 24 * 3600  # seconds: SendGrid retries for 24 hours; three days l
 # SQLite allows 32766 parameters in one statement; lookups go in slices well under it.
 _SLICE = 5_000
 BUSY_SECONDS = 30.0  # another worker's commit holds the write lock for milliseconds; a stats query for seconds
-# The kinds the inbox's decisions rest on (newsletter.feedback.mailbox); written out in the partial index and in
+# The kinds the inbox's decisions rest on (newsletter.inbox.feedback); written out in the partial index and in
 # the query that uses it, since SQLite matches the two as text.
 _FEEDBACK_KINDS = "event IN ('bounce', 'soft_bounce', 'spamreport')"
 

@@ -43,7 +43,7 @@ from newsletter.feedback.events import (
     UNSUBSCRIBE,
     Event,
 )
-from newsletter.feedback.tokens import signable_issue
+from newsletter.tokens import signable_issue
 
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"

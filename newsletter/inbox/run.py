@@ -23,7 +23,7 @@ from pathlib import Path
 from newsletter.clean import clean_line
 from newsletter.config import Config
 from newsletter.errors import NewsletterError
-from newsletter.feedback.mailbox import MailFeedback, describe_feedback
+from newsletter.inbox.feedback import MailFeedback, describe_feedback
 from newsletter.inbox.replies import Reply, build_reply, latest_issue_url
 from newsletter.inbox.review import entry_for, load_review, review_path, save_review, with_added
 from newsletter.inbox.rules import Decision, Rules, classify, message_key, parse_message

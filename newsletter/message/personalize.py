@@ -19,9 +19,7 @@ from functools import lru_cache
 
 from newsletter.clean import NAME_LIMIT, clean_line
 from newsletter.config import Config
-from newsletter.feedback.tokens import HEADER as FEEDBACK_HEADER
-from newsletter.feedback.tokens import make_feedback_token, signable_issue
-from newsletter.tokens import make_token
+from newsletter.tokens import FEEDBACK_HEADER, make_feedback_token, make_token, signable_issue
 
 NAME = "%%name%%"
 NAME_TEXT = "%%name_text%%"
@@ -58,7 +56,7 @@ def personalization(
     (RFC 2369), plus List-Unsubscribe-Post (RFC 8058) when there is an https endpoint. With `feedback_issue` (the
     issue's slug) the headers also carry X-Newsletter-Feedback, signed for that issue and reader: bounces and
     complaints return the sent message's headers, and `newsletter inbox` trusts what they say only with it
-    (newsletter.feedback.tokens). A slug a token cannot name (a space in the file name) gets no header."""
+    (newsletter.tokens). A slug a token cannot name (a space in the file name) gets no header."""
     return clean_personalization(config, secret, email, clean_name(name), feedback_issue=feedback_issue)
 
 

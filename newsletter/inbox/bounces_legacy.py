@@ -15,7 +15,7 @@ import re
 from email.message import Message
 from typing import NamedTuple
 
-from newsletter.feedback.bounces_text import (
+from newsletter.inbox.bounces_text import (
     Finding,
     diagnostic_line,
     find_address,

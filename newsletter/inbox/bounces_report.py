@@ -8,7 +8,7 @@ from __future__ import annotations
 from email.message import Message
 from typing import NamedTuple
 
-from newsletter.feedback.bounces_text import (
+from newsletter.inbox.bounces_text import (
     Finding,
     diagnostic_line,
     find_address,

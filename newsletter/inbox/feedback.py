@@ -2,7 +2,7 @@
 decided with decide_feedback against the list and the reader's earlier feedback, applied to subscribers.csv, and
 kept in the events file (newsletter.feedback.events) for the next decision and for `newsletter stats`.
 
-Only feedback whose X-Newsletter-Feedback token verifies changes anybody (see newsletter.feedback.bounces): a hard
+Only feedback whose X-Newsletter-Feedback token verifies changes anybody (see newsletter.inbox.bounces): a hard
 bounce marks that reader bounced, a complaint complained, and soft bounces on three different issues bounced; a
 single soft bounce is counted. Feedback without a valid token is reported to the editor and changes nothing.
 Verified feedback is kept as an event under 'mail:<Message-ID of the report>', so reading the same report again
@@ -17,8 +17,8 @@ from datetime import datetime
 from pathlib import Path
 
 from newsletter.clean import clean_line
-from newsletter.feedback.bounces import COMPLAINT, HARD, SOFT, Decision, Feedback, decide_feedback, read_feedback
 from newsletter.feedback.events import BOUNCE, SOFT_BOUNCE, SPAMREPORT, Event, feedback_history, record_events
+from newsletter.inbox.bounces import COMPLAINT, HARD, SOFT, Decision, Feedback, decide_feedback, read_feedback
 from newsletter.subscribers.table import SubscriberList
 
 SOURCE = "inbox"

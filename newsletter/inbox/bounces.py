@@ -15,7 +15,7 @@ What a bounce means for the reader, decided here (DESIGN.md "Feedback", issue 11
   on three different issues mark the reader bounced (status_after).
 - complaint: an ARF report (abuse, fraud, virus, other, opt-out) or a JMRP report. Marks the reader complained.
 
-Proof: Feedback.verified is the (issue, email) of a valid X-Newsletter-Feedback token (feedback_tokens.py)
+Proof: Feedback.verified is the (issue, email) of a valid X-Newsletter-Feedback token (newsletter/tokens.py)
 found in the returned message's headers or, failing that, anywhere in the report's text. Only verified
 feedback may change a reader's status, and then only that reader's, whatever address the report names. Feedback
 without a valid token (mail sent before the token existed, a bounce that returns no headers, a forgery) is
@@ -34,8 +34,8 @@ from email.message import Message
 
 from newsletter.clean import clean_line
 from newsletter.errors import TokenError
-from newsletter.feedback.bounces_legacy import read_legacy
-from newsletter.feedback.bounces_report import (
+from newsletter.inbox.bounces_legacy import read_legacy
+from newsletter.inbox.bounces_report import (
     has_report_part,
     read_arf,
     read_dsn,
@@ -43,9 +43,9 @@ from newsletter.feedback.bounces_report import (
     report_type,
     returned_message,
 )
-from newsletter.feedback.bounces_text import Finding, header_value, returned_headers, text_of, walk
-from newsletter.feedback.tokens import HEADER, read_feedback_token
-from newsletter.tokens import check_secret
+from newsletter.inbox.bounces_text import Finding, header_value, returned_headers, text_of, walk
+from newsletter.tokens import FEEDBACK_HEADER as HEADER
+from newsletter.tokens import check_secret, read_feedback_token
 
 HARD = "hard_bounce"
 SOFT = "soft_bounce"
