@@ -17,13 +17,13 @@ from newsletter.config import load_config
 from newsletter.errors import SendError, SubscriberError
 from newsletter.feedback.events import Event, record_events
 from newsletter.inbox.review import REVIEW_NAME, load_review
+from newsletter.rights import forget_reader, reader_data
 from newsletter.sending.ledger import read_ledger
 from newsletter.sending.run import lock_send
 from newsletter.subscribers.forgotten import FORGOTTEN_NAME, forget_key
 from newsletter.subscribers.imports import import_subscribers
 from newsletter.subscribers.journal import Change, JournalWriter, read_pending
 from newsletter.subscribers.journal_apply import apply_journal
-from newsletter.rights import forget_reader, reader_data
 from newsletter.subscribers.store import read_subscribers
 
 PRIYA = "priya.sharma@example.org"
