@@ -25,6 +25,8 @@ EXPECTED = list(csv.DictReader((DEV / "expected.csv").open(encoding="utf-8")))
 HOLDOUT_EXPECTED = list(csv.DictReader((HOLDOUT / "expected.csv").open(encoding="utf-8")))
 CORPUS = [(DEV, row) for row in EXPECTED] + [(HOLDOUT, row) for row in HOLDOUT_EXPECTED]
 OWN = ("editor@indiawrites.org",)
+# Quoted below a reader's short answer: the editor's offer it says yes to
+OFFER = "On Mon, Editor <editor@indiawrites.org> wrote:\n> Shall we add you to India and the World, our weekly digest?"
 
 
 def read_message(path: Path) -> tuple[str, str, str, str]:
@@ -583,9 +585,14 @@ texts = st.one_of(
 
 
 @settings(max_examples=400, deadline=None)
-@given(subject=texts, text=texts, address=st.one_of(st.just("reader@example.org"), st.text(max_size=40)))
-def test_read_intent_never_raises_and_quotes_its_input(subject: str, text: str, address: str) -> None:
-    found = read_intent(subject, text, address)
+@given(
+    subject=texts,
+    text=texts,
+    address=st.one_of(st.just("reader@example.org"), st.text(max_size=40)),
+    quoted=st.one_of(st.just(""), texts, st.just(OFFER)),
+)
+def test_read_intent_never_raises_and_quotes_its_input(subject: str, text: str, address: str, quoted: str) -> None:
+    found = read_intent(subject, text, address, quoted=quoted)
     assert found.outcome in OUTCOMES
     assert found.evidence in subject or found.evidence in text
     assert found.reason
@@ -602,9 +609,6 @@ def test_a_postscript_below_the_signature_is_new_text_and_quotes_are_kept_apart(
     assert split_reply("Thanks.\n-- \nDr. A. Rao\nDept. of History") == ("Thanks.", "")
     assert split_reply("Add me.\n\n> Unsubscribe") == ("Add me.", "> Unsubscribe")
     assert read_case("", new, "rao@example.org").outcome == "subscribe"
-
-
-OFFER = "On Mon, Editor <editor@indiawrites.org> wrote:\n> Shall we add you to India and the World, our weekly digest?"
 
 
 @pytest.mark.parametrize(
