@@ -5,7 +5,8 @@
 A corpus folder holds NNN_slug.eml files (complete RFC 5322 messages) and expected.csv (file,expected,note;
 expected one of subscribe, unsubscribe, ignore, unsure). Each message is read as `newsletter inbox` reads it
 (the compat32 parser, the decoded Subject, the first text part or the HTML as text, the new text above any quote
-or forward marker: newsletter.inbox.text), then classified with read_intent.
+or forward marker and the quoted text below it: newsletter.inbox.text), then classified with read_intent, with
+editor@indiawrites.org as the publication's own address (as the inbox passes its from_email and reply_to).
 
 Prints the number right and wrong, a confusion table (expected by row, got by column), every miss with the
 reason given, every harmful action (acting when the answer is ignore or unsure, or acting the opposite way), and
@@ -29,9 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from newsletter.inbox.intent import OUTCOMES, Intent, read_intent  # noqa: E402
-from newsletter.inbox.text import body_text, decode_words, new_text, raw_header, sender  # noqa: E402
+from newsletter.inbox.text import body_text, decode_words, raw_header, sender, split_reply  # noqa: E402
 
 ACTIONS = ("subscribe", "unsubscribe")
+OWN_ADDRESSES = ("editor@indiawrites.org",)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,10 @@ class Case:
     subject: str
     text: str
     sender: str
+    quoted: str = ""
+
+    def read(self) -> Intent:
+        return read_intent(self.subject, self.text, self.sender, own_addresses=OWN_ADDRESSES, quoted=self.quoted)
 
 
 def load_corpus(folder: Path) -> list[Case]:
@@ -53,8 +59,8 @@ def load_corpus(folder: Path) -> list[Case]:
         message = message_from_bytes((folder / row["file"]).read_bytes())
         subject = decode_words(" ".join(raw_header(message, "Subject")[:1]))
         found = sender(message)
-        text = new_text(body_text(message))
-        cases.append(Case(row["file"], row["expected"], subject, text, found[1] if found else ""))
+        text, quoted = split_reply(body_text(message))
+        cases.append(Case(row["file"], row["expected"], subject, text, found[1] if found else "", quoted))
     return cases
 
 
@@ -91,14 +97,14 @@ def report(cases: list[Case], intents: list[Intent]) -> int:
 
 def time_classification(cases: list[Case], messages: int, runs: int) -> None:
     rounds = max(1, -(-messages // len(cases)))
-    inputs = [(case.subject, case.text, case.sender) for case in cases] * rounds
-    for subject, text, address in inputs[: len(cases)]:
-        read_intent(subject, text, address)  # builds the per-word tables once, as a long-running inbox would
+    inputs = cases * rounds
+    for case in cases:
+        case.read()  # builds the per-word tables once, as a long-running inbox would
     walls, cpus = [], []
     for _ in range(runs):
         wall, cpu = time.perf_counter(), time.process_time()
-        for subject, text, address in inputs:
-            read_intent(subject, text, address)
+        for case in inputs:
+            case.read()
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
     wall, cpu = statistics.median(walls), statistics.median(cpus)
@@ -120,7 +126,7 @@ def main() -> int:
     except (OSError, ValueError, KeyError) as error:
         print(f"cannot read the corpus: {error}", file=sys.stderr)
         return 2
-    intents = [read_intent(case.subject, case.text, case.sender) for case in cases]
+    intents = [case.read() for case in cases]
     bad = report(cases, intents)
     if args.messages > 0 and args.runs > 0:
         time_classification(cases, args.messages, args.runs)

@@ -74,6 +74,15 @@ def get_secret(required: bool = False) -> bytes:
     return DEV_SECRET
 
 
+def _secret_if_set() -> bytes | None:
+    """NEWSLETTER_SECRET when it is set (checked), else None, without the development key's warning: for commands
+    that only need it to recognise forgotten readers."""
+    from newsletter.tokens import check_secret
+
+    value = os.environ.get("NEWSLETTER_SECRET", "")
+    return check_secret(value.encode("utf-8")) if value else None
+
+
 def handle_errors(func: F) -> F:
     """Turn a NewsletterError into a one-line message and exit 1; a traceback only with --debug.
 
@@ -260,7 +269,7 @@ def check_command(state: State, issue_path: Path, as_json: bool, clients: bool) 
 
 @cli.group("subscribers")
 def subscribers_group() -> None:
-    """Keep subscribers.csv: add, remove, list, import, export, stats."""
+    """Keep subscribers.csv: add, remove, list, import, export, stats; show and forget one reader."""
 
 
 def _warn_problems(problems: list[str], limit: int = 20) -> None:
@@ -324,7 +333,8 @@ def subscribers_import(state: State, source: Path, dry_run: bool) -> None:
     """Import a Mailchimp, Substack or Buttondown export, a CSV with an email column, or one address per line."""
     from newsletter.subscribers.imports import import_subscribers
 
-    report = import_subscribers(state.config.subscribers_path, source, dry_run=dry_run)
+    path = state.config.subscribers_path
+    report = import_subscribers(path, source, dry_run=dry_run, secret=_secret_if_set())
     for line in report.lines:
         click.echo(_shown(line))
     counts = ", ".join(f"{n} {what}" for what, n in sorted(report.counts.items())) or "no rows"
@@ -371,15 +381,48 @@ def subscribers_stats(state: State) -> None:
     _warn_problems(subscribers.problems)
 
 
+@subscribers_group.command("show")
+@click.argument("email")
+@pass_state
+@handle_errors
+def subscribers_show(state: State, email: str) -> None:
+    """Everything held about EMAIL: the row and its consent, the issues sent, copies, events, journal, review."""
+    from newsletter.rights import describe_reader_data, reader_data
+
+    for line in describe_reader_data(reader_data(state.config, email, _secret_if_set())):
+        click.echo(_shown(line))
+
+
+@subscribers_group.command("forget")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask first.")
+@pass_state
+@handle_errors
+def subscribers_forget(state: State, email: str, yes: bool) -> None:
+    """Erase EMAIL everywhere (list, ledgers, outbox, journal, review list, events); keep only a keyed hash."""
+    from datetime import UTC, datetime
+
+    from newsletter.rights import forget_reader
+
+    secret = get_secret(required=True)  # the hash kept is keyed with it, and checked with it later
+    if not yes:
+        click.confirm(_shown(f"Erase everything held about {email}? This cannot be undone"), abort=True)
+    report = forget_reader(state.config, secret, email, now=datetime.now(UTC))
+    click.echo(_shown(f"forgot {report.email}:"))
+    for line in report.lines:
+        click.echo(_shown(f"  {line}"))
+
+
 @cli.command("inbox")
 @click.option("--imap", "imap_url", metavar="URL", help="imaps://USER@HOST/FOLDER (default: [inbox] imap_url).")
 @click.option("--mbox", "mbox_path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--maildir", "maildir_path", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Say what would happen; change, send and mark nothing.")
+@click.option("--review", is_flag=True, help="Decide, one by one, the messages kept for review.")
 @pass_state
 @handle_errors
 def inbox_command(
-    state: State, imap_url: str | None, mbox_path: Path | None, maildir_path: Path | None, dry_run: bool
+    state: State, imap_url: str | None, mbox_path: Path | None, maildir_path: Path | None, dry_run: bool, review: bool
 ) -> None:
     """Turn subscribe and unsubscribe requests, bounces and complaints in the editor's mailbox into subscribers.csv
     changes."""
@@ -391,10 +434,15 @@ def inbox_command(
 
     if sum(x is not None for x in (imap_url, mbox_path, maildir_path)) > 1:
         raise click.UsageError("give one of --imap, --mbox and --maildir.")
+    if review and (dry_run or imap_url or mbox_path or maildir_path):
+        raise click.UsageError("--review reads only the review list: give it alone.")
     # Every source, dry run included: the inbox verifies tokens, and the development key is published, so
     # anybody could sign a confirm or unsubscribe token with it (and the answers go through a real provider).
     secret = get_secret(required=True)
     config = state.config
+    if review:
+        _review_inbox(config, secret)
+        return
     state_path = config.subscribers_path.with_name(STATE_NAME)
     memory = load_state(state_path)
     if mbox_path is not None:
@@ -425,23 +473,84 @@ def inbox_command(
     # Message-IDs and reasons come from strangers' mail: cleaned where they were read, and shown escaped here.
     prefix = "would: " if dry_run else ""
     for outcome in report.outcomes:
-        if (dry_run or outcome.decision.action != "ignore") and not outcome.failed:
-            click.echo(f"{prefix}{show(outcome.decision.message_id)}: {show(outcome.result)}")
+        decision = outcome.decision
+        if (dry_run or decision.action != "ignore") and not outcome.failed and decision.action != "unsure":
+            click.echo(f"{prefix}{show(decision.message_id)}: {show(outcome.result)}")
+            if decision.reading:  # why the words were read as a request, for the editor to check
+                click.echo(f'  read as: {show(decision.reading)}: "{show(decision.evidence)}"')
     for line in report.sent:
         click.echo(f"sent {show(line)}")
     for failure in report.failures:
         click.echo(f"failed: {show(str(failure))}")
-    ignored = len(report.outcomes) - len(report.acted_on)
+    unsure = report.for_review
+    if unsure:
+        keeping = "would be kept" if dry_run else "kept"
+        click.echo(f"not acted on, {keeping} for review (`newsletter inbox --review` decides them):")
+        for decision in unsure:
+            click.echo(
+                f"  {show(decision.email)}, subject '{show(decision.subject)}': \"{show(decision.evidence)}\" "
+                f"({show(decision.reason)})"
+            )
+    ignored = len(report.outcomes) - len(report.acted_on) - len(unsure)
+    kept = f"{len(unsure)} for review, " if unsure else ""
     click.echo(
         f"{'dry run: ' if dry_run else ''}{show(report.source)}: {len(report.outcomes)} new message(s), "
-        f"{len(report.acted_on)} about the newsletter, {ignored} left alone, {report.already_done} handled before."
+        f"{len(report.acted_on)} about the newsletter, {kept}{ignored} left alone, {report.already_done} handled "
+        "before."
     )
+    if report.waiting > len(unsure):
+        click.echo(f"{report.waiting} message(s) on the review list: `newsletter inbox --review` decides them.")
     if report.failures:
         count = len({failure.message_id for failure in report.failures})
         done = "" if dry_run else "; everything else was saved and these are read again on the next run"
         raise NewsletterError(
             f"{count} message(s) could not be fully handled (the 'failed:' lines above){done}: fix the cause or "
             "move them out of the mailbox."
+        )
+
+
+def _review_inbox(config: Config, secret: bytes) -> None:
+    """Each message kept for review, then the editor's decision: subscribe, unsubscribe, ignore, or skip."""
+    from datetime import UTC, datetime
+
+    from newsletter.clean import show
+    from newsletter.inbox.decide import decide_review, pending_reviews
+    from newsletter.inbox.replies import latest_issue_url
+
+    entries = pending_reviews(config)
+    if not entries:
+        click.echo("Nothing to review.")
+        return
+    provider = _transactional_provider(config)
+    latest = latest_issue_url(config, _sent_slugs(config))
+    failed = 0
+    for number, entry in enumerate(entries, 1):
+        proof = "authenticated" if entry.authenticated else "not authenticated: a confirmation is asked first"
+        name = f"{show(entry.name)} " if entry.name else ""
+        click.echo(f"{number} of {len(entries)}: {show(entry.message_id)}, read {show(entry.read_at)}")
+        click.echo(f"  from:    {name}<{show(entry.email)}> ({proof})")
+        click.echo(f"  subject: {show(entry.subject)}")
+        click.echo(f'  wrote:   "{show(entry.evidence)}"')
+        click.echo(f"  unsure:  {show(entry.reason)}")
+        choice = click.prompt(
+            "  decide", type=click.Choice(["subscribe", "unsubscribe", "ignore", "skip"]), default="skip"
+        )
+        if choice == "skip":
+            continue
+        done = decide_review(config, secret, provider, entry.message_id, choice, now=datetime.now(UTC),
+                             latest_url=latest)  # fmt: skip
+        click.echo(f"  {show(done.result)}")
+        for line in done.sent:
+            click.echo(f"  sent {show(line)}")
+        for line in done.failures:
+            click.echo(f"  failed: {show(line)}")
+        failed += bool(done.failures)
+    left = len(pending_reviews(config))
+    click.echo(f"{left} message(s) left on the review list.")
+    if failed:
+        raise NewsletterError(
+            f"{failed} answer(s) could not be sent (the 'failed:' lines above); the decisions are saved: write to "
+            "these readers by hand, or ask them to write again."
         )
 
 

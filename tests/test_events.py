@@ -88,6 +88,7 @@ def test_an_events_file_that_cannot_be_used_fails_the_bounces_alone(publication:
     lines = result.output.splitlines()
     assert lines == [
         "<unsub-auth-14@example.com>: rahul.verma@example.com is not in the list: left as it is",
+        "  read as: request to unsubscribe ('Please take me off'): \"Please take me off the list.\"",
         "failed: <047d7bdca0c250c6c004fe72bd32@google.com>: a hard bounce (gmail) for userunknown@example.jp cannot be "
         f"applied (cannot use the events file {publication / 'events' / 'events.sqlite3'} (unable to open database "
         "file): check the disk and the folder's permissions)",

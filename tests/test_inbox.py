@@ -17,6 +17,7 @@ from click.testing import CliRunner, Result
 from conftest import DATA, TEST_SECRET
 from newsletter.cli import cli
 from newsletter.config import load_config
+from newsletter.inbox.review import REVIEW_NAME, load_review
 from newsletter.inbox.run import run_inbox
 from newsletter.inbox.sources import STATE_NAME, load_state, open_maildir, open_mbox
 from newsletter.providers.outbox import OutboxProvider
@@ -84,11 +85,30 @@ def test_maildir_corpus_then_a_second_run_changes_nothing(pub: Path, tmp_path: P
         b"arjun.nair@outlook.com", b"in.delivery@outlook.com"))  # fmt: skip
     result = invoke(pub, "inbox", "--maildir", str(maildir))
     assert result.exit_code == 0, result.output
+    # the unsure ones are handled too (kept for review), and the bounces (kept as events)
     acted = [row for row in EXPECTED if row["action"] != "ignore" or row["file"] in BOUNCES]
+    unsure = [row for row in EXPECTED if row["action"] == "unsure"]
     ignored = len(EXPECTED) - len(acted)
     assert result.output.splitlines()[-1] == (
-        f"Maildir {maildir}: {len(EXPECTED)} new message(s), {len(acted)} about the newsletter, {ignored} left alone, "
-        "0 handled before."
+        f"Maildir {maildir}: {len(EXPECTED)} new message(s), {len(acted) - len(unsure)} about the newsletter, "
+        f"{len(unsure)} for review, {ignored} left alone, 0 handled before."
+    )
+    assert [entry.message_id for entry in load_review(pub / REVIEW_NAME)] == [
+        "<fwd-13@example.com>",
+        "<replyto-34@example.com>",
+    ]
+    # At the end of the run: each message kept for review, with its sender, subject and the sentence that made it
+    # unsure; and each request acted on with how its words were read.
+    assert result.output.splitlines()[-4:-1] == [
+        "not acted on, kept for review (`newsletter inbox --review` decides them):",
+        "  colleague@example.com, subject 'Fwd: Subscribe': \"Fwd: Subscribe\" (only the subject of a reply mentions "
+        "it: 'Fwd: Subscribe')",
+        "  deepak.s@example.com, subject 'subscribe': \"Please subscribe my colleague asha.colleague@example.org as "
+        'well." (about another address: asha.colleague@example.org)',
+    ]
+    assert (
+        "  read as: request to unsubscribe ('Please take me off'): \"Please take me off the list.\""
+        in result.output.splitlines()
     )
     assert statuses(pub / "subscribers.csv") == expected_statuses()
     answered = {row["email"].lower() for row in EXPECTED if row["replies"]}
@@ -102,7 +122,8 @@ def test_maildir_corpus_then_a_second_run_changes_nothing(pub: Path, tmp_path: P
     assert again.exit_code == 0, again.output
     assert again.output.splitlines() == [
         f"Maildir {maildir}: {ignored} new message(s), 0 about the newsletter, {ignored} left alone, "
-        f"{len(acted)} handled before."
+        f"{len(acted)} handled before.",
+        f"{len(unsure)} message(s) on the review list: `newsletter inbox --review` decides them.",
     ]
     assert (pub / "subscribers.csv").read_bytes() == before
     assert {p.name: p.read_bytes() for p in (pub / "outbox" / "_transactional").iterdir()} == outbox_before
@@ -118,6 +139,7 @@ def test_dry_run_shows_what_would_happen_and_changes_nothing(pub: Path, tmp_path
     assert result.output.splitlines() == [
         "would: <20150320010200.GA4411@bulk.example.net>: vikram.rao@example.com added as pending; confirmation "
         "requested",
+        "  read as: request to subscribe ('subscribe'): \"subscribe\"",
         "would: <invite-29@example.org>: ignored: not about the newsletter",
         f"dry run: Maildir {maildir}: 2 new message(s), 1 about the newsletter, 1 left alone, 0 handled before.",
     ]

@@ -109,7 +109,8 @@ def test_date_subject_and_authentication_results_are_read_clean() -> None:
         authenticated=False,
     ).replace(b"From:", b"Authentication-Results: evil\x1b[31m.example\x00; dkim=pass header.d=example.org\r\nFrom:")
     decision = classify(raw, RULES)
-    assert decision.action == "subscribe"
+    # "subscribe Bcc: x": a capitalised word after the verb reads as someone's name, so the editor decides
+    assert (decision.action, decision.reason) == ("unsure", "about someone else: 'Bcc'")
     record = json.loads(decision.consent)
     assert record["date"] == "Fri, 20 Mar 2015 01:02:00 +0000 [2J " + "9" * 64
     proof = "not authenticated: the topmost Authentication-Results is from evil, not mx.indiawrites.org"
@@ -125,6 +126,7 @@ def test_encoded_words_that_cannot_be_decoded_are_kept_as_clean_text() -> None:
     # A B word cut short (the base64 is not a multiple of 4): email.header raises HeaderParseError.
     assert decode_words("=?UTF-8?B?K6V4K+NIOCumuC?= Eve") == "=?UTF-8?B?K6V4K+NIOCumuC?= Eve"
     assert decode_words("=?x-unknown\x00?q?Eve=1B?=") == "=?x-unknown ?q?Eve=1B?="
+    assert decode_words("=?\x9butf-8?q?Eve?=") == "=? utf-8?q?Eve?="  # a non-ASCII charset name: CharsetError
 
 
 @pytest.mark.parametrize("charset", [b"idna", b"undefined", b'"utf\x00-8"', b"x-unknown"])
@@ -145,6 +147,7 @@ def test_hostile_request_end_to_end_stays_out_of_files_and_terminal(pub: Path, t
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "< ]0;pwned id@example.org>: eve@example.org subscribed (active)",
+        "  read as: request to subscribe ('Please subscribe me'): \"Please subscribe me.\"",
         "sent welcome to eve@example.org",
         f"Maildir {maildir}: 1 new message(s), 1 about the newsletter, 0 left alone, 0 handled before.",
     ]
@@ -155,6 +158,8 @@ def test_hostile_request_end_to_end_stays_out_of_files_and_terminal(pub: Path, t
         "date": "Fri, 20 Mar 2015 01:02:00 +0000",
         "from": "Eve [2J Bcc: x@evil.example <eve@example.org>",
         "message_id": "< ]0;pwned id@example.org>",
+        "reading": "request to subscribe ('Please subscribe me')",
+        "evidence": "Please subscribe me.",
     }
     data = (pub / "subscribers.csv").read_bytes() + (pub / STATE_NAME).read_bytes()
     assert not any(byte < 0x20 and byte not in b"\r\n" for byte in data)

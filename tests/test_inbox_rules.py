@@ -44,13 +44,19 @@ def test_each_message_gets_exactly_its_expected_outcome(row: dict[str, str]) -> 
     assert (found.status if found else "") == row["status_after"]
 
 
-def test_consent_record_holds_message_id_date_from_and_verdict() -> None:
+def test_consent_record_holds_message_id_date_from_verdict_and_how_the_words_were_read() -> None:
     decision = classify((CORPUS / "01_gmail_subscribe_hindi.eml").read_bytes(), RULES)
     assert decision.consent == (
         '{"auth": "mx.indiawrites.org: dkim=pass header.d=gmail.com (aligned with gmail.com)", '
         '"date": "Tue, 17 Mar 2015 10:01:47 +0530", '
+        '"evidence": "Please add me to India and the World.", '
         '"from": "प्रिया शर्मा <priya.sharma.delhi@gmail.com>", '
-        '"message_id": "<CAHm2xA9Vq1sT8e3Z7=uW0rk+J4d1Pn@mail.gmail.com>"}'
+        '"message_id": "<CAHm2xA9Vq1sT8e3Z7=uW0rk+J4d1Pn@mail.gmail.com>", '
+        '"reading": "request to subscribe (\'Please add me\')"}'
+    )
+    assert (decision.reading, decision.evidence) == (
+        "request to subscribe ('Please add me')",
+        "Please add me to India and the World.",
     )
 
 

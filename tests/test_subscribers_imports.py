@@ -173,3 +173,60 @@ def test_stats_counts_and_growth_by_month() -> None:
         "invalid": 0,
     }
     assert stats.months == [("2015-01", 1, 0, 1), ("2015-02", 3, 0, 4), ("2015-03", 0, 1, 3)]
+
+
+def test_addresses_as_mail_clients_copy_them_and_lists_pasted_into_one_line(csv_path: Path, tmp_path: Path) -> None:
+    source = tmp_path / "from_outlook.txt"
+    source.write_text(
+        "Gaurav Sen <gaurav.sen@yahoo.co.in>\n"
+        '"Sen, Anita" <anita.sen@example.org>\n'
+        "Iyer, Kavya <kavya.iyer@example.net>\n"
+        "one@example.org; two@example.org, Three <three@example.org>\n"
+        "not an address\n",
+        encoding="utf-8",
+    )
+    report = import_subscribers(csv_path, source, now=clock)
+    assert (report.tool, report.lines, dict(report.counts)) == (
+        "plain",
+        [
+            "line 1: gaurav.sen@yahoo.co.in: added (active)",
+            "line 2: anita.sen@example.org: added (active)",
+            "line 3: kavya.iyer@example.net: added (active)",
+            "line 4: one@example.org: added (active)",
+            "line 4: two@example.org: added (active)",
+            "line 4: three@example.org: added (active)",
+            "line 5: 'not an address' is not a valid email address (An email address must have an @-sign.): skipped",
+        ],
+        {"added": 6, "invalid": 1},
+    )
+    names = {row.email: row.name for row in read_subscribers(csv_path)}
+    assert [names[a] for a in ("gaurav.sen@yahoo.co.in", "anita.sen@example.org", "kavya.iyer@example.net",
+                               "one@example.org", "three@example.org")] == [
+        "Gaurav Sen", "Anita Sen", "Kavya Iyer", "", "Three"
+    ]  # fmt: skip
+
+
+def test_cells_with_a_mailbox_or_several_addresses(csv_path: Path, tmp_path: Path) -> None:
+    source = tmp_path / "members.csv"
+    source.write_text(
+        "Email,Name\n"
+        '"""Rao, Meena"" <meena.rao@example.org>",\n'
+        "Arun Das <arun.das@example.com>,Dr Arun Das\n"
+        '"p.one@example.org; p.two@example.org",The Pillais\n'
+        '"q.one@example.org, q.one@example.org",\n',
+        encoding="utf-8",
+    )
+    report = import_subscribers(csv_path, source, now=clock)
+    assert report.lines == [
+        "line 2: meena.rao@example.org: added (active)",
+        "line 3: arun.das@example.com: added (active)",
+        "line 4: p.one@example.org: added (active)",
+        "line 4: p.two@example.org: added (active)",
+        "line 5: q.one@example.org: added (active)",
+        "line 5: q.one@example.org: duplicate of line 5 in this file: skipped",
+    ]
+    names = {row.email: row.name for row in read_subscribers(csv_path)}
+    # the file's name column wins over the mailbox's; a name for two readers names neither
+    assert [names[a] for a in ("meena.rao@example.org", "arun.das@example.com", "p.one@example.org")] == [
+        "Meena Rao", "Dr Arun Das", ""
+    ]  # fmt: skip

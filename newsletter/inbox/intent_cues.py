@@ -139,7 +139,22 @@ def _literal(words: list[str]) -> str:
 
 # Categories that say something alone; the others (please, not, if, me, my colleague...) only change what these
 # say, so a sentence without any of these is not read further.
-_ALONE = {"SUB", "UNSUB", "KEEP", "SENSE", "COMPLAINT", "LINK", "ONEOFF", "STATUS", "PAST", "FOOTER", "OTHERADDR"}
+_ALONE = {
+    "SUB",
+    "UNSUB",
+    "KEEP",
+    "SENSE",
+    "COMPLAINT",
+    "LINK",
+    "ONEOFF",
+    "STATUS",
+    "PAST",
+    "FOOTER",
+    "OTHERADDR",
+    "DATA",
+    "PAUSE",
+    "OFFER",
+}
 
 
 def _relevance() -> re.Pattern[str]:
@@ -166,6 +181,39 @@ try:
     _RELEVANT = _relevance()
 except ValueError:  # the expressions could not be parsed: read every sentence
     _RELEVANT = re.compile("")
+
+
+def _script(char: str) -> str:
+    """The script a letter belongs to, as Unicode names it: LATIN, DEVANAGARI, ORIYA, CJK..."""
+    return unicodedata.name(char, "").partition(" ")[0]
+
+
+# The scripts some phrase table is written in. A message in another one (Sinhala, Tibetan, Thai...) cannot be read
+# here at all, so it goes to the editor rather than being taken for mail about something else.
+_READ_SCRIPTS = {"LATIN"} | {
+    _script(char)
+    for table in LANGUAGES.values()
+    for phrases in table.values()
+    for phrase in phrases
+    for char in phrase
+    if char.isalpha()
+}
+SCRIPT_SAMPLE = 2_000  # characters looked at to tell the script of a message
+
+
+def unread_script(text: str) -> str:
+    """The script most of `text` is written in when no phrase table is written in it ('' otherwise, or when it
+    holds too few letters to tell)."""
+    sample = text[:SCRIPT_SAMPLE]
+    if sample.isascii():
+        return ""
+    counts: dict[str, int] = {}
+    for char in sample:
+        if char.isalpha():
+            script = "LATIN" if char.isascii() else _script(char)
+            counts[script] = counts.get(script, 0) + 1
+    script, letters = max(counts.items(), key=lambda item: item[1], default=("", 0))
+    return script if letters >= 10 and script not in _READ_SCRIPTS else ""
 
 
 def worth_reading(folded: str) -> bool:

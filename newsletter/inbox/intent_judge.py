@@ -20,7 +20,7 @@ SUBSCRIBE, UNSUBSCRIBE, IGNORE, UNSURE = "subscribe", "unsubscribe", "ignore", "
 # it is clearly not a request, SOFT is unsure only when nothing else in the message says otherwise.
 ACT, SOFT = "act", "soft"
 _CLAUSE = re.compile(
-    r"\s*(?:[;:]|\s-\s|\b(?:but|however|although|though|whereas|while|and|so|because|also|as well as|mais|pero"
+    r"\s*(?:[;:()]|\s-\s|\b(?:but|however|although|though|whereas|while|and|so|because|also|as well as|mais|pero"
     r"|aber|но)\b|(?<!\S)(?:लेकिन|परंतु|किंतु|और|ஆனால்|மற்றும்|কিন্তু|এবং|لیکن|اور|కానీ|మరియు|पण|आणि|પણ|અને"
     r"|ಆದರೆ|ಮತ್ತು|പക്ഷേ|എന്നാൽ|ਪਰ|ਅਤੇ)(?!\S)|但是|但|,(?= ?(?:i|we|my|our|it|this|they|he|she)\b))\s*"
 )
@@ -31,6 +31,7 @@ GREETING = re.compile(
 )
 _TOO = re.compile(r"\b(?:too|also|as well|as also)\b|भी|கூட|ও\b")
 _FOOTERISH = re.compile(r"\bclick\b|\bhere\b|\||»|\blink below\b")
+_GUILLEMETS = re.compile(r"«[^«»]*»")
 # What may follow a bare "Unsubscribe" in a request that is nothing else: its object and courtesy.
 _COURTESY_WORDS = (
     "me us my our from to the this that these your list mailing please now thanks thank you immediately asap of on"
@@ -47,6 +48,16 @@ _NOT_NAMES = set(_NOT_NAME_WORDS.split())
 _PLEASE = re.compile(r"please|pls|plz|plse|plss|kindly|कृपया|प्लीज")
 
 
+@dataclass(frozen=True)
+class Intent:
+    """`outcome`: subscribe, unsubscribe, ignore or unsure. `evidence`: the sentence (or the subject) that
+    decided it, exactly as written ('' when nothing did). `reason`: why, in a few words."""
+
+    outcome: str
+    evidence: str
+    reason: str
+
+
 @dataclass(slots=True)
 class Finding:
     """What one sentence says about the newsletter: its kind (request, keep, negated, conditional, third, address,
@@ -59,6 +70,8 @@ class Finding:
     reason: str
     plain: bool = False  # a request made only by a bare imperative ("Unsubscribe"), as footers are written
     objectless: bool = False  # a request that does not say what it is for ("please register me")
+    pronoun: bool = False  # a request about "it" ("remove it from the list"): the sender's address, unless
+    # the message speaks of someone else
     position: int = 0  # the sentence's number in the body; -1 for the subject
 
 
@@ -169,7 +182,11 @@ def _judge_action(sentence: Sentence, action: Cue) -> Finding | None:
     if "obj" in flags and not _near_object(sentence, action, objects):
         objects = []  # "send me your rate card for the newsletter": what is sent is not the newsletter
     if others and not any("weak" not in cue.flags for cue in objects):
-        return make_finding(sentence, "other", IGNORE, f"about something else: '{sentence.cue_quote(others[0])}'")
+        # "Please stop sending me the X alerts": about another mailing, the direction stays, for a message that
+        # says nothing of this one
+        quoted = sentence.cue_quote(others[0])
+        mailing = direction if "mailing" in others[0].flags else ""
+        return make_finding(sentence, "other", IGNORE, f"about something else: '{quoted}'", mailing)
     if others:
         quoted = sentence.cue_quote(others[0])
         return make_finding(sentence, "other_mixed", UNSURE, f"about the newsletter and something else: '{quoted}'")
@@ -191,6 +208,8 @@ def _judge_action(sentence: Sentence, action: Cue) -> Finding | None:
             )
             return make_finding(sentence, "negated", weight, reason, keep)
     blocker = _blocker(sentence, action, clause)
+    if blocker and direction == "keep" and blocker[0] == "intention":
+        blocker = None  # "I will keep reading": to stay is what an intention to keep reading says
     if blocker:
         kind, cue, text = blocker
         spans_action = cue.start < action.start and kind != "third"
@@ -203,8 +222,14 @@ def _judge_action(sentence: Sentence, action: Cue) -> Finding | None:
             "question": f"a question, not a request: '{quoted}'",
             "complaint": f"a complaint, not a request: '{quoted}'",
             "past": f"about what happened before: '{quoted}'",
+            "general": f"about readers in general: '{quoted}'",
+            "data": f"about the reader's personal data: '{quoted}'",
+            "pause": f"asks to pause, not to stop: '{quoted}'",
         }
-        return make_finding(sentence, kind, SOFT if kind == "past" else UNSURE, reasons[kind], direction)
+        weight = SOFT if kind == "past" else IGNORE if kind == "general" else UNSURE
+        finding = make_finding(sentence, kind, weight, reasons[kind], direction)
+        finding.objectless = not any(cue.tag == "OBJ" and "weak" not in cue.flags for cue in sentence.cues)
+        return finding
     frame = next((cue for cue in reversed(sentence.cues) if cue.tag == "FRAME" and cue.end <= action.start), None)
     please_after = any(cue.tag == "FRAME" and _PLEASE.fullmatch(cue.text) for cue in sentence.cues[::-1])
     asked = sentence.folded.rstrip().endswith("?")  # "Subscribe?" asks whether, not to
@@ -236,6 +261,7 @@ def _judge_action(sentence: Sentence, action: Cue) -> Finding | None:
     finding = make_finding(sentence, "request", ACT, f"request to {direction} ({label}'{quoted}')", direction)
     finding.plain = plain
     finding.objectless = not any(cue.tag == "OBJ" and "weak" not in cue.flags for cue in sentence.cues)
+    finding.pronoun = "pronoun" in flags
     return finding
 
 
@@ -263,9 +289,18 @@ def _blocker(sentence: Sentence, action: Cue, clause: int) -> tuple[str, Cue, st
     other_address = sentence.first("OTHERADDR")
     if other_address:
         return "address", other_address, ""
-    third = sentence.first("THIRD")
+    third = next((cue for cue in sentence.cues if cue.tag == "THIRD" and "general" not in cue.flags), None)
     if third and "REFERRAL" not in sentence.tags:
         return "third", third, ""
+    general = _general_subject(sentence, action, clause)
+    if general:
+        return "general", general, ""
+    data = sentence.first("DATA")
+    if data:
+        return "data", data, ""
+    pause = sentence.first("PAUSE")
+    if pause:
+        return "pause", pause, ""
     condition = sentence.first("COND")
     if condition:
         return "conditional", condition, ""
@@ -283,20 +318,52 @@ def _blocker(sentence: Sentence, action: Cue, clause: int) -> tuple[str, Cue, st
     return None
 
 
+def _general_subject(sentence: Sentence, action: Cue, clause: int) -> Cue | None:
+    """Readers in general as who does the action: 'Many readers would want to unsubscribe after that piece' (an
+    opinion about others, not a request); not 'Like many readers, I would like to subscribe'."""
+    general = next(
+        (
+            cue
+            for cue in sentence.cues
+            if cue.tag == "THIRD"
+            and "general" in cue.flags
+            and cue.end <= action.start
+            and sentence.clause(cue.start) == clause
+        ),
+        None,
+    )
+    if general is None:
+        return None
+    between = [cue for cue in sentence.cues if general.end <= cue.start < action.start]
+    return None if any(cue.tag == "OWN" for cue in between) else general
+
+
 def _judge_mentions(sentence: Sentence) -> list[Finding]:
     """A sentence without a request verb: what it says about the newsletter, if anything."""
     first = sentence.first
+    named = any(cue.tag == "OBJ" and "weak" not in cue.flags for cue in sentence.cues)
+    asked = sentence.folded.rstrip().endswith("?")
     for tag, kind, weight, text in (
         ("SENSE", "sense", IGNORE, "another sense of the words"),
+        ("OFFER", "offer", IGNORE, "an offer to the reader, not a request"),
+        ("DATA", "data", UNSURE, "about the reader's personal data"),
         ("COMPLAINT", "complaint", UNSURE, "a complaint, not a request"),
         ("LINK", "link", UNSURE, "about the unsubscribe link"),
         ("ONEOFF", "oneoff", UNSURE, "asks for one issue or article"),
     ):
         cue = first(tag)
         if cue:
+            other = first("OTHER")
+            if tag == "COMPLAINT" and other and not named:  # "I paid for the quarterly but have no receipt"
+                return [make_finding(sentence, "other", IGNORE, f"about something else: '{sentence.cue_quote(other)}'")]
             if tag == "COMPLAINT" and "neg" in cue.flags:
                 text = "negated"
+            if tag == "LINK" and asked and "COMPLAINT" not in sentence.tags:
+                weight, text = SOFT, "a question about the unsubscribe link"  # "is your unsubscribe link one-click?"
             return [make_finding(sentence, kind, weight, f"{text}: '{sentence.quote(cue.start, cue.end, before=1)}'")]
+    pause = first("PAUSE")
+    if pause and (named or any(cue.tag == "OBJ" for cue in sentence.cues) or "send" in sentence.folded):
+        return [make_finding(sentence, "pause", UNSURE, f"asks to pause, not to stop: '{sentence.cue_quote(pause)}'")]
     question = next((cue for cue in sentence.cues if cue.tag == "QUESTION" and cue.direction), None)
     if question:
         return [
@@ -306,13 +373,13 @@ def _judge_mentions(sentence: Sentence) -> list[Finding]:
     if change:
         return [make_finding(sentence, "address", UNSURE, f"about another address: '{sentence.cue_quote(change)}'")]
     third = next((cue for cue in sentence.cues if cue.tag == "THIRD" and cue.direction), None)
-    named = any(cue.tag == "OBJ" and "weak" not in cue.flags for cue in sentence.cues)
     if (
         third is None
         and "REFERRAL" not in sentence.tags
         and (_TOO.search(sentence.folded) or (named and "FRAME" in sentence.tags))
     ):
-        third = first("THIRD")  # "My wife too.", "She would like the newsletter."
+        # "My wife too.", "She would like the newsletter."
+        third = next((cue for cue in sentence.cues if cue.tag == "THIRD" and "general" not in cue.flags), None)
     if third:
         return [make_finding(sentence, "third", UNSURE, f"about someone else: '{sentence.cue_quote(third)}'")]
     objects = [cue for cue in sentence.cues if cue.tag == "OBJ" and "weak" not in cue.flags]
@@ -347,6 +414,19 @@ def _judge_mentions(sentence: Sentence) -> list[Finding]:
         ]
     if any("strong" in cue.flags for cue in objects):
         return [make_finding(sentence, "topic", UNSURE, f"about the subscription, but no clear request: '{quoted}'")]
+    clause = sentence.clause(objects[0].start)
+    asking = next(
+        (
+            cue
+            for cue in sentence.cues
+            if cue.tag == "FRAME" and cue.start < objects[0].start and sentence.clause(cue.start) == clause
+        ),
+        None,
+    )
+    if asking and "OWN" in sentence.tags and "OTHER" not in sentence.tags:
+        # "Kindly let India and the World reach me weekly": a request about the sender in words no table knows
+        quoted = sentence.quote(asking.start, objects[0].end)
+        return [make_finding(sentence, "asked", UNSURE, f"asks something about the newsletter: '{quoted}'")]
     return [make_finding(sentence, "name", SOFT, f"mentions the newsletter, asks nothing: '{quoted}'")]
 
 
@@ -359,7 +439,9 @@ def judge(sentence: Sentence) -> list[Finding]:
     footer = sentence.first("FOOTER")
     if footer is None and any(cue.tag in ("SUB", "UNSUB") for cue in actions):
         owned = any("own" in cue.flags for cue in actions) or tags & {"OWN", "FRAME"}
-        if not owned and ("URL" in tags or _FOOTERISH.search(sentence.folded)):
+        # French and Spanish quote a title in guillemets; an opt-out line uses » as an arrow
+        text = _GUILLEMETS.sub("", sentence.folded) if "«" in sentence.folded else sentence.folded
+        if not owned and ("URL" in tags or _FOOTERISH.search(text)):
             footer = actions[0]
     if footer:
         quoted = sentence.cue_quote(footer)

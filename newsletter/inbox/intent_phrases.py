@@ -24,6 +24,9 @@ CATEGORIES = (
     "REFERRAL",  # someone else gave the reader the newsletter: "my friend forwarded it to me"
     "SENSE",  # another sense of the words: subscribe to a view, publish an article, recommend to a friend
     "ONEOFF",  # one thing, not the newsletter: "send me the PDF of the article"
+    "DATA",  # the reader's personal data: erase it, show it (DPDP Act, GDPR): more than an unsubscribe
+    "PAUSE",  # a pause, not a stop: "pause sending until June", "put my subscription on hold"
+    "OFFER",  # an offer to the reader: "would you like us to add you?" (in quoted text: what a "yes" answers)
     "OTHERADDR",  # another address of the reader's: "my work email"
     "KEEP",  # stay subscribed
     "UNSUB",
@@ -35,6 +38,7 @@ CATEGORIES = (
     "COND",  # a real condition or doubt: if, unless, not sure whether
     "FRAME",  # what makes a verb a request: please, kindly, I would like to, could you
     "LATER",  # an intention, not a request: I'll subscribe later, I may unsubscribe
+    "MISTAKE",  # by mistake, accidentally: with an unsubscribe, what a request to stay undoes
     "NEG",  # not, never, no need to
     "THIRD",  # someone else: my colleague, my wife, him, her
     "OWN",  # the sender: me, my, I
@@ -45,7 +49,7 @@ CATEGORIES = (
 
 _ADDRESS = (
     r"(?:(?:e-?mail|mail|gmail) ?(?:id|ids|address|addresses|adress|addr|account)|e-?mails?|e-?mail ?ids?|mail ?ids?"
-    r"|mails?|id|address|name|names|contact(?: details)?|details|inbox|account)"
+    r"|mails?|id|address|name|names|contact(?: details)?|details|inbox|mailbox|account)"
 )
 MACROS = {
     "please": r"(?:please|pls|plz|plse|plss|pleez|plez|pl|kindly|kndly|kindy)",
@@ -79,9 +83,12 @@ _JOIN = (
 )
 _DROP = (
     r"(?:remove|delete|drop|unsubscribe|unsub|unenrol|unenroll|deregister|de-register|unlist|exclude|erase|purge"
-    r"|scrub|strike)"
+    r"|scrub|strike|cancel|delist|de-list)"
 )
-_ADDED = r"(?:added|included|subscribed|enrolled|enroled|registered|signed up|put on|listed|re-?added|resubscribed)"
+_ADDED = (
+    r"(?:added|included|subscribed|enrolled|enroled|registered|signed up|put on|listed|re-?added|resubscribed|entered"
+    r"|enlisted)"
+)
 _REMOVED = r"(?:removed|deleted|unsubscribed|taken off|dropped|excluded|struck off|opted out|unlisted|erased)"
 # "add my work email", "remove x@example.org": the verb alone, so that the address is judged as one.
 _NAMED_ADDRESS = (
@@ -158,7 +165,7 @@ ENGLISH: list[tuple[str, str, str, str]] = [
     ("LINK", "", "", r"opt-?out (?:link|button|option|page)s?"),
     # --- someone gave the reader the newsletter: the reader, not they, asks ---
     ("REFERRAL", "", "", r"(?:my|a|our) {person} (?:of mine )?(?:who )?(?:has |had )?(?:forwarded|shared|recommended|"
-        r"suggested|told|sent|showed|introduced|mentioned|passed|referred|gave)"),
+        r"suggested|told|sent|showed|introduced|mentioned|passed(?! away)|referred|gave)"),
     ("REFERRAL", "", "", r"(?:forwarded|shared|recommended|suggested|passed|sent|mentioned|introduced|showed|shown|"
         r"referred|given) (?:this |it |the newsletter |your newsletter |the digest |india and the world |the link |"
         r"the issue |this issue |the article |your e-?mail )?(?:on )?(?:to |with )?(?:me|us)"),
@@ -167,9 +174,10 @@ ENGLISH: list[tuple[str, str, str, str]] = [
     ("REFERRAL", "", "", r"(?:through|via|from) (?:my|a|our) {person}"),
     # --- other senses of the same words ---
     ("SENSE", "", "", r"(?:(?:i|we)(?: fully| wholly| entirely| completely| do not| don't| also| too| do| never|"
-        r" would)? )?subscribe to (?:\S+ ){0,3}?(?:views?|ideas?|notion|theory|theories|argument|opinions?|position|"
-        r"thesis|beliefs?|school of thought|line of thinking|approach|assessment|analysis|principles?|philosophy|"
-        r"doctrine|concept|interpretation|narrative|perspective|stance|idea)"),
+        r" would)? )?subscribe (?:\w+ly )?to (?:\S+ ){0,3}?(?:views?|ideas?|notion|theory|theories|argument|opinions?|"
+        r"position|thesis|beliefs?|school of thought|line of thinking|approach|assessment|analysis|principles?|"
+        r"philosophy|doctrine|concept|interpretation|narrative|perspective|stance|idea|line|stand|reading|logic|"
+        r"case|conclusions?)\b"),
     ("SENSE", "", "", r"(?:recommend|recommended|recommending|forward|forwarded|forwarding|share|shared|sharing|"
         r"circulate|circulated|circulating|pass|passed|passing|introduce|introduced|spread|spreading|suggest|"
         r"suggested|show|showed)(?: (?:it|this|them|the newsletter|your newsletter|the digest|your digest|"
@@ -187,8 +195,9 @@ ENGLISH: list[tuple[str, str, str, str]] = [
         r"list|mailing list|updates|page|community|substack|youtube|feed|network)"),
     ("SENSE", "", "", r"(?:follow|find|like) (?:us|me|our page) on"),
     ("SENSE", "", "", r"(?:told|tell|telling|spoken|spoke|talked|talk) (?:\S+ ){0,4}?about\b"),
-    ("SENSE", "", "", r"(?:would|do|will) (?:you|u) (?:like|want|wish|care|be interested) (?:to|in) (?:subscribe|"
-        r"subscribing|sign up|signing up|join|joining|receive|receiving|get|getting)"),
+    ("SENSE", "", "", r"(?:(?:i|we)(?: have|'ve| had|'d| also| always)? )?(?:asked|urged|encouraged|told|advised|"
+        r"invited|got|asking|urging|encouraging|telling|advising|inviting|require|required|requiring) (?!(?:you|u)\b)"
+        r"(?:\S+ ){1,8}?to (?:subscribe|sign up|join|read|follow)"),
     ("SENSE", "", "", r"join (?:us|our) (?:for|at|on|in)"),
     ("SENSE", "", "", r"(?:cover|covering|coverage of) (?:our|the|this) (?:event|launch|conference|release|summit)"),
     ("SENSE", "", "", r"(?:media|press) (?:coverage|invite|invitation|accreditation)"),
@@ -198,6 +207,24 @@ ENGLISH: list[tuple[str, str, str, str]] = [
         r"latest newsletter)"),
     ("ONEOFF", "", "", r"(?:can|could|may) (?:i|we) (?:get|have) (?:the |a )?(?:link|pdf|copy|back issue|"
         r"previous issue|last issue)"),
+    # --- the reader's personal data: the editor answers that (newsletter subscribers show / forget) ---
+    ("DATA", "", "", r"(?:erase|erasure|delete|deletion|remove|removal|wipe|purge) (?:of )?(?:all )?"
+        r"(?:(?:my|our|the) )?"
+        r"(?:personal )?(?:data|information|records|data you hold)"),
+    ("DATA", "", "", r"personal (?:data|information)|right (?:to|of) (?:be forgotten|erasure|access)|data protection|"
+        r"dpdp|gdpr|what (?:data|information) (?:do )?(?:you|u) (?:hold|have|keep|store)"),
+    # --- a pause, not a stop ---
+    ("PAUSE", "", "", r"pause|paused|pausing|put (?:\S+ ){0,3}?on hold|on hold|temporarily|temporary (?:stop|break|"
+        r"halt|suspension)|suspend|suspended|(?:until|till|untill|til) (?:i|we|my|the end|next|further notice|"
+        r"(?:mid-?|the end of |end of |early |late )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|"
+        r"\d)"),
+    # --- an offer made to the reader ---
+    ("OFFER", "", "", r"(?:would|do|will) (?:you|u) (?:like|want|wish|care) (?:us|me) to (?:add|include|subscribe|"
+        r"send|put|sign|enrol|enroll)"),
+    ("OFFER", "", "", r"(?:shall|should|may|can|could) (?:i|we) (?:add|include|subscribe|sign|put|enrol|enroll|send)"
+        r" (?:you|your)"),
+    ("OFFER", "", "", r"(?:would|do|will) (?:you|u) (?:like|want|wish|care|be interested) (?:to|in) (?:subscribe|"
+        r"subscribing|sign up|signing up|join|joining|receive|receiving|get|getting)"),
     # --- another address of the reader's, not the one writing ---
     ("OTHERADDR", "", "", r"(?:my|our) (?:work|office|official|other|new|old|personal|alternate|alternative|second|"
         r"secondary|another|previous|former|college|university|company|corporate|institutional|current|updated|"
@@ -221,6 +248,8 @@ ENGLISH: list[tuple[str, str, str, str]] = [
     ("KEEP", "keep", "self", r"(?:keep|continue|retain)(?: receiving| getting| sending| sending me)? (?:the|my|"
         r"your)(?: weekly| monthly)? (?:newsletter|digest|subscription|india and the world)"),
     ("KEEP", "keep", "self", r"{dont} (?:remove|unsubscribe|unsub|delete|drop|take) {own}"),
+    ("KEEP", "keep", "self", r"{iam} not (?:leaving|unsubscribing|quitting|going anywhere|going to (?:leave|"
+        r"unsubscribe))"),
     ("KEEP", "keep", "self", r"(?:do not|don't|dont|no need to|not) (?:want|wish|mean|intend|"
         r"need) to (?:un-?subscribe|be removed|leave|stop receiving|opt out)"),
     # --- unsubscribe ---
@@ -238,9 +267,15 @@ ENGLISH: list[tuple[str, str, str, str]] = [
     ("UNSUB", "unsubscribe", "bare", r"(?:un-?subscribe|unsub|opt ?-?out|unsubcribe|unsuscribe|unsubsribe)"),
     ("UNSUB", "unsubscribe", "bare ing", r"(?:un-?subscribing|opting out)"),
     ("UNSUB", "unsubscribe", "bare", r"remove(?=\W*$|\W+(?:please|pls|plz|kindly|asap|thanks|thank you)\W*$)"),
+    ("UNSUB", "unsubscribe", "bare", r"stop(?=\W*$|\W+(?:it|this|now|please|pls|plz|kindly|asap|thanks|"
+        r"thank you)\W*$)"),
+    ("UNSUB", "unsubscribe", "self", r"(?:(?:i|we)(?: would|'d| should)? )?(?:prefer|rather|choose|like|wish|want)"
+        r" not (?:to )?(?:receive|get|be sent|"
+        r"be on|be subscribed)"),
+    ("UNSUB", "unsubscribe", "obj pronoun", _DROP + r" (?:it|this|this one|the same) (?:from|off)"),
     ("UNSUB", "unsubscribe", "self", r"(?:(?:i|we) )?(?:want|wants|would like) out\b"),
-    ("UNSUB", "unsubscribe", "self", r"(?:cancel|end|terminate|discontinue|stop|deactivate|withdraw|revoke|close|"
-        r"suspend) (?:my |our |the |this )?(?:newsletter |e-?mail |e-?newsletter |free )?(?:subscription|"
+    ("UNSUB", "unsubscribe", "self", r"(?:cancel|end|terminate|discontinue|stop|deactivate|withdraw|revoke|close)"
+        r" (?:my |our |the |this )?(?:newsletter |e-?mail |e-?newsletter |free )?(?:subscription|"
         r"subscriptions|membership of the list)"),
     ("UNSUB", "unsubscribe", "self", r"(?:unsubscription|un-?subscribe|unsub|removal|opt-?out|"
         r"cancellation) (?:request|please|pls)"),
@@ -276,12 +311,16 @@ ENGLISH: list[tuple[str, str, str, str]] = [
     ("SUB", "subscribe", "obj", r"keep {own} (?:posted|updated|informed|in the loop)"),
     ("SUB", "subscribe", "own", r"opt {me} (?:back )?in"),
     ("SUB", "subscribe", "own", r"(?:be|being|get|getting) " + _ADDED),
-    ("SUB", "subscribe", "own", r"{own} (?:to be |be |may be |should be |can be |could be |is to be )?" + _ADDED),
+    ("SUB", "subscribe", "own", r"{own} (?:to be |be |may be |should be |can be |could be |is to be |is |are )?"
+        r"(?:also )?" + _ADDED),
     ("SUB", "subscribe", "own", _JOIN + _NAMED_ADDRESS),
     ("SUB", "subscribe", "bare", r"(?:re-?subscribe|subscribe|subcribe|suscribe|subscibe|subsribe|sub)"),
     ("SUB", "subscribe", "bare ing", r"(?:re-?subscribing|subscribing|signing up)"),
     ("SUB", "subscribe", "bare", r"add(?=\W*$|\W+(?:please|pls|plz|kindly|thanks|thank you)\W*$)"),
     ("SUB", "subscribe", "bare", r"(?:sign ?-?up|signup|opt ?-?in|enrol|enroll)"),
+    ("SUB", "subscribe", "bare", r"(?:come|get|be) back (?:on ?-?board|on (?:the|your|ur) (?:mailing )?list|to (?:the|"
+        r"your|ur) (?:mailing )?list)"),
+    ("SUB", "subscribe", "own", r"(?:take|have|put|add|let) {me} back(?: on| in)?"),
     ("SUB", "subscribe", "self", r"(?:subscription|subscribe|newsletter subscription|new subscription|enrol?ment|"
         r"registration) (?:request|requested|please|pls|plz)"),
     ("SUB", "subscribe", "self", r"request(?:ing)? (?:for |of |to )?(?:a |the |newsletter |free |"
@@ -299,12 +338,14 @@ ENGLISH: list[tuple[str, str, str, str]] = [
     ("SUB", "subscribe", "obj", _JOIN + r" {to}"),
     ("SUB", "subscribe", "obj", r"(?:join|rejoin|joining)"),
     ("SUB", "subscribe", "obj", _GOT),
-    ("SUB", "subscribe", "obj", r"be (?:on|in|part of|a part of|included in)"),
+    ("SUB", "subscribe", "obj", r"(?:be|get) (?:on|in|onto|part of|a part of|included in)"),
     ("SUB", "subscribe", "obj", r"(?:access|read|reading) (?:it |the newsletter )?regularly"),
     # --- how things stand, and what happened before ---
     ("STATUS", "", "", r"{iam} (?:already |now |also )?(?:a |an )?(?:regular |long-?time |loyal |devoted |happy |"
         r"avid |old )?(?:subscriber|reader|recipient|member of (?:the|your) (?:mailing )?list)"),
     ("STATUS", "", "", r"(?:i|we) (?:am|are|'m) (?:already )?subscribed"),
+    ("STATUS", "", "", r"(?:my|our) subscription (?:\S+ ){0,6}?(?:is|has been) (?:still )?(?:working|fine|active|"
+        r"ok|okay|running|in order)"),
     ("STATUS", "", "", r"(?:glad|happy|proud|delighted|pleased|honou?red) to be (?:a |an )?(?:subscriber|reader|"
         r"recipient|on (?:the|your) list|part of)"),
     ("STATUS", "", "", r"already (?:subscribed|a subscriber|on (?:the|your) (?:mailing )?list|receiving|getting|"
@@ -366,6 +407,7 @@ ENGLISH: list[tuple[str, str, str, str]] = [
         r"really interested|willing)(?: in| to| for| on)?"),
     ("FRAME", "", "", r"(?:can|could|would|will|wud|cud|cn) (?:you|u)(?: please| kindly| pls)?|would you be able to"),
     ("FRAME", "", "", r"(?:may|can|could|might) (?:i|we)(?: please)?"),
+    ("FRAME", "", "", r"(?:any|is there (?:any|a)) chance (?:that )?(?:i|we|you|u) (?:could|can|might|may)"),
     ("FRAME", "", "", r"(?:would|will) it be possible (?:to|for you to)"),
     ("FRAME", "", "", r"(?:i|we)(?: would| will| shall|'d|'ll) (?:be|feel) (?:very |most |highly |"
         r"really )?(?:grateful|thankful|obliged|happy|glad|delighted|pleased|honou?red)(?: if)?"),
@@ -379,15 +421,23 @@ ENGLISH: list[tuple[str, str, str, str]] = [
     ("LATER", "", "", r"(?:gonna|going to)|later|in the (?:near |distant )?future|next (?:week|month|year|time)|"
         r"some ?day|one day|eventually|perhaps|maybe|probably|at some point|thinking (?:of|about)|considering|"
         r"(?:at )?any ?time|after (?:my|the) (?:exams|trip|holidays)"),
+    ("MISTAKE", "", "", r"by mistake|by accident|accidentally|inadvertently|mistakenly|in error|unintentionally|"
+        r"without meaning to"),
     ("NEG", "", "past", r"(?:did not|didn't|didnt|never|have not|haven't|havent|had not|hadn't|was not|wasn't|"
         r"were not|weren't)"),
     ("NEG", "", "", r"{dont}|does not|doesn't|doesnt|not|no need (?:to|for)|need not|needn't|without|neither|nor|"
         r"won't|will not|wont|shouldn't|should not"),
     # --- who and what ---
-    ("THIRD", "subscribe", "", _JOIN + r" (?:him|her|them|these|the following|(?:my|our) (?:\S+ )?{person})"),
-    ("THIRD", "unsubscribe", "", _DROP + r" (?:him|her|them|these|the following|(?:my|our) (?:\S+ )?{person})"),
+    ("THIRD", "subscribe", "", _JOIN + r" (?:him|her|them|these|the following|(?:his|her|their) (?:\S+ )?"
+        + _ADDRESS + r"|(?:my|our) (?:\S+ )?{person})"),
+    ("THIRD", "unsubscribe", "", _DROP + r" (?:him|her|them|these|the following|(?:his|her|their) (?:\S+ )?"
+        + _ADDRESS + r"|(?:my|our) (?:\S+ )?{person})"),
+    ("THIRD", "subscribe", "", r"(?:forwarding|forwarded|passing on|sending) (?:this |it |the (?:message|mail|e-?mail|"
+        r"request|note) )?(?:from|for|on behalf of) (?:my|a|our) (?:\S+ )?{person}"),
     ("THIRD", "", "", r"(?:my|our) (?:\S+ )?{person}(?:'s)?"),
     ("THIRD", "", "", r"(?:a|one) (?:\S+ )?(?:friend|colleague|relative|student|reader|acquaintance) of (?:mine|ours)"),
+    ("THIRD", "", "general", r"(?:many|most|some|several|other|few|fellow|all|your|the|a lot of|lots of|plenty of)"
+        r" (?:other )?(?:readers|subscribers|people|users|recipients)|(?:readers|subscribers|people) (?:like|who)"),
     ("THIRD", "", "", r"(?:all|each|both|some|many|most|several|two|three) of (?:us|them|our|my)|(?:our|"
         r"my) (?:whole |entire )?(?:team|embassy|department|organi[sz]ation|institute|staff|colleagues|group)"),
     ("THIRD", "", "", r"(?:him|her|his|their|he|she|they|someone|somebody|others|other people|this person|"
@@ -411,14 +461,18 @@ ENGLISH: list[tuple[str, str, str, str]] = [
         r"donors?|volunteers?|alumni|members?|phone|broadcast|panel|panelists?|registration|rsvp|shortlisted|"
         r"candidates?|applicants?|students?|class|course|batch|events?|conference|seminar|webinar|workshop|guest|"
         r"invite|reading|waiting|wait) ?-?lists?"),
-    ("OTHER", "", "event", r"interviews?|slots?|invite list|invitations?|invites|rsvp|forum|club|membership|members|"
+    ("OTHER", "", "event", r"contributors?|columnists?|pool of|roster|interviews?|slots?|invite list|invitations?|"
+        r"invites|rsvp|forum|club|membership|members|"
         r"member|(?:whatsapp|telegram|facebook|linkedin|signal) groups?|groups?|reading list|waiting list|wait ?list|"
         r"shortlist"),
-    ("OTHER", "", "", r"(?:daily|breaking news|news|sms|job|price) (?:alerts?|updates|e-?mails|mails)|alerts|"
+    # other mailings: perhaps what a reader calls this newsletter, when they name nothing else
+    ("OTHER", "", "mailing", r"(?:daily|breaking[- ]news|news|morning|evening|e-?mail) (?:alerts?|updates|briefings?)|"
+        r"news ?alerts?|alerts"),
+    ("OTHER", "", "", r"(?:sms|job|price) (?:alerts?|updates|e-?mails|mails)|"
         r"whatsapp|telegram|linkedin|twitter|facebook|instagram|youtube|channel|podcasts?|blog|magazine|"
         r"print edition|print copy|hard ?copy|journal|press releases?|sms|text messages|phone calls|calls|invoices?|"
         r"bills|surveys?|polls?|donations?|fundraising|appeals?|promotions?|promotional|offers|advertisements|ads|"
-        r"marketing|job alerts|alerts from|rate card|advertising"),
+        r"marketing|job alerts|alerts from|rate card|advertising|receipts?|refunds?|quarterly"),
     ("FEEDBACK", "", "", r"(?:thank you|thanks|thank u|thx) for|great (?:article|piece|issue|read|analysis|work|job|"
         r"newsletter|coverage|insights?|edition)|(?:enjoyed|loved|liked|appreciated|love|like|enjoy) (?:reading|the|"
         r"your|this|it)"),

@@ -7,7 +7,8 @@ Rules, decided in issue 3:
 - nor automatic replies, however they say so (issue 8): an out-of-office reply quotes the subject it answers, so
   a confirmation's token in it proves nothing about who wants the newsletter;
 - the From address is the one concerned, never Reply-To or an address named in the text;
-- a request is read from the subject and the first lines of the new text, above any quote or forward marker;
+- a request is read from the subject and the new text, above any quote or forward marker (intent.read_intent: a
+  request, not a request, or unsure; an unsure message is never acted on and goes to the editor's review list);
 - a signed token in the subject or new text ("confirm <token>", "unsubscribe <token>") is proof of the mailbox
   whoever sent the mail; a forged or altered token is refused;
 - otherwise the sender is authenticated only by the topmost Authentication-Results of our own server (authres).
@@ -25,27 +26,13 @@ from email.message import Message
 from newsletter.clean import clean_line, find_unsafe
 from newsletter.errors import TokenError
 from newsletter.inbox.authres import judge_sender
-from newsletter.inbox.text import body_text, decode_words, first_lines, header_text, new_text, raw_header, sender
+from newsletter.inbox.intent import read_intent
+from newsletter.inbox.text import body_text, decode_words, first_lines, header_text, raw_header, sender, split_reply
 from newsletter.subscribers.addresses import InvalidAddress, normalize_email
 from newsletter.subscribers.csvfile import safe_cell
 from newsletter.tokens import read_token
 
 _TOKEN = re.compile(r"\b(confirm|unsubscribe)\s+([A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})(?![A-Za-z0-9_.-])", re.I)
-_UNSUBSCRIBE = re.compile(
-    r"\bun-?subscribe\b|\bopt[ -]?out\b|\bremove me\b|\btake me off\b|\bstop (?:sending|emailing|mailing)\b"
-    r"|\bcancel (?:my |the )?subscription\b|\bno longer (?:wish|want) to (?:receive|get)\b"
-    r"|отпиш|отказаться от рассылки|退订|取消订阅|सदस्यता\s*(?:रद्द|समाप्त|खत्म)|अनसब्सक्राइब",
-    re.I,
-)
-_SUBSCRIBE = re.compile(
-    r"\bsubscrib(?:e|ing)\b|\bsubscription request\b|\bsign me up\b|\badd me to\b|\bplease add me\b"
-    r"|\binclude me in\b|\bput me on\b|\b(?:would|'d) (?:like|love) to (?:receive|get|join)\b"
-    r"|подпис|订阅|सदस्यता|सब्सक्राइब",
-    re.I,
-)
-_NEGATION = re.compile(r"\b(?:not|never|don'?t|do not|didn'?t|won'?t)\b(?:\W+\w+){0,3}\W*$", re.I)
-_FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|fw|tr|wg|рв|转发)\s*:", re.I)
-_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|antw|ответ|回复|答复)\s*(?:\[\d+\])?\s*[:：]\s*)+", re.I)
 _AUTOMATIC_LOCAL_PARTS = frozenset({"mailer-daemon", "postmaster"})
 # Autoresponders that do not write RFC 3834's Auto-Submitted say so in headers of their own: vacation programs and
 # hosting panels (X-Autoreply and its kin), Exchange and Outlook.com (X-Auto-Response-Suppress on every message
@@ -71,6 +58,9 @@ _AUTOMATIC_SUBJECT = re.compile(
 MESSAGE_ID_LIMIT = 250
 DATE_LIMIT = 100
 AUTH_RESULTS_LIMIT = 4_000
+READING_LIMIT = 300  # why a message was read as it was, quoting a few of its words
+EVIDENCE_LIMIT = 500  # the sentence that decided it, as one line
+SUBJECT_LIMIT = 300
 
 
 @dataclass(frozen=True)
@@ -90,13 +80,16 @@ class Decision:
     the terminal without passing through it, once, where classify reads it."""
 
     message_id: str
-    action: str
+    action: str  # subscribe, unsubscribe, refuse, ignore, or unsure (for the editor: never acted on)
     reason: str  # why, in a few words, for the report
     email: str = ""  # the address concerned, normalised
     name: str = ""
     authenticated: bool = False  # proven by an aligned DKIM/SPF pass or by a signed token
     proof: str = ""  # the Authentication-Results verdict, or which token
-    consent: str = ""  # JSON: message_id, date, from, auth
+    consent: str = ""  # JSON: message_id, date, from, auth, and how the words were read (reading, evidence)
+    subject: str = ""
+    reading: str = ""  # how the reader's words were read (intent.Intent.reason), for the report and the editor
+    evidence: str = ""  # the sentence that decided it, as written
 
 
 def message_key(message: Message, raw: bytes) -> str:
@@ -141,30 +134,20 @@ def _ignored_because(message: Message, address: str, subject: str, rules: Rules)
     return ""
 
 
-def _find_request(pattern: re.Pattern[str], text: str) -> bool:
-    """A match that is not negated ("I do not want to subscribe")."""
-    return any(not _NEGATION.search(text[max(0, m.start() - 40) : m.start()]) for m in pattern.finditer(text))
-
-
-def _request(subject: str, lines: str) -> str:
-    """'unsubscribe', 'subscribe' or '' from the subject, else the first lines of the new text."""
-    for text in (subject, lines):
-        if _find_request(_UNSUBSCRIBE, text):
-            return "unsubscribe"
-        if _find_request(_SUBSCRIBE, text):
-            return "subscribe"
-    return ""
-
-
-def _consent(message: Message, message_id: str, display: str, email: str, verdict: str) -> str:
-    """The record of who asked, when and how it was proven; 'from' is written from the cleaned, capped display
-    name and the validated address, so a long name can never push the address out of it."""
+def _consent(
+    message: Message, message_id: str, display: str, email: str, verdict: str, reading: str = "", evidence: str = ""
+) -> str:
+    """The record of who asked, when, how it was proven and how their words were read; 'from' is written from the
+    cleaned, capped display name and the validated address, so a long name can never push the address out of it."""
     record = {
         "message_id": message_id,
         "date": header_text(message, "Date", DATE_LIMIT),
         "from": f"{display} <{email}>" if display else email,
         "auth": verdict,
     }
+    if reading:
+        record["reading"] = reading
+        record["evidence"] = evidence
     return json.dumps(record, ensure_ascii=False, sort_keys=True)
 
 
@@ -192,7 +175,7 @@ def classify(raw: bytes, rules: Rules) -> Decision:
     if why:
         return Decision(message_id, "ignore", why, email)
     name = safe_cell(display)
-    text = new_text(body_text(message))
+    text, quoted = split_reply(body_text(message))
     lines = first_lines(text)
     token = _TOKEN.search(subject) or _TOKEN.search(lines)
     if token:
@@ -208,14 +191,23 @@ def classify(raw: bytes, rules: Rules) -> Decision:
         who = name if target.lower() == email.lower() else ""
         consent = _consent(message, message_id, display, email, proof)
         return Decision(message_id, action, f"{action} ({proof})", target, who, True, proof, consent)
-    request = _request("" if _FORWARD_SUBJECT.match(subject) else _REPLY_PREFIX.sub("", subject), lines)
-    if not request:
-        return Decision(message_id, "ignore", "not about the newsletter", email)
+    intent = read_intent(subject, text, email, own_addresses=rules.own_addresses, quoted=quoted)
+    # The reading quotes the reader's words and the evidence is their sentence: one clean line each, once.
+    reading = clean_line(intent.reason, READING_LIMIT)
+    if intent.outcome == "ignore":
+        return Decision(message_id, "ignore", reading, email)
+    evidence = clean_line(intent.evidence, EVIDENCE_LIMIT)
     domain = email.rpartition("@")[2]
     # Only the topmost Authentication-Results counts; it is written by our server, but it quotes the sender's own
     # identities (header.d, smtp.mailfrom), so it is read like every other header.
     topmost = header_text(message, "Authentication-Results", AUTH_RESULTS_LIMIT)
     verdict = judge_sender([topmost] if topmost else [], domain, rules.authserv_id)
-    consent = _consent(message, message_id, display, email, verdict.summary)
+    consent = _consent(message, message_id, display, email, verdict.summary, reading, evidence)
+    shown = clean_line(subject, SUBJECT_LIMIT)
+    if intent.outcome == "unsure":
+        return Decision(message_id, "unsure", reading, email, name, verdict.authenticated, verdict.summary, consent,
+                        shown, reading, evidence)  # fmt: skip
+    request = intent.outcome
     reason = f"{request} request ({'authenticated' if verdict.authenticated else 'not authenticated'})"
-    return Decision(message_id, request, reason, email, name, verdict.authenticated, verdict.summary, consent)
+    return Decision(message_id, request, reason, email, name, verdict.authenticated, verdict.summary, consent,
+                    shown, reading, evidence)  # fmt: skip

@@ -2,8 +2,9 @@
 was handled so a second run changes nothing.
 
 The steps: read every new message from the source, classify it (inbox_rules, pure), apply the decisions to
-subscribers.csv in one locked atomic write, send the answers (welcome, confirmation request, goodbye) through a
-Provider, then mark the messages handled. A crash before the last step only means the same messages are read
+subscribers.csv in one locked atomic write (a message read as unsure is not acted on: it goes to the editor's
+review list, inbox/review.py, in the same lock), send the answers (welcome, confirmation request, goodbye) through
+a Provider, then mark the messages handled. A crash before the last step only means the same messages are read
 again; applying a decision twice changes nothing the second time.
 
 One message never stops the others (issue 8): reading, applying and answering fail per message, are reported
@@ -15,17 +16,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 
 from newsletter.clean import clean_line
 from newsletter.config import Config
 from newsletter.errors import NewsletterError
 from newsletter.inbox.feedback import MailFeedback, describe_feedback
 from newsletter.inbox.replies import Reply, build_reply, latest_issue_url
+from newsletter.inbox.review import entry_for, load_review, review_path, save_review, with_added
 from newsletter.inbox.rules import Decision, Rules, classify, message_key, parse_message
 from newsletter.inbox.sources import Item, MailSource
 from newsletter.providers.base import Provider
+from newsletter.subscribers.forgotten import Forgotten, load_forgotten
 from newsletter.subscribers.store import STICKY, SubscriberList, editing, next_status, read_or_empty
 
 
@@ -55,10 +59,16 @@ class InboxReport:
     already_done: int = 0  # messages an earlier run handled
     sent: list[str] = field(default_factory=list)  # "kind to address"
     failures: list[Failure] = field(default_factory=list)
+    waiting: int = 0  # messages on the review list after this run, older ones included
 
     @property
     def acted_on(self) -> list[Outcome]:
-        return [outcome for outcome in self.outcomes if outcome.decision.action != "ignore"]
+        return [outcome for outcome in self.outcomes if outcome.decision.action not in ("ignore", "unsure")]
+
+    @property
+    def for_review(self) -> list[Decision]:
+        """The messages of this run that were read as unsure: not acted on, kept for the editor."""
+        return [o.decision for o in self.outcomes if o.decision.action == "unsure" and not o.failed]
 
 
 def rules_for(config: Config, secret: bytes) -> Rules:
@@ -78,9 +88,19 @@ def _merged_consent(old: str, new: str) -> str:
     return json.dumps(record, ensure_ascii=False, sort_keys=True)
 
 
-def _subscribe(subscribers: SubscriberList, d: Decision, now: datetime, config: Config) -> Outcome:
+def _subscribe(
+    subscribers: SubscriberList, d: Decision, now: datetime, config: Config, forgotten: Forgotten | None
+) -> Outcome:
     number = subscribers.index_of(d.email)
     current = None if number is None else subscribers.status_of(number)
+    if number is None and forgotten is not None and forgotten.holds(d.email):
+        if not d.authenticated:
+            # Forgotten at the reader's request: nothing of theirs is stored again until they prove the address
+            return Outcome(d, f"{d.email} asked to be forgotten: not added; confirmation requested",
+                           (Reply("confirm", d.email),))  # fmt: skip
+        forgotten.remove(d.email)  # the reader's own proven request: they come back
+        outcome = _subscribe(subscribers, d, now, config, None)
+        return replace(outcome, result=f"{outcome.result}, by their own request after being forgotten")
     if not d.authenticated:
         if current is None:
             # Anybody can ask for anybody's address: an unproven request stores no name, so a stranger's text
@@ -125,12 +145,17 @@ def _unsubscribe(subscribers: SubscriberList, d: Decision, now: datetime, config
     return Outcome(d, f"{d.email} unsubscribed (was {current})", goodbye)
 
 
-def apply_decision(subscribers: SubscriberList, d: Decision, now: datetime, config: Config) -> Outcome:
-    """Apply one decision to the list in memory under the sticky rules; the answers to send are in the outcome."""
+def apply_decision(
+    subscribers: SubscriberList, d: Decision, now: datetime, config: Config, forgotten: Forgotten | None = None
+) -> Outcome:
+    """Apply one decision to the list in memory under the sticky rules; the answers to send are in the outcome.
+    `forgotten`: the readers who asked to be forgotten, whom only their own authenticated request adds again."""
     if d.action == "subscribe":
-        return _subscribe(subscribers, d, now, config)
+        return _subscribe(subscribers, d, now, config, forgotten)
     if d.action == "unsubscribe":
         return _unsubscribe(subscribers, d, now, config)
+    if d.action == "unsure":
+        return Outcome(d, f"for review, not acted on: {d.reason}")
     verb = "refused" if d.action == "refuse" else "ignored"
     return Outcome(d, f"{verb}: {d.reason}")
 
@@ -179,9 +204,11 @@ def _apply_feedback_safely(
         return Outcome(d, f"failed: {why}", failed=True), why
 
 
-def _apply_safely(subscribers: SubscriberList, d: Decision, now: datetime, config: Config) -> tuple[Outcome, str]:
+def _apply_safely(
+    subscribers: SubscriberList, d: Decision, now: datetime, config: Config, forgotten: Forgotten | None
+) -> tuple[Outcome, str]:
     try:
-        return apply_decision(subscribers, d, now, config), ""
+        return apply_decision(subscribers, d, now, config, forgotten), ""
     except Exception as error:
         why = f"the {d.action} of {d.email or 'the sender'} cannot be applied ({_describe(error)})"
         return Outcome(d, f"failed: {why}", failed=True), why
@@ -219,7 +246,7 @@ def run_inbox(
     path = config.subscribers_path
     failed: list[Item] = []
 
-    def apply_all(subscribers: SubscriberList) -> None:
+    def apply_all(subscribers: SubscriberList, forgotten: Forgotten) -> None:
         for item, decision, unreadable in pending:
             why = unreadable
             if unreadable:
@@ -227,17 +254,22 @@ def run_inbox(
             elif decision.action == "feedback":
                 outcome, why = _apply_feedback_safely(desk, subscribers, decision, moment)
             else:
-                outcome, why = _apply_safely(subscribers, decision, moment, config)
+                outcome, why = _apply_safely(subscribers, decision, moment, config, forgotten)
             report.outcomes.append(outcome)
             if why:
                 report.failures.append(Failure(decision.message_id, why))
                 failed.append(item)
 
     if dry_run:
-        apply_all(read_or_empty(path))
+        apply_all(read_or_empty(path), load_forgotten(path, secret))
+        report.waiting = _keep_for_review(path, report, moment, save=False)
         return report
     with editing(path) as subscribers:
-        apply_all(subscribers)
+        forgotten = load_forgotten(path, secret)
+        apply_all(subscribers, forgotten)
+        forgotten.save()  # a forgotten reader who proved the address is forgotten no more
+        # under the list's lock, so that two runs never lose each other's entries
+        report.waiting = _keep_for_review(path, report, moment, save=True)
     failed += _save_feedback(report, desk, pending, moment)
     latest = latest_issue_url(config, sent_slugs or [])
     items = [item for item, _, _ in pending]
@@ -249,6 +281,16 @@ def run_inbox(
     )  # fmt: skip
     source.finish(failed)
     return report
+
+
+def _keep_for_review(path: Path, report: InboxReport, moment: datetime, *, save: bool) -> int:
+    """Add this run's unsure messages to the review list next to `path`; how many entries it then holds."""
+    kept = review_path(path)
+    before = load_review(kept)
+    after = with_added(before, [entry_for(decision, moment) for decision in report.for_review])
+    if save and len(after) != len(before):
+        save_review(kept, after)
+    return len(after)
 
 
 def _save_feedback(

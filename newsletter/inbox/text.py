@@ -186,19 +186,54 @@ def body_text(message: Message) -> str:
     return html_to_text(_decoded(html))[:BODY_LIMIT] if html is not None else ""
 
 
-def new_text(text: str) -> str:
-    """The text above the first quote or forward marker: what the sender wrote in this message."""
+# A postscript below the signature is still the sender's own text: "P.S.", "PS:", "P.P.S.".
+_SIGNATURE = re.compile(r"^-- ?$")
+_POSTSCRIPT = re.compile(r"^p\.?\s?(?:p\.?\s?)?s\b\.?", re.IGNORECASE)
+SIGNATURE_LINES = 20  # how far below a signature separator a postscript is looked for
+
+
+def _is_marker(lines: list[str], index: int) -> bool:
+    stripped = lines[index].strip()
+    if _MARKERS.match(stripped):
+        return True
+    following = lines[index + 1].strip() if index + 1 < len(lines) else ""
+    return bool(_WROTE_START.match(stripped) and _WROTE_END.search(following))
+
+
+def _postscript(lines: list[str], start: int) -> tuple[list[str], int]:
+    """A postscript among the lines below a signature separator, and where what follows it starts."""
+    for index in range(start, min(len(lines), start + SIGNATURE_LINES)):
+        if _is_marker(lines, index):
+            return [], index
+        if _POSTSCRIPT.match(lines[index].strip()):
+            end = next((i for i in range(index, len(lines)) if _is_marker(lines, i)), len(lines))
+            return ["", *lines[index:end]], end
+    return [], start
+
+
+def split_reply(text: str) -> tuple[str, str]:
+    """(new text, quoted text): what the sender wrote above the first quote or forward marker (and a postscript
+    below their signature), and what they quoted or forwarded, from its marker on ('' when there is none)."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    kept: list[str] = []
-    for index, line in enumerate(lines):
-        stripped = line.strip()
-        if _MARKERS.match(stripped):
-            break
-        following = lines[index + 1].strip() if index + 1 < len(lines) else ""
-        if _WROTE_START.match(stripped) and _WROTE_END.search(following):
-            break
-        kept.append(line)
-    return "\n".join(kept).strip()
+    index = next((i for i in range(len(lines)) if _is_marker(lines, i)), len(lines))
+    kept = lines[:index]
+    if index < len(lines) and _SIGNATURE.match(lines[index].strip()):
+        postscript, index = _postscript(lines, index + 1)
+        while postscript and kept and not kept[-1].strip():
+            kept.pop()
+        kept += postscript
+        # what follows a signature is the signature, up to the next quote or forward marker
+        index = next(
+            (i for i in range(index, len(lines)) if _is_marker(lines, i) and not _SIGNATURE.match(lines[i].strip())),
+            len(lines),
+        )
+    return "\n".join(kept).strip(), "\n".join(lines[index:]).strip()
+
+
+def new_text(text: str) -> str:
+    """The text above the first quote or forward marker (and a postscript below the signature): what the sender
+    wrote in this message."""
+    return split_reply(text)[0]
 
 
 def first_lines(text: str, count: int = 5, limit: int = 400) -> str:

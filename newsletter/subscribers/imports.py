@@ -1,6 +1,10 @@
 """Bringing readers in from other tools (Mailchimp, Substack, Buttondown, any CSV with an email column, or a plain
 column of addresses), and taking them out again (export, stats).
 
+An address may be written as a mail client copies it (`Gaurav Sen <gaurav.sen@yahoo.co.in>`, `"Sen, Gaurav"
+<...>`: the name goes to `name` when the file has no name of its own), and several may be pasted into one line or
+cell, separated by commas or semicolons: each is its own reader (mailboxes.py).
+
 An import keeps the source tool's statuses (a Mailchimp unsubscribed export imports as unsubscribed) and never
 turns an unsubscribed, bounced or complained address active. Every row of the import file gets a line in the
 report saying what happened to it.
@@ -20,6 +24,8 @@ from pathlib import Path
 from newsletter.errors import SubscriberError
 from newsletter.subscribers.addresses import InvalidAddress, email_key
 from newsletter.subscribers.csvfile import cell_text, iter_cells, read_csv
+from newsletter.subscribers.forgotten import Forgotten, load_forgotten
+from newsletter.subscribers.mailboxes import needs_splitting, split_mailboxes
 from newsletter.subscribers.store import (
     COLUMNS,
     STATUSES,
@@ -167,7 +173,10 @@ def read_import(path: Path) -> tuple[str, list[ImportRow]]:
         if not "".join(values).strip():
             continue
         cells = {name: values[i] if i < len(values) else "" for i, name in enumerate(names)}
-        address = values[email_at] if email_at < len(values) else ""
+        # A plain list's line is read whole: the comma of "Sen, Gaurav" <...> does not end a column there.
+        address = table.records[number].strip("\r\n") if tool == "plain" else values[email_at] if (
+            email_at < len(values)) else ""  # fmt: skip
+        mailboxes = split_mailboxes(address) if needs_splitting(address) else [("", address)]
         first = cells.get("first name", cells.get("first_name", "")).strip()
         last = cells.get("last name", cells.get("last_name", "")).strip()
         # The name goes in as the file has it: the writer makes every cell one clean line, never a formula.
@@ -190,12 +199,19 @@ def read_import(path: Path) -> tuple[str, list[ImportRow]]:
             if cells.get(column, "").strip():
                 record[column] = cells[column].strip()
         consent = json.dumps(record, ensure_ascii=False, sort_keys=True)
-        rows.append(ImportRow(line, address, name, status, joined, reason, consent, note=note))
+        for index, (mailbox_name, mailbox) in enumerate(mailboxes):
+            # a name column names one reader: with several addresses in the cell, each keeps its own name
+            own = name if len(mailboxes) == 1 else ""
+            rows.append(ImportRow(line, mailbox, own or mailbox_name, status, joined, reason, consent,
+                                  note=note if index == 0 else ""))  # fmt: skip
     return tool, rows
 
 
-def apply_import(subscribers: SubscriberList, tool: str, rows: list[ImportRow], now: datetime) -> ImportReport:
-    """Merge import rows into the list, one report line per row. Pure apart from changing `subscribers`."""
+def apply_import(
+    subscribers: SubscriberList, tool: str, rows: list[ImportRow], now: datetime, forgotten: Forgotten | None = None
+) -> ImportReport:
+    """Merge import rows into the list, one report line per row. Pure apart from changing `subscribers`. An address
+    in `forgotten` (a reader who asked to be forgotten) is not added back."""
     report = ImportReport(tool)
     seen: dict[str, int] = {}
     for row in rows:
@@ -218,6 +234,13 @@ def apply_import(subscribers: SubscriberList, tool: str, rows: list[ImportRow], 
             continue
         seen[key] = row.line
         number = subscribers.index_of(key)
+        if number is None and forgotten is not None and forgotten.holds(key):
+            report.lines.append(
+                f"{where}{key}: not added: this reader asked to be forgotten (only their own authenticated request "
+                "subscribes them again)"
+            )
+            report.counts["forgotten"] += 1
+            continue
         if number is None:
             extra = {"joined_at": row.joined_at} if row.joined_at else {}
             added = subscribers.add(
@@ -255,14 +278,18 @@ def apply_import(subscribers: SubscriberList, tool: str, rows: list[ImportRow], 
     return report
 
 
-def import_subscribers(path: Path, source: Path, *, now: Clock = utc_now, dry_run: bool = False) -> ImportReport:
-    """Import `source` into subscribers.csv at `path` (nothing is written with `dry_run`)."""
+def import_subscribers(
+    path: Path, source: Path, *, now: Clock = utc_now, dry_run: bool = False, secret: bytes | None = None
+) -> ImportReport:
+    """Import `source` into subscribers.csv at `path` (nothing is written with `dry_run`). `secret` checks the
+    forgotten readers' keyed hashes (forgotten.py): an import that cannot check them is refused."""
     tool, rows = read_import(source)
+    forgotten = load_forgotten(path, secret)
     if dry_run:
         subscribers = read_or_empty(path)
-        return apply_import(subscribers, tool, rows, now())
+        return apply_import(subscribers, tool, rows, now(), forgotten)
     with editing(path) as subscribers:
-        return apply_import(subscribers, tool, rows, now())
+        return apply_import(subscribers, tool, rows, now(), forgotten)
 
 
 def export_csv(subscribers: SubscriberList, status: str = "") -> str:
