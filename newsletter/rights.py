@@ -36,7 +36,8 @@ from newsletter.errors import SendError, SubscriberError
 from newsletter.files import write_atomic
 from newsletter.inbox.review import ReviewEntry, load_review, review_path, save_review
 from newsletter.providers.outbox import safe_filename
-from newsletter.sending.ledger import Entry, fold_case, read_ledger
+from newsletter.sending.ledger import read_ledger
+from newsletter.sending.ledger_entries import Entry, fold_case
 from newsletter.sending.run import lock_send
 from newsletter.subscribers.addresses import InvalidAddress, email_key
 from newsletter.subscribers.forgotten import load_forgotten
