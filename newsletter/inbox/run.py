@@ -25,7 +25,9 @@ from newsletter.inbox.replies import Reply, build_reply, latest_issue_url
 from newsletter.inbox.rules import Decision, Rules, classify, message_key, parse_message
 from newsletter.inbox.sources import Item, MailSource
 from newsletter.providers.base import Provider
-from newsletter.subscribers.store import STICKY, SubscriberList, editing, next_status, read_or_empty
+from newsletter.subscribers.status import STICKY, next_status
+from newsletter.subscribers.store import editing, read_or_empty
+from newsletter.subscribers.table import SubscriberList
 
 
 @dataclass(frozen=True)

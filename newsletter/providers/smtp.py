@@ -15,12 +15,13 @@ import smtplib
 import ssl
 import threading
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import getaddresses
 
 from newsletter.clean import NAME_LIMIT, show
+from newsletter.clock import utc_now
 from newsletter.config import Config
 from newsletter.errors import ProviderError
 from newsletter.message.mime import address_header, fold_header, make_message_id, sender_domain, text_header
@@ -60,10 +61,6 @@ class _Fatal(Exception):
 
 class _InDoubt(Exception):
     """The message was out and the connection dropped before the server's verdict."""
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class MessageFactory:
@@ -187,7 +184,7 @@ class SmtpProvider:
         password: str,
         *,
         retry: Retry | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         tls_context: ssl.SSLContext | None = None,
     ) -> None:
         if config.smtp.username and not password:

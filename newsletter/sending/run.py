@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.clean import show as show_text
+from newsletter.clock import utc_now
 from newsletter.config import Config
 from newsletter.errors import SendError
 from newsletter.message.personalize import clean_name, clean_personalization
@@ -38,10 +39,6 @@ from newsletter.sending.ledger import FAILED, IN_DOUBT, SENT, LedgerState, Ledge
 from newsletter.sending.plan import SendPlan, content_parts
 
 TEST_PREFIX = "[TEST] "
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -151,7 +148,7 @@ def run_send(
     config: Config,
     secret: bytes,
     concurrency: int,
-    now: Callable[[], datetime] = _utc_now,
+    now: Callable[[], datetime] = utc_now,
     progress: Callable[[int], None] = lambda n: None,
     checkpoint: Callable[[str], None] = lambda point: None,
 ) -> SendSummary:
@@ -305,7 +302,7 @@ def send_test_copy(
     secret: bytes,
     to_email: str,
     *,
-    now: Callable[[], datetime] = _utc_now,
+    now: Callable[[], datetime] = utc_now,
 ) -> str:
     """One copy, subject prefixed [TEST], to `to_email`; nothing is recorded. Returns the provider's message id."""
     recipient = make_recipient(config, secret, to_email, "")
@@ -319,7 +316,7 @@ def send_test_copy(
     return provider.send_message(message)
 
 
-def cancel_send(ledger: Path, cancel: Callable[[str], None], *, now: Callable[[], datetime] = _utc_now) -> str:
+def cancel_send(ledger: Path, cancel: Callable[[str], None], *, now: Callable[[], datetime] = utc_now) -> str:
     """Cancel the issue's scheduled send at SendGrid and record it; returns the batch id."""
     state = read_ledger(ledger)
     schedule = state.schedule

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from newsletter.subscribers.status import more_final
+
 BOUNCED = "bounced"
 COMPLAINED = "complained"
 UNSUBSCRIBED = "unsubscribed"
@@ -24,9 +26,6 @@ LISTS = (
     ("global unsubscribes", "/v3/suppression/unsubscribes", UNSUBSCRIBED),
 )
 GROUP = "group unsubscribes"
-# When an address is on several lists, the most final status wins, in the order subscribers.csv itself uses
-# (a status only moves to a more final one there): complained, then bounced, then unsubscribed.
-PRIORITY = {COMPLAINED: 3, BOUNCED: 2, UNSUBSCRIBED: 1}
 MAX_REASON = 200
 
 
@@ -64,7 +63,8 @@ def merge_suppressions(lists: Sequence[tuple[str, str, Sequence[Any]]]) -> dict[
                 continue
             key = email.strip().lower()
             current = merged.get(key)
-            if current is None or PRIORITY[status] > PRIORITY[current[0]]:
+            # On several lists, the most final status wins, as in subscribers.csv (complained, bounced, unsubscribed).
+            if current is None or more_final(status, current[0]):
                 merged[key] = (status, describe(list_name, item))
     return merged
 

@@ -30,8 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.errors import JournalError
-from newsletter.subscribers.scan import STATUSES
-from newsletter.subscribers.table import next_status
+from newsletter.subscribers.status import STATUSES, next_status
 
 SUFFIX = ".jsonl"
 APPLIED_NAME = "applied.json"

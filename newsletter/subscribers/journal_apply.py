@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from newsletter.clock import Clock, utc_now
 from newsletter.errors import JournalError
 from newsletter.files import write_atomic
 from newsletter.subscribers.journal import (
@@ -41,7 +42,7 @@ from newsletter.subscribers.journal_done import Outcome, encode_outcomes, write_
 
 # The CLI's lock: the one every command that changes subscribers.csv takes.
 from newsletter.subscribers.store import _locked, read_or_empty
-from newsletter.subscribers.table import Clock, SubscriberList, format_time, utc_now
+from newsletter.subscribers.table import SubscriberList, format_time
 
 
 @dataclass(frozen=True)

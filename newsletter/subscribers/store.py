@@ -16,40 +16,14 @@ from pathlib import Path
 
 import filelock
 
+from newsletter.clock import Clock, utc_now
 from newsletter.errors import SubscriberError
 from newsletter.files import describe_os_error, write_atomic
 from newsletter.subscribers.addresses import InvalidAddress, email_key, normalize_email
 from newsletter.subscribers.csvfile import decode_csv, format_row, holds_unsafe, parse_csv, read_bytes
-from newsletter.subscribers.scan import COLUMNS, SCAN_SLICE, STATUSES, STICKY
-from newsletter.subscribers.table import (
-    Clock,
-    Subscriber,
-    SubscriberList,
-    format_time,
-    next_status,
-    utc_now,
-    written_cells,
-)
-
-__all__ = [
-    "COLUMNS",
-    "LOCK_TIMEOUT",
-    "STATUSES",
-    "STICKY",
-    "Clock",
-    "Subscriber",
-    "SubscriberList",
-    "active_subscribers",
-    "add_subscriber",
-    "editing",
-    "format_time",
-    "next_status",
-    "read_or_empty",
-    "read_subscribers",
-    "remove_subscriber",
-    "update_statuses",
-    "utc_now",
-]
+from newsletter.subscribers.scan import COLUMNS, SCAN_SLICE
+from newsletter.subscribers.status import STICKY
+from newsletter.subscribers.table import Subscriber, SubscriberList, format_time, written_cells
 
 LOCK_TIMEOUT = 60.0
 # Looked up each time read_subscribers runs, so that a test can check rows in slices of a few.
