@@ -8,7 +8,6 @@ stops a run (a kill, a refused key, Ctrl-C), the ledger says exactly who has the
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -24,6 +23,7 @@ from newsletter.clean import show as show_text
 from newsletter.clock import utc_now
 from newsletter.config import Config
 from newsletter.errors import SendError
+from newsletter.files import hold_lock
 from newsletter.message.personalize import clean_name, clean_personalization
 from newsletter.providers.base import (
     BatchResult,
@@ -274,25 +274,15 @@ def _outcome(run: int, batch: int, result: BatchResult) -> dict[str, Any]:
 @contextmanager
 def lock_send(ledger: Path) -> Iterator[None]:
     """One send per ledger at a time: a second `newsletter send` of the issue refuses at once, naming the first."""
-    from filelock import FileLock, Timeout
+    ledger.parent.mkdir(parents=True, exist_ok=True)
 
-    lock_path = ledger.with_name(ledger.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(lock_path, timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        holder = lock_path.read_text(encoding="ascii", errors="replace").strip() or "unknown"
-        raise SendError(
+    def busy(holder: str) -> SendError:
+        return SendError(
             f"another send of {ledger.stem} is running (pid {holder}): wait for it to finish, or stop that process."
-        ) from None
-    try:
-        with lock_path.open("r+", encoding="ascii") as handle:  # the lock is on the file; its text is for people
-            handle.truncate()
-            handle.write(str(os.getpid()))
+        )
+
+    with hold_lock(ledger, timeout=0, busy=busy, error=SendError):
         yield
-    finally:
-        lock.release()
 
 
 def send_test_copy(

@@ -17,7 +17,6 @@ change is applied once however often the applier crashes and runs again.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import secrets
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.errors import JournalError
+from newsletter.files import lock_fd
 from newsletter.subscribers.status import STATUSES, next_status
 
 SUFFIX = ".jsonl"
@@ -177,7 +177,7 @@ class JournalWriter:
         temporary = self.directory / f".{name}.new"
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            lock_fd(fd, wait=True)
             os.rename(temporary, self.directory / name)
             fsync_dir(self.directory)
         except OSError:

@@ -14,7 +14,6 @@ crash cannot make a change count twice or not at all. Nothing but the applier to
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import secrets
@@ -26,7 +25,7 @@ from pathlib import Path
 
 from newsletter.clock import Clock, utc_now
 from newsletter.errors import JournalError
-from newsletter.files import write_atomic
+from newsletter.files import claim_file, write_atomic
 from newsletter.subscribers.journal import (
     APPLIED_NAME,
     INTENT_NAME,
@@ -39,9 +38,7 @@ from newsletter.subscribers.journal import (
     read_pending,
 )
 from newsletter.subscribers.journal_done import Outcome, encode_outcomes, write_outcomes
-
-# The CLI's lock: the one every command that changes subscribers.csv takes.
-from newsletter.subscribers.store import _locked, read_or_empty
+from newsletter.subscribers.store import locked, read_or_empty
 from newsletter.subscribers.table import SubscriberList, format_time
 
 
@@ -140,17 +137,8 @@ def _replace_list(subscribers_path: Path, staged: Path) -> None:
 
 def _finished(path: Path) -> bool:
     """True when no writer holds the file (its process closed it or died)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)
-    return True
+    with claim_file(path) as mine:
+        return mine
 
 
 def _prune(journal_dir: Path, offsets: dict[str, int], moment: datetime) -> list[str]:
@@ -210,7 +198,7 @@ def apply_journal(subscribers_path: Path, journal_dir: Path, now: Clock = utc_no
     report = ApplyReport()
     if not journal_dir.is_dir():
         return report
-    with _locked(subscribers_path):
+    with locked(subscribers_path):
         report.recovered = _recover(subscribers_path, journal_dir)
         base = applied_offsets(journal_dir)
         pending = read_pending(journal_dir, base)
