@@ -32,9 +32,12 @@ def test_the_lock_is_file_dot_lock_and_is_gone_once_released(tmp_path: Path) -> 
 
 def test_a_second_holder_in_the_same_process_is_refused_with_the_holders_pid(tmp_path: Path) -> None:
     path = tmp_path / "2015-03-16.jsonl"
-    with hold_lock(path, timeout=0, busy=busy), pytest.raises(SendError, match=rf"^held by pid {os.getpid()}$"):
-        with hold_lock(path, timeout=0.2, busy=busy):
-            pass  # pragma: no cover
+    with (
+        hold_lock(path, timeout=0, busy=busy),
+        pytest.raises(SendError, match=rf"^held by pid {os.getpid()}$"),
+        hold_lock(path, timeout=0.2, busy=busy),
+    ):
+        pass  # pragma: no cover
     with hold_lock(path, timeout=0, busy=busy):  # released: free again
         pass
 

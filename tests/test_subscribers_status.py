@@ -52,7 +52,7 @@ def test_a_row_that_does_not_speak_for_its_address_still_blocks_it_when_it_says_
 
 
 def test_severity_orders_the_sticky_statuses_the_way_next_status_moves_them() -> None:
-    assert STICKY == {"unsubscribed", "bounced", "complained"}
+    assert {"unsubscribed", "bounced", "complained"} == STICKY
     assert more_final("complained", "bounced") and more_final("bounced", "unsubscribed")
     assert not more_final("unsubscribed", "bounced") and not more_final("pending", "active")
     for current in ("unsubscribed", "bounced"):

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import jinja2
 from markupsafe import Markup
 
 from newsletter.config import Config
@@ -26,8 +25,8 @@ from newsletter.message.personalize import personalize, web_values
 from newsletter.render.html import render_issue, view_url
 from newsletter.render.markdown import md_to_html
 from newsletter.sending.ledger import SENT, ledger_path, read_ledger
+from newsletter.templating import template_environment
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 INDEX_TEMPLATE = "archive-index.html.j2"
 ENTRY_TEMPLATE = "archive-entry.html.j2"
 ATOM = "http://www.w3.org/2005/Atom"
@@ -96,11 +95,6 @@ def entry_id(config: Config, issue: Issue) -> str:
     return f"tag:{domain},{issue.date.isoformat()}:newsletter/{issue.slug}"
 
 
-def _environment(config: Config) -> jinja2.Environment:
-    search = [str(p) for p in (config.templates_dir, PACKAGE_TEMPLATES) if p.is_dir()]
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(search), autoescape=True, undefined=jinja2.StrictUndefined)
-
-
 def _clean(text: str) -> str:
     return XML_INVALID.sub("", text)
 
@@ -115,7 +109,7 @@ def render_entry_content(config: Config, entry: ArchiveEntry) -> str:
         }
         for section in issue.sections
     ]
-    template = _environment(config).get_template(ENTRY_TEMPLATE)
+    template = template_environment(config.templates_dir, "html").get_template(ENTRY_TEMPLATE)
     return template.render(
         issue=issue,
         url=entry.url,
@@ -164,7 +158,11 @@ def render_index(config: Config, entries: list[ArchiveEntry]) -> bytes:
     rows = [
         (entry, f"{entry.issue.slug}.html", f"{entry.issue.date.day} {entry.issue.date:%B %Y}") for entry in entries
     ]
-    page = _environment(config).get_template(INDEX_TEMPLATE).render(newsletter=config.newsletter, entries=rows)
+    page = (
+        template_environment(config.templates_dir, "html")
+        .get_template(INDEX_TEMPLATE)
+        .render(newsletter=config.newsletter, entries=rows)
+    )
     return page.encode("utf-8")
 
 
