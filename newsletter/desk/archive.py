@@ -20,7 +20,8 @@ from markupsafe import Markup
 from newsletter.config import Config
 from newsletter.errors import ConfigError
 from newsletter.files import write_if_changed
-from newsletter.issue.load import Issue, load_issue
+from newsletter.issue.load import load_issue
+from newsletter.issue.model import Issue
 from newsletter.message.personalize import personalize, web_values
 from newsletter.render.html import render_issue, view_url
 from newsletter.render.markdown import md_to_html

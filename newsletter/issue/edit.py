@@ -29,10 +29,10 @@ from ruamel.yaml.scalarstring import (
 )
 from ruamel.yaml.tokens import CommentToken
 
-from newsletter.desk.articles import ArticleDraft
 from newsletter.errors import IssueError
 from newsletter.files import hold_lock, write_text_atomic
-from newsletter.issue.load import MAX_ISSUE_BYTES, limit_events, normalise_url, too_large
+from newsletter.issue.model import ArticleDraft, normalise_url
+from newsletter.issue.yamltext import MAX_ISSUE_BYTES, limit_events, too_large
 
 FIELDS = ("title", "url", "summary", "image", "image_alt", "author", "source")
 SUMMARY_WIDTH = 90

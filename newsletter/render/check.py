@@ -11,7 +11,8 @@ from typing import Any, Literal
 
 from newsletter.config import Config
 from newsletter.errors import IssueError, RenderError
-from newsletter.issue.load import Article, Issue, Span, inspect_issue
+from newsletter.issue.load import inspect_issue
+from newsletter.issue.model import Article, Issue, Span
 from newsletter.issue.scaffold import PLACEHOLDER_TEXTS
 from newsletter.message.personalize import UNSUBSCRIBE_URL
 from newsletter.render.clients import ClientReport, report_clients

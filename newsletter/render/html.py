@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from newsletter.config import Config
 from newsletter.errors import RenderError
-from newsletter.issue.load import Article, Issue
+from newsletter.issue.model import Article, Issue
 from newsletter.message.personalize import break_placeholders
 from newsletter.render.markdown import md_to_both
 from newsletter.render.mjml_check import find_mjml_problem
