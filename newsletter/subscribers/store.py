@@ -18,7 +18,8 @@ from newsletter.clock import Clock, utc_now
 from newsletter.errors import SubscriberError
 from newsletter.files import hold_lock, lock_path, write_atomic
 from newsletter.subscribers.addresses import InvalidAddress, email_key, normalize_email
-from newsletter.subscribers.csvfile import decode_csv, format_row, holds_unsafe, parse_csv, read_bytes
+from newsletter.subscribers.csvbytes import decode_csv, holds_unsafe, read_bytes
+from newsletter.subscribers.csvfile import format_row, parse_csv
 from newsletter.subscribers.scan import COLUMNS, SCAN_SLICE
 from newsletter.subscribers.status import STICKY
 from newsletter.subscribers.table import Subscriber, SubscriberList, format_time, written_cells
