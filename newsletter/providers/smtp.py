@@ -363,7 +363,11 @@ class SmtpProvider:
                 connection.starttls(context=self.tls_context)
                 connection.ehlo()
             if smtp.username:
-                connection.login(smtp.username, self.password)
+                try:
+                    connection.login(smtp.username, self.password)
+                except (smtplib.SMTPException, OSError):
+                    connection.close()  # refused: the socket goes back now, not whenever the collector finds it
+                    raise
         except smtplib.SMTPAuthenticationError as error:
             raise _Fatal(
                 f"the SMTP server {self.where} refused the login for '{smtp.username}' "
