@@ -13,7 +13,7 @@ from test_files import fill, small_disk
 
 from conftest import DATA, ROOT
 from newsletter.cli import cli
-from newsletter.subscribers import store as subscribers_module
+from newsletter.subscribers import listing as subscribers_module
 
 
 def invoke(publication: Path, *args: str) -> Result:
