@@ -167,17 +167,14 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
+def _output_option(default: str, help: str) -> Callable[[F], F]:
+    folder = click.Path(file_okay=False, path_type=Path)
+    return click.option("-o", "--output", "out_dir", type=folder, default=Path(default), show_default=True, help=help)
+
+
 @cli.command("render")
 @click.argument("issue_path", metavar="ISSUE", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Folder for <slug>.html, .txt, .mjml and .eml.",
-)
+@_output_option("build", "Folder for <slug>.html, .txt, .mjml and .eml.")
 @pass_state
 @handle_errors
 def render_command(state: State, issue_path: Path, out_dir: Path) -> None:
@@ -735,15 +732,7 @@ def preview_command(state: State, issue_path: Path, port: int) -> None:
 
 
 @cli.command("archive")
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build/archive"),
-    show_default=True,
-    help="Folder for the archive's pages and feed.",
-)
+@_output_option("build/archive", "Folder for the archive's pages and feed.")
 @pass_state
 @handle_errors
 def archive_command(state: State, out_dir: Path) -> None:

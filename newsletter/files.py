@@ -65,16 +65,21 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise NewsletterError(describe_os_error(path, error) + " (nothing was changed).") from error
     # The rename itself is durable only once the folder's entry is on disk.
     try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        fsync_dir(path.parent)
     except OSError as error:
         raise NewsletterError(
             f"{path} was written, but its folder could not be flushed to disk ({error.strerror}): "
             "check the disk before relying on the file."
         ) from error
+
+
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries to disk: a file created or renamed in it survives a crash only then."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _replace(path: Path, data: bytes) -> None:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.errors import JournalError
-from newsletter.files import lock_fd
+from newsletter.files import fsync_dir, lock_fd
 from newsletter.subscribers.status import STATUSES, next_status
 
 SUFFIX = ".jsonl"
@@ -126,14 +126,6 @@ def status_after(current: str | None, changes: Iterable[Change]) -> str | None:
     for change in changes:
         status = next_for(status, change) or status
     return status
-
-
-def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class JournalWriter:

@@ -25,14 +25,13 @@ from pathlib import Path
 
 from newsletter.clock import Clock, utc_now
 from newsletter.errors import JournalError
-from newsletter.files import claim_file, write_atomic
+from newsletter.files import claim_file, fsync_dir, write_atomic
 from newsletter.subscribers.journal import (
     APPLIED_NAME,
     INTENT_NAME,
     SUFFIX,
     Change,
     applied_offsets,
-    fsync_dir,
     next_for,
     read_json,
     read_pending,
