@@ -11,8 +11,8 @@ Packages, in the order an issue goes through them (README.md "Architecture" has 
 - feedback/: bounces, complaints and events
 - desk/: the editor's tools (add, preview, archive)
 - web/: the readers' web app
-Beside them: cli.py (the command line, the only module with click), config.py, errors.py, clean.py (text from
-outside), files.py (atomic writes, the lock), templating.py, clock.py, tokens.py.
+Beside them: cli.py (the command line, the only module with click), config.py and config_rules.py, errors.py,
+clean.py (text from outside), files.py (atomic writes, the lock), templating.py, clock.py, tokens.py.
 """
 
 __version__ = "0.1.0"
