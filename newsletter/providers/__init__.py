@@ -1,10 +1,4 @@
-"""Providers: one module each (outbox, smtp, sendgrid), chosen by name.
-
-- base.py: the one shape every provider has (Mailing, Recipient, results)
-- outbox.py: every message a .eml file, so the whole flow runs with nothing configured
-- smtp.py: any relay, STARTTLS or TLS, a reused connection per worker
-- sendgrid.py, sendgrid_payload.py, sendgrid_http.py: /v3/mail/send, its JSON bodies, one bounded exchange
-"""
+"""Providers: one module each (outbox, smtp, sendgrid), chosen by name."""
 
 from __future__ import annotations
 
