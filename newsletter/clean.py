@@ -81,6 +81,11 @@ def show(value: str) -> str:
     return _UNSAFE.sub(_escape, value.replace("\n", "\\n").replace("\r", "\\r")) if _needs_showing(value) else value
 
 
+def show_lines(text: str) -> str:
+    """show() line by line: a message's own line breaks stay, anything else unsafe is escaped."""
+    return "\n".join(show(line) for line in text.split("\n"))
+
+
 def _needs_showing(value: str) -> bool:
     return bool(_UNSAFE.search(value)) or "\n" in value or "\r" in value
 

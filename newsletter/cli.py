@@ -22,7 +22,6 @@ import click
 
 from newsletter.config import Config, find_config, load_config
 from newsletter.errors import IssueError, NewsletterError
-from newsletter.tokens import DEV_SECRET
 
 if TYPE_CHECKING:
     from newsletter.providers.base import Provider
@@ -48,30 +47,13 @@ class State:
 
 
 def get_secret(required: bool = False) -> bytes:
-    """NEWSLETTER_SECRET from the environment; without it, a development key. Commands that verify tokens or send
-    through a real provider pass `required`: they refuse the development key, even when it is set explicitly."""
-    from newsletter.tokens import check_secret
+    """NEWSLETTER_SECRET from the environment, by tokens.choose_secret's rules (`required`: no development key)."""
+    from newsletter.tokens import choose_secret
 
-    value = os.environ.get("NEWSLETTER_SECRET", "")
-    if value:
-        secret = check_secret(value.encode("utf-8"))
-        if required and secret == DEV_SECRET:
-            raise NewsletterError(
-                "NEWSLETTER_SECRET is the published development key: set it to your own long random string "
-                "(the one your unsubscribe and confirmation links were signed with)."
-            )
-        return secret
-    if required:
-        raise NewsletterError(
-            "NEWSLETTER_SECRET is not set: set it in the environment to a long random string "
-            "(it signs unsubscribe links; keep it the same between sends)."
-        )
-    click.echo(
-        "warning: NEWSLETTER_SECRET is not set: unsubscribe links are signed with a development key "
-        "(fine for trying things out; set the secret before sending for real).",
-        err=True,
-    )
-    return DEV_SECRET
+    secret, warning = choose_secret(os.environ.get("NEWSLETTER_SECRET", ""), required=required)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    return secret
 
 
 def _secret_if_set() -> bytes | None:
@@ -123,9 +105,9 @@ def _fail() -> NoReturn:
 
 def _shown(text: str) -> str:
     """Text for the terminal, line by line: the message's own line breaks stay, anything else unsafe is escaped."""
-    from newsletter.clean import show
+    from newsletter.clean import show_lines
 
-    return "\n".join(show(line) for line in str(text).split("\n"))
+    return show_lines(str(text))
 
 
 def _debug() -> bool:
@@ -201,17 +183,14 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
+def _output_option(default: str, help: str) -> Callable[[F], F]:
+    folder = click.Path(file_okay=False, path_type=Path)
+    return click.option("-o", "--output", "out_dir", type=folder, default=Path(default), show_default=True, help=help)
+
+
 @cli.command("render")
 @click.argument("issue_path", metavar="ISSUE", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Folder for <slug>.html, .txt, .mjml and .eml.",
-)
+@_output_option("build", "Folder for <slug>.html, .txt, .mjml and .eml.")
 @pass_state
 @handle_errors
 def render_command(state: State, issue_path: Path, out_dir: Path) -> None:
@@ -234,33 +213,12 @@ def render_command(state: State, issue_path: Path, out_dir: Path) -> None:
 @handle_errors
 def check_command(state: State, issue_path: Path, as_json: bool, clients: bool) -> None:
     """Lint an issue: exit 0 when there is no error (warnings allowed), 1 otherwise."""
-    import json
-
-    from newsletter.render.check import count, run_check
-    from newsletter.render.clients import format_reports, reports_as_json
+    from newsletter.render.check import check_output, count, run_check
 
     result = run_check(issue_path, state.config, clients=clients)
-    findings = result.findings
-    errors, warnings = count(findings, "error"), count(findings, "warning")
-    if as_json:
-        report: dict[str, Any] = {
-            "ok": errors == 0,
-            "errors": errors,
-            "warnings": warnings,
-            "findings": [finding.as_dict() for finding in findings],
-        }
-        if result.clients is not None:
-            report["clients"] = reports_as_json(result.clients)
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
-    else:
-        for finding in findings:
-            click.echo(str(finding), err=finding.severity == "error")
-        if result.clients is not None:
-            click.echo("\n".join(format_reports(result.clients)))
-        elif clients:
-            click.echo("No client report: the issue did not render (see the errors above).")
-        click.echo(f"{issue_path}: {errors} error(s), {warnings} warning(s).")
-    if errors:
+    for line, to_stderr in check_output(result, issue_path, as_json=as_json, clients=clients):
+        click.echo(line, err=to_stderr)
+    if count(result.findings, "error"):
         sys.exit(1)
 
 
@@ -272,15 +230,19 @@ def subscribers_group() -> None:
     """Keep subscribers.csv: add, remove, list, import, export, stats; show and forget one reader."""
 
 
-def _warn_problems(problems: list[str], limit: int = 20) -> None:
-    for problem in problems[:limit]:
-        click.echo(f"warning: {_shown(problem)}", err=True)
-    if len(problems) > limit:
-        click.echo(
-            f"warning: ... and {len(problems) - limit} more problems (every row is kept; invalid ones are never "
-            "sent to).",
-            err=True,
-        )
+def _warn_problems(problems: list[str]) -> None:
+    from newsletter.subscribers.listing import problem_lines
+
+    for line in problem_lines(problems):
+        click.echo(line, err=True)
+
+
+def _print_shown(shown: Any) -> None:
+    """A subscribers.listing.Shown: its text, its notes, then the rows subscribers.csv reports."""
+    click.echo(shown.text, nl=False)  # every line of it is escaped for the terminal already
+    for note in shown.notes:
+        click.echo(note, err=True)
+    _warn_problems(shown.problems)
 
 
 @subscribers_group.command("add")
@@ -313,15 +275,9 @@ def subscribers_remove(state: State, email: str, reason: str) -> None:
 @handle_errors
 def subscribers_list(state: State, status: str | None) -> None:
     """Print one row per subscriber: email, name, status (tab-separated)."""
-    from newsletter.subscribers.store import read_subscribers
+    from newsletter.subscribers.listing import list_subscribers
 
-    subscribers = read_subscribers(state.config.subscribers_path)
-    for row in subscribers:
-        shown = row.status if row.valid else "invalid"
-        if status is None or shown == status:
-            # Cells are a stranger's text: an escape sequence in a name must not reach the editor's terminal.
-            click.echo(f"{_shown(row.email)}\t{_shown(row.name)}\t{shown}")
-    _warn_problems(subscribers.problems)
+    _print_shown(list_subscribers(state.config.subscribers_path, status))
 
 
 @subscribers_group.command("import")
@@ -348,18 +304,9 @@ def subscribers_import(state: State, source: Path, dry_run: bool) -> None:
 @handle_errors
 def subscribers_export(state: State, target: Path | None, status: str | None) -> None:
     """Write the valid rows as a clean CSV to FILE (default: standard output)."""
-    from newsletter.files import write_text_atomic
-    from newsletter.subscribers.imports import export_csv
-    from newsletter.subscribers.store import read_subscribers
+    from newsletter.subscribers.listing import export_subscribers
 
-    subscribers = read_subscribers(state.config.subscribers_path)
-    text = export_csv(subscribers, status or "")
-    if target is None:
-        click.echo(text, nl=False)  # every cell of it is one clean line already (export_csv)
-    else:
-        write_text_atomic(target, text)
-        click.echo(f"wrote {text.count(chr(10)) - 1} subscribers to {target}", err=True)
-    _warn_problems(subscribers.problems)
+    _print_shown(export_subscribers(state.config.subscribers_path, target, status))
 
 
 @subscribers_group.command("stats")
@@ -367,18 +314,9 @@ def subscribers_export(state: State, target: Path | None, status: str | None) ->
 @handle_errors
 def subscribers_stats(state: State) -> None:
     """Counts per status and growth by month."""
-    from newsletter.subscribers.imports import subscriber_stats
-    from newsletter.subscribers.store import read_subscribers
+    from newsletter.subscribers.listing import count_subscribers
 
-    subscribers = read_subscribers(state.config.subscribers_path)
-    stats = subscriber_stats(subscribers)
-    for status, count in stats.counts.items():
-        click.echo(f"{status:<13}{count:>9}")
-    if stats.months:
-        click.echo(f"\n{'month':<9}{'joined':>8}{'left':>8}{'total':>9}")
-        for month, joined, left, total in stats.months:
-            click.echo(f"{month:<9}{joined:>8}{left:>8}{total:>9}")
-    _warn_problems(subscribers.problems)
+    _print_shown(count_subscribers(state.config.subscribers_path))
 
 
 @subscribers_group.command("show")
@@ -830,27 +768,15 @@ def add_command(issue_path: Path, source: str, section: str | None, page_url: st
 
     SOURCE is the article's http(s) address or a saved .html/.htm/.txt file. Title, summary, image, author and
     site are read from the page; what it does not give is marked in the YAML for you to fill in."""
-    import functools
     import urllib.request
 
-    from newsletter.desk.articles import read_article
-    from newsletter.desk.fetch import fetch_page
-    from newsletter.issue.edit import add_article, describe_missing
+    from newsletter.desk.add import add_from_source
 
     _check_one_line(section, "--section", "the section's heading")
     # HTTP(S)_PROXY, ALL_PROXY and NO_PROXY, as httpx would read them: library modules never read the environment.
-    fetch = functools.partial(fetch_page, proxies=urllib.request.getproxies())
-    draft = read_article(source, url=page_url, fetch=fetch)
-    edit = add_article(issue_path, draft, section)
-    where = "new section" if edit.created_section else "section"
-    click.echo(f"{issue_path}:{edit.line}: added '{draft.title}' to {where} '{edit.section}'.")
-    if not edit.exact:
-        click.echo(
-            "warning: the file mixes indentation styles, so some lines were re-indented: check the change "
-            "(e.g. with git diff).",
-            err=True,
-        )
-    for line in describe_missing(draft):
+    added = add_from_source(issue_path, source, section=section, page_url=page_url, proxies=urllib.request.getproxies())
+    click.echo(added.said)
+    for line in added.warnings:
         click.echo(f"warning: {line}", err=True)
 
 
@@ -884,15 +810,7 @@ def preview_command(state: State, issue_path: Path, port: int) -> None:
 
 
 @cli.command("archive")
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build/archive"),
-    show_default=True,
-    help="Folder for the archive's pages and feed.",
-)
+@_output_option("build/archive", "Folder for the archive's pages and feed.")
 @pass_state
 @handle_errors
 def archive_command(state: State, out_dir: Path) -> None:

@@ -6,23 +6,18 @@ Secrets never live here: cli.py reads them from the environment and passes them 
 from __future__ import annotations
 
 import difflib
-import ipaddress
-import math
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from newsletter.clean import describe_char, find_unsafe, show
+from newsletter.config_rules import Where, check_setting, coerce, host_of, is_local_host, line_of, shown
 from newsletter.errors import ConfigError
 
 CONFIG_NAME = "newsletter.toml"
 MAX_CONFIG_BYTES = 256 * 1024  # the publication's settings are some 1.5 KB
-MAX_TIMEOUT = 600.0  # seconds: a provider that has not answered in ten minutes will not
-MULTILINE = frozenset({("newsletter", "postal_address")})  # a postal address may take several lines
 UNSUBSCRIBE_PATH = "/unsubscribe"  # the one-click endpoint under [web] base_url
 
 
@@ -179,116 +174,6 @@ def find_config(start: Path) -> Path:
     )
 
 
-def _line_of(text: str, section: str | None, key: str) -> int:
-    """The line of `key` in `section`, so an error points at the place (tomllib keeps no positions)."""
-    current: str | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = re.match(r"\s*\[([^\]]+)\]", line)
-        if header:
-            current = header.group(1).strip()
-            if section is None and current == key:
-                return number
-            continue
-        if current == section and re.match(rf"\s*{re.escape(key)}\s*=", line):
-            return number
-    return 1
-
-
-class _Where:
-    """'newsletter.toml:LINE: [section]', computed only when an error message needs it."""
-
-    def __init__(self, text: str, path: Path, section: str, key: str) -> None:
-        self.text, self.path, self.section, self.key = text, path, section, key
-
-    def __str__(self) -> str:
-        return f"{self.path}:{_line_of(self.text, self.section, self.key)}: [{self.section}]"
-
-
-def _shown(value: Any) -> str:
-    """A value as a message repeats it: short, and with its escapes written out."""
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
-    return show(text if len(text) <= 80 else text[:79] + "…")
-
-
-def _coerce(where: _Where, name: str, value: Any, expected: type) -> Any:
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if expected is bool and not isinstance(value, bool):
-        raise ConfigError(f"{where} '{name}' must be true or false, not {_shown(value)}.")
-    if expected is int and (not isinstance(value, int) or isinstance(value, bool)):
-        raise ConfigError(f"{where} '{name}' must be a whole number, not {_shown(value)}.")
-    if expected is str and not isinstance(value, str):
-        raise ConfigError(f"{where} '{name}' must be a quoted string, not {_shown(value)}.")
-    if expected is float and not isinstance(value, float):
-        raise ConfigError(f"{where} '{name}' must be a number, not {_shown(value)}.")
-    return value
-
-
-def is_local_host(host: str) -> bool:
-    """localhost or a loopback address (127.0.0.0/8, ::1): traffic to it never leaves the machine."""
-    host = host.strip("[]").rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_setting(where: _Where, section: str, name: str, value: Any) -> None:
-    """One value's own rules, with the line it is on; rules between values are in _check_values."""
-    if isinstance(value, str):
-        bad = find_unsafe(value, multiline=(section, name) in MULTILINE)
-        if bad:
-            raise ConfigError(f"{where} '{name}' contains {describe_char(bad)}: remove it.")
-    if name == "timeout" and not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT):
-        raise ConfigError(
-            f"{where} 'timeout' is {_shown(value)}: give the seconds to wait for an answer, more than 0 and at most "
-            f"{MAX_TIMEOUT:g} (e.g. timeout = 30)."
-        )
-    if (section, name) == ("sendgrid", "host"):
-        _check_sendgrid_host(where, value)
-    elif (section, name) == ("smtp", "host") and not re.fullmatch(r"[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+\]?", value):
-        raise ConfigError(
-            f"{where} 'host' is {_shown(value)}: write the mail server's name alone, without scheme, port or path "
-            '(e.g. host = "smtp.sendgrid.net").'
-        )
-    elif (section, name) == ("smtp", "port") and not 0 < value < 65536:
-        raise ConfigError(f"{where} 'port' is {_shown(value)}: use the server's port, 1 to 65535 (e.g. port = 587).")
-    elif (section, name) == ("sendgrid", "asm_group_id") and not 0 <= value < 2**31:
-        raise ConfigError(
-            f"{where} 'asm_group_id' is {_shown(value)}: use the id SendGrid shows for the unsubscribe group, or 0 "
-            "for none."
-        )
-
-
-def _host_of(url: str) -> str:
-    """The host of `url`, or '' when it has none or is malformed (a bad port, an unclosed '[')."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018  # raises for a port that is not a number from 0 to 65535
-    except ValueError:
-        return ""
-    return parts.hostname or ""
-
-
-def _check_sendgrid_host(where: _Where, value: str) -> None:
-    parts = urlsplit(value) if _host_of(value) else urlsplit("")
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") or parts.query:
-        raise ConfigError(
-            f"{where} 'host' is {_shown(value)}, not the address of SendGrid's API: write it without /v3, e.g. "
-            'host = "https://api.sendgrid.com".'
-        )
-    # An error, not a warning: every request carries the API key in a header, and over http anyone on the path
-    # reads it and can mail as the publication. A warning scrolls past in a cron job; a local test server needs
-    # no encryption, so plain http stays allowed for this machine alone.
-    if parts.scheme == "http" and not is_local_host(parts.hostname):
-        raise ConfigError(
-            f"{where} 'host' is {_shown(value)}: the API key would cross the network unencrypted; use https:// "
-            "(http:// is only for a test server on localhost, 127.0.0.1 or ::1)."
-        )
-
-
 def load_config(path: Path) -> Config:
     """Read and validate newsletter.toml; unknown sections and keys are errors with a 'did you mean'."""
     try:
@@ -322,7 +207,7 @@ def load_config(path: Path) -> Config:
     sections: dict[str, Any] = {}
     for section_name, values in data.items():
         if section_name not in SECTIONS:
-            line = _line_of(text, None, section_name)
+            line = line_of(text, None, section_name)
             raise ConfigError(
                 f"{path}:{line}: unknown section [{section_name}]{suggest(section_name, list(SECTIONS))}."
             )
@@ -333,16 +218,16 @@ def load_config(path: Path) -> Config:
         kwargs: dict[str, Any] = {}
         for key, value in values.items():
             # Finding the line costs a scan of the file: only worth it when there is something to report.
-            where = _Where(text, path, section_name, key)
+            where = Where(text, path, section_name, key)
             if key not in known:
                 raise ConfigError(f"{where} unknown key '{key}'{suggest(key, list(known))}.")
             expected = type(known[key].default)
-            value = _coerce(where, key, value, expected)
+            value = coerce(where, key, value, expected)
             allowed = CHOICES.get((section_name, key))
             if allowed is not None and value not in allowed:
                 options = ", ".join(a for a in allowed if a)
-                raise ConfigError(f"{where} '{key}' is {_shown(value)}: use one of {options}.")
-            _check_setting(where, section_name, key, value)
+                raise ConfigError(f"{where} '{key}' is {shown(value)}: use one of {options}.")
+            check_setting(where, section_name, key, value)
             kwargs[key] = value
         sections[section_name] = cls(**kwargs)
 
@@ -364,16 +249,16 @@ def _check_values(config: Config, text: str) -> None:
         raise ConfigError(
             f"{config.path}: [unsubscribe] url must start with https:// (one-click unsubscribe, RFC 8058)."
         )
-    if url and not _host_of(url):
-        where = _Where(text, config.path, "unsubscribe", "url")
+    if url and not host_of(url):
+        where = Where(text, config.path, "unsubscribe", "url")
         raise ConfigError(
-            f"{where} 'url' is {_shown(url)}, without a host: write the full address of the unsubscribe page."
+            f"{where} 'url' is {shown(url)}, without a host: write the full address of the unsubscribe page."
         )
     smtp = config.smtp
     # An error, not a warning, for the same reason as an http:// SendGrid host: the password would be readable by
     # anyone between here and the server. A relay on this machine is the one place where that is fine.
     if smtp.security == "none" and smtp.username and not is_local_host(smtp.host):
-        where = _Where(text, config.path, "smtp", "security")
+        where = Where(text, config.path, "smtp", "security")
         raise ConfigError(
             f"{where} 'security' is 'none' and 'username' is set: the password would reach {smtp.host} "
             'unencrypted; set security = "starttls" (port 587) or "tls" (port 465).'

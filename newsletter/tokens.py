@@ -64,6 +64,30 @@ def check_secret(secret: bytes) -> bytes:
     return secret
 
 
+def choose_secret(value: str, *, required: bool = False) -> tuple[bytes, str]:
+    """The signing secret from NEWSLETTER_SECRET's `value` (cli.py reads it), and a warning for the editor or "".
+
+    Without a value, the development key. Commands that verify tokens or send through a real provider pass
+    `required`: they refuse the development key, even when it is set explicitly."""
+    if value:
+        secret = check_secret(value.encode("utf-8"))
+        if required and secret == DEV_SECRET:
+            raise TokenError(
+                "NEWSLETTER_SECRET is the published development key: set it to your own long random string "
+                "(the one your unsubscribe and confirmation links were signed with)."
+            )
+        return secret, ""
+    if required:
+        raise TokenError(
+            "NEWSLETTER_SECRET is not set: set it in the environment to a long random string "
+            "(it signs unsubscribe links; keep it the same between sends)."
+        )
+    return DEV_SECRET, (
+        "NEWSLETTER_SECRET is not set: unsubscribe links are signed with a development key "
+        "(fine for trying things out; set the secret before sending for real)."
+    )
+
+
 def make_token(secret: bytes, purpose: str, email: str) -> str:
     """A URL- and subject-safe token '<payload>.<signature>' binding `purpose` to `email`."""
     if purpose not in PURPOSES:

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from conftest import ROOT, TEST_SECRET
 from newsletter.cli import cli
 from newsletter.config import Config, load_config
-from newsletter.issue.load import Issue
+from newsletter.issue.model import Issue
 from newsletter.message.content import Recipient
 from newsletter.providers import get_provider
 from newsletter.providers.base import Mailing

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.desk.articles import ArticleDraft
 from newsletter.errors import IssueError
-from newsletter.issue.edit import add_article, insert_article, normalise_url, strip_tracking, wrap_markdown
-from newsletter.issue.load import MAX_ISSUE_BYTES
+from newsletter.issue.edit import add_article, insert_article, strip_tracking, wrap_markdown
+from newsletter.issue.model import ArticleDraft, normalise_url
+from newsletter.issue.yamltext import MAX_ISSUE_BYTES
 
 DRAFT = ArticleDraft(
     title="New: an article",

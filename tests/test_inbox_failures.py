@@ -17,7 +17,7 @@ from test_inbox import CORPUS, invoke, make_maildir, statuses
 import newsletter.inbox.run
 from newsletter.errors import SubscriberError
 from newsletter.inbox.sources import STATE_NAME
-from newsletter.subscribers.store import SubscriberList
+from newsletter.subscribers.table import SubscriberList
 
 GOOD = ["01_gmail_subscribe_hindi.eml", "02_outlook_subscribe.eml", "04_chinese_name_subscribe.eml",
         "05_russian_name_subdomain_dkim.eml", "39_tamil_split_encoded_words.eml"]  # fmt: skip

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from conftest import DATA, ROOT, SAMPLE_ISSUE
 from newsletter.cli import cli
 from newsletter.errors import IssueError
-from newsletter.issue.load import MAX_ISSUE_BYTES, load_issue
+from newsletter.issue.load import load_issue
+from newsletter.issue.yamltext import MAX_ISSUE_BYTES
 
 BAD = DATA / "bad_issues"
 EXPECTED: dict[str, list[str]] = json.loads((BAD / "expected.json").read_text(encoding="utf-8"))

@@ -15,7 +15,8 @@ from send_support import SECRET, fast_retry, mailing_of
 from conftest import ROOT, SAMPLE_ISSUE
 from newsletter.cli import cli
 from newsletter.config import load_config
-from newsletter.issue.load import Issue, load_issue
+from newsletter.issue.load import load_issue
+from newsletter.issue.model import Issue
 from newsletter.message.personalize import WORD_JOINER, make_recipient, personalize
 from newsletter.providers.outbox import OutboxProvider
 from newsletter.providers.sendgrid_payload import payload_shell

@@ -239,7 +239,7 @@ def test_real_providers_need_the_signing_secret(pub: Path, monkeypatch: pytest.M
 
 
 def test_real_providers_refuse_the_development_key_set_explicitly(pub: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from newsletter.cli import DEV_SECRET
+    from newsletter.tokens import DEV_SECRET
 
     monkeypatch.setenv("NEWSLETTER_SECRET", DEV_SECRET.decode())
     result = run(pub, "send", ISSUE, "--provider", "smtp", "--yes")

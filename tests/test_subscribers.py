@@ -10,11 +10,11 @@ import pytest
 
 from conftest import ROOT
 from newsletter.errors import SubscriberError
+from newsletter.subscribers.status import next_status
 from newsletter.subscribers.store import (
     active_subscribers,
     add_subscriber,
     editing,
-    next_status,
     read_subscribers,
     remove_subscriber,
     update_statuses,

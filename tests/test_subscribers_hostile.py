@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 from newsletter.cli import cli
 from newsletter.errors import SubscriberError
-from newsletter.subscribers.csvfile import cell_text, holds_unsafe
+from newsletter.subscribers.csvbytes import holds_unsafe
+from newsletter.subscribers.csvfile import cell_text
 from newsletter.subscribers.csvrecords import MAX_RECORD_LINES
 from newsletter.subscribers.imports import export_csv, import_subscribers
 from newsletter.subscribers.store import add_subscriber, editing, read_subscribers, remove_subscriber

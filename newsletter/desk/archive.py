@@ -15,20 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import jinja2
 from markupsafe import Markup
 
 from newsletter.config import Config
 from newsletter.errors import ConfigError
 from newsletter.files import write_if_changed
-from newsletter.issue.load import Issue, load_issue
+from newsletter.issue.load import load_issue
+from newsletter.issue.model import Issue
 from newsletter.message.personalize import personalize, web_values
 from newsletter.render.html import render_issue, view_url
 from newsletter.render.markdown import md_to_html
 from newsletter.sending.ledger import ledger_path, read_ledger
 from newsletter.sending.ledger_entries import SENT
+from newsletter.templating import template_environment
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 INDEX_TEMPLATE = "archive-index.html.j2"
 ENTRY_TEMPLATE = "archive-entry.html.j2"
 ATOM = "http://www.w3.org/2005/Atom"
@@ -97,11 +97,6 @@ def entry_id(config: Config, issue: Issue) -> str:
     return f"tag:{domain},{issue.date.isoformat()}:newsletter/{issue.slug}"
 
 
-def _environment(config: Config) -> jinja2.Environment:
-    search = [str(p) for p in (config.templates_dir, PACKAGE_TEMPLATES) if p.is_dir()]
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(search), autoescape=True, undefined=jinja2.StrictUndefined)
-
-
 def _clean(text: str) -> str:
     return XML_INVALID.sub("", text)
 
@@ -116,7 +111,7 @@ def render_entry_content(config: Config, entry: ArchiveEntry) -> str:
         }
         for section in issue.sections
     ]
-    template = _environment(config).get_template(ENTRY_TEMPLATE)
+    template = template_environment(config.templates_dir, "html").get_template(ENTRY_TEMPLATE)
     return template.render(
         issue=issue,
         url=entry.url,
@@ -165,7 +160,11 @@ def render_index(config: Config, entries: list[ArchiveEntry]) -> bytes:
     rows = [
         (entry, f"{entry.issue.slug}.html", f"{entry.issue.date.day} {entry.issue.date:%B %Y}") for entry in entries
     ]
-    page = _environment(config).get_template(INDEX_TEMPLATE).render(newsletter=config.newsletter, entries=rows)
+    page = (
+        template_environment(config.templates_dir, "html")
+        .get_template(INDEX_TEMPLATE)
+        .render(newsletter=config.newsletter, entries=rows)
+    )
     return page.encode("utf-8")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -17,6 +17,7 @@ from newsletter.clean import find_unsafe, show
 from newsletter.desk.fetch import MAX_BYTES, FetchedPage, address_problem, check_address, decode_html, fetch_page
 from newsletter.desk.pagemeta import clean_text, find_jsonld_article, jsonld_image, jsonld_names, parse_page
 from newsletter.errors import FetchError
+from newsletter.issue.model import ArticleDraft
 
 SUMMARY_WORDS = 60
 MAX_URL = 2000  # characters: longer addresses break in mail clients and are not an article's
@@ -31,20 +32,6 @@ ABBREVIATIONS = frozenset(("mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "g
 # A scraped image id glued to the first paragraph: "china_russia_economy_ap_img_0Russian President ...".
 IMAGE_ID = re.compile(r"^([a-z0-9]+(?:_[a-z0-9]+)+)(?=[A-Z\"“‘'(])")
 TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ")
-
-
-@dataclass(frozen=True)
-class ArticleDraft:
-    """An article as found in its source; empty strings mean "not found". `summary` is Markdown."""
-
-    title: str
-    url: str
-    summary: str = ""
-    image: str = ""
-    image_alt: str = ""
-    author: str = ""
-    source: str = ""
-    notes: tuple[str, ...] = ()  # what the editor should know beyond the empty fields
 
 
 def split_sentences(text: str) -> list[str]:

@@ -18,13 +18,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from newsletter.config import load_config
 from newsletter.errors import IssueError, NewsletterError
 from newsletter.render.check import Finding
+from newsletter.templating import PACKAGE_TEMPLATES, template_environment
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PAGE_TEMPLATE = "preview.html.j2"
 KEEPALIVE_SECONDS = 15.0
 
@@ -46,11 +44,8 @@ def build_preview(issue_path: Path, config_path: Path) -> PreviewBuild:
     from newsletter.issue.load import load_issue
     from newsletter.message.personalize import personalize, web_values
     from newsletter.render.check import check_issue
-    from newsletter.render.html import render_issue, template_env
+    from newsletter.render.html import render_issue
 
-    # Jinja's cache re-reads a changed template but never notices a new file that overrides a built-in one
-    # (templates/issue.txt.j2 saved for the first time): start each build from a fresh environment.
-    template_env.cache_clear()
     try:
         config = load_config(config_path)
         issue = load_issue(issue_path)
@@ -182,15 +177,10 @@ def watch(state: PreviewState, interval: float, seen: tuple[tuple[str, int, int]
         state.rebuild()
 
 
-def page_environment(templates_dir: Path) -> jinja2.Environment:
-    search = [str(p) for p in (templates_dir, PACKAGE_TEMPLATES) if p.is_dir()]
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(search), autoescape=True, undefined=jinja2.StrictUndefined)
-
-
 def render_page(state: PreviewState) -> str:
     with state.changed:
         current, shown, token = state.current, state.shown(), state.token
-    env = page_environment(state.config_path.parent / "templates")
+    env = template_environment(state.config_path.parent / "templates", "html")
     findings = sorted(shown.findings, key=lambda f: f.severity != "error")  # errors first, else the check's order
     return env.get_template(PAGE_TEMPLATE).render(
         issue_path=str(state.issue_path),

@@ -45,7 +45,8 @@ from newsletter.feedback.events import (
     readers_by_event,
     readers_of,
 )
-from newsletter.issue.load import load_issue, normalise_url
+from newsletter.issue.load import load_issue
+from newsletter.issue.model import normalise_url
 from newsletter.sending.ledger import LedgerState, ledger_path, read_ledger
 from newsletter.subscribers.journal import pending_changes, status_after
 from newsletter.subscribers.store import read_or_empty

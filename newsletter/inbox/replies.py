@@ -7,7 +7,6 @@ line is 'Subject: ...', then a blank line, the body.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -16,7 +15,6 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from pathlib import Path
 
 import jinja2
 
@@ -24,9 +22,9 @@ from newsletter.config import Config
 from newsletter.errors import RenderError
 from newsletter.message.mime import Mailbox, build_message, sender_domain
 from newsletter.message.personalize import list_unsubscribe_headers, mailto_unsubscribe, unsubscribe_url
+from newsletter.templating import template_environment
 from newsletter.tokens import make_token
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 KINDS = ("welcome", "confirm", "confirm_unsubscribe", "goodbye")
 
 
@@ -38,17 +36,6 @@ class Reply:
     email: str
     name: str = ""
     in_reply_to: str = ""  # the reader's Message-ID, so the answer threads under their mail
-
-
-@functools.lru_cache(maxsize=8)
-def _environment(templates_dir: Path) -> jinja2.Environment:
-    """One environment per templates folder, so each template is compiled once however many answers go out."""
-    loader = jinja2.ChoiceLoader(
-        [jinja2.FileSystemLoader(str(templates_dir)), jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES))]
-    )
-    return jinja2.Environment(
-        loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
-    )
 
 
 def latest_issue_url(config: Config, sent_slugs: list[str]) -> str:
@@ -86,7 +73,11 @@ def render_reply(config: Config, secret: bytes, reply: Reply, latest_url: str = 
     """(subject, body) of a reply, from its template."""
     name = f"{reply.kind}.txt.j2"
     try:
-        text = _environment(config.templates_dir).get_template(name).render(_values(config, secret, reply, latest_url))
+        text = (
+            template_environment(config.templates_dir, "text")
+            .get_template(name)
+            .render(_values(config, secret, reply, latest_url))
+        )
     except jinja2.TemplateError as error:
         where = f"{error.filename or name}:{error.lineno}" if isinstance(error, jinja2.TemplateSyntaxError) else name
         raise RenderError(f"{where}: {error.message or error}: fix the template.") from None

@@ -30,7 +30,9 @@ from newsletter.inbox.rules import Decision, Rules, classify, message_key, parse
 from newsletter.inbox.sources import Item, MailSource
 from newsletter.providers.base import Provider
 from newsletter.subscribers.forgotten import Forgotten, load_forgotten
-from newsletter.subscribers.store import STICKY, SubscriberList, editing, next_status, read_or_empty
+from newsletter.subscribers.status import STICKY, next_status
+from newsletter.subscribers.store import editing, read_or_empty
+from newsletter.subscribers.table import SubscriberList
 
 
 @dataclass(frozen=True)

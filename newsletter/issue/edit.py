@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from filelock import FileLock, Timeout
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
@@ -30,10 +29,10 @@ from ruamel.yaml.scalarstring import (
 )
 from ruamel.yaml.tokens import CommentToken
 
-from newsletter.desk.articles import ArticleDraft
 from newsletter.errors import IssueError
-from newsletter.files import write_text_atomic
-from newsletter.issue.load import MAX_ISSUE_BYTES, limit_events, normalise_url, too_large
+from newsletter.files import hold_lock, write_text_atomic
+from newsletter.issue.model import ArticleDraft, normalise_url
+from newsletter.issue.yamltext import MAX_ISSUE_BYTES, limit_events, too_large
 
 FIELDS = ("title", "url", "summary", "image", "image_alt", "author", "source")
 SUMMARY_WIDTH = 90
@@ -320,24 +319,23 @@ def add_article(path: Path, draft: ArticleDraft, section: str | None = None) -> 
     """Append `draft` to the issue file at `path`, atomically and under a lock (two `add`s at once lose nothing)."""
     if not path.is_file():
         raise IssueError([f"{path}: no such issue file: check the path, or create it with 'newsletter new'."])
-    try:
-        with FileLock(str(path.with_name(f".{path.name}.lock")), timeout=10):
-            with path.open("rb") as handle:
-                data = handle.read(MAX_ISSUE_BYTES + 1)
-            if len(data) > MAX_ISSUE_BYTES:
-                raise IssueError([too_large(str(path))])
-            try:
-                text = data.decode("utf-8")  # not read_text: it would turn CRLF into LF
-            except UnicodeDecodeError as error:
-                raise IssueError([f"{path}: byte {error.start} is not UTF-8: save the file as UTF-8."]) from None
-            edit = insert_article(text, draft, section, str(path))
-            mode = path.stat().st_mode & 0o7777
-            write_text_atomic(path, edit.text)
-            os.chmod(path, mode)  # the temporary file's 0600 would hide the issue from the rest of the team
-    except Timeout:
-        raise IssueError(
-            [f"{path}: another 'newsletter add' holds the file: try again when it has finished."]
-        ) from None
+
+    def busy(holder: str) -> IssueError:
+        return IssueError([f"{path}: another 'newsletter add' holds the file: try again when it has finished."])
+
+    with hold_lock(path, timeout=10, busy=busy):
+        with path.open("rb") as handle:
+            data = handle.read(MAX_ISSUE_BYTES + 1)
+        if len(data) > MAX_ISSUE_BYTES:
+            raise IssueError([too_large(str(path))])
+        try:
+            text = data.decode("utf-8")  # not read_text: it would turn CRLF into LF
+        except UnicodeDecodeError as error:
+            raise IssueError([f"{path}: byte {error.start} is not UTF-8: save the file as UTF-8."]) from None
+        edit = insert_article(text, draft, section, str(path))
+        mode = path.stat().st_mode & 0o7777
+        write_text_atomic(path, edit.text)
+        os.chmod(path, mode)  # the temporary file's 0600 would hide the issue from the rest of the team
     return edit
 
 

@@ -1,89 +1,32 @@
 """Read an issue YAML file into a validated Issue, reporting every problem at once with file:line:column.
 
-PyYAML's composer (the C one where available: about 50 times faster than a round-trip loader) gives every node
-its position, so each finding points at the exact place the editor has to change.
+The text and its YAML nodes come from yamltext.py (limits, syntax errors); this module walks the nodes, checks
+every key and value against the issue's schema and builds the model (model.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import yaml
 
-from newsletter.clean import describe_char, find_unsafe, show
+from newsletter.clean import describe_char, find_unsafe
 from newsletter.config import suggest
 from newsletter.errors import IssueError
+from newsletter.issue.model import LAYOUTS, Article, Issue, Section, Span, normalise_url
+from newsletter.issue.yamltext import SHOWN_CHARS, compose_issue, read_issue_text, shown
 
-try:
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
-
-STR_TAG = "tag:yaml.org,2002:str"
 INT_TAG = "tag:yaml.org,2002:int"
 NULL_TAG = "tag:yaml.org,2002:null"
 # Control characters other than tab and newline.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# An issue is a few kilobytes (the sample is 3 KB; fifty articles would be some 40 KB): a megabyte is not an issue.
-MAX_ISSUE_BYTES = 1024 * 1024
-# The issue's own structure is five levels deep (issue, sections, a section, articles, an article).
-MAX_DEPTH = 10
 NUMBER_DIGITS = 6
-SHOWN_CHARS = 60  # of a value repeated in a message: enough to recognise it
-# Where a value is written in the file: line and column (1-based) of its first character, and its start and end
-# offsets in the text, so that `check` can point inside a long Markdown value at the very word to change.
-Span = tuple[int, int, int, int]
 LINE_BREAKS = frozenset("\n\u2028\u2029")  # the breaks CONTROL leaves to find_unsafe
-
-
-@dataclass(frozen=True)
-class Article:
-    title: str
-    url: str
-    summary: str
-    image: str = ""
-    image_alt: str = ""
-    author: str = ""
-    source: str = ""
-    spans: Mapping[str, Span] = field(default_factory=dict, compare=False, repr=False)
-    # Validation problems inside this article: `check` lints such an article but does not render it.
-    problems: int = field(default=0, compare=False, repr=False)
-
-
-# How a section shows its articles: full cards (image, summary, a link naming the source), or compact briefs
-# (headline link, a sentence or two, the source line, an optional thumbnail): about a fifth of a card's HTML.
-LAYOUTS = ("cards", "briefs")
-
-
-@dataclass(frozen=True)
-class Section:
-    heading: str
-    articles: tuple[Article, ...]
-    layout: str = "cards"
-
-
-@dataclass(frozen=True)
-class Issue:
-    path: Path
-    slug: str
-    subject: str
-    number: int
-    date: dt.date
-    preheader: str
-    intro: str
-    sections: tuple[Section, ...]
-    sign_off: str = ""
-    spans: Mapping[str, Span] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def articles(self) -> tuple[Article, ...]:
-        return tuple(article for section in self.sections for article in section.articles)
 
 
 # key -> (required, hint shown when it is missing)
@@ -110,22 +53,6 @@ ARTICLE_KEYS: dict[str, tuple[bool, str]] = {
     "author": (False, ""),
     "source": (False, ""),
 }
-
-
-def normalise_url(url: str) -> str:
-    """The form in which two addresses are the same article: scheme and host case, http/https, default ports,
-    trailing slash, fragment and utm_* tracking parameters do not count."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:  # not an address at all (validation says so): compared as written
-        return url.strip()
-    host = (parts.hostname or "").lower()
-    if port and port not in (80, 443):
-        host = f"{host}:{port}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_")])
-    scheme = "http" if parts.scheme.lower() in ("http", "https") else parts.scheme.lower()
-    return urlunsplit((scheme, host, parts.path.rstrip("/"), query, ""))
 
 
 class _Reader:
@@ -230,113 +157,9 @@ def _kind(node: yaml.Node) -> str:
     return f"'{shown(str(node.value))}'"
 
 
-def shown(value: str) -> str:
-    """`value` as a message repeats it: cut to SHOWN_CHARS, escapes written out so a terminal shows, not obeys, them."""
-    return show(value if len(value) <= SHOWN_CHARS else value[: SHOWN_CHARS - 1] + "…")
-
-
-def check_yaml_limits(text: str, display: str) -> None:
-    """Refuse, before anything is built from it, YAML an issue never needs and a hostile file uses to exhaust memory:
-    more than MAX_ISSUE_BYTES, aliases, nesting deeper than MAX_DEPTH.
-
-    An alias makes a node appear again wherever it is named: ten aliases of ten aliases ("billion laughs") make a
-    24 KB file read as sixteen million articles, and composing does not expand them but every walk over the tree
-    does. The scan goes through libyaml's events, which are flat and expand nothing. A syntax error found here is
-    reported as `check` reports it."""
-    if len(text) > MAX_ISSUE_BYTES:
-        raise IssueError([too_large(display)])
-    try:
-        limit_events(yaml.parse(text, Loader=_Loader), display, PYYAML_EVENTS)
-    except yaml.YAMLError as error:
-        raise IssueError([yaml_error(error, display, text)]) from None
-
-
-# (alias, start of a mapping or list, end of one): ruamel.yaml's event classes have the same shape.
-PYYAML_EVENTS = (yaml.AliasEvent, yaml.CollectionStartEvent, yaml.CollectionEndEvent)
-
-
-def limit_events(events: Iterable[Any], display: str, kinds: tuple[type, type, type]) -> None:
-    """Raise IssueError at the first alias, or where the nesting goes deeper than MAX_DEPTH, in a YAML event stream."""
-    alias, start, end = kinds
-    depth = 0
-    for event in events:
-        if isinstance(event, alias):
-            name = shown(str(getattr(event, "anchor", "") or ""))
-            raise IssueError([f"{_where(display, event)}: {ALIAS_MESSAGE.format(name=name)}"])
-        if isinstance(event, start):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise IssueError([f"{_where(display, event)}: {DEPTH_MESSAGE}"])
-        elif isinstance(event, end):
-            depth -= 1
-
-
-ALIAS_MESSAGE = (
-    "'*{name}' is a YAML alias, which an issue file never needs (aliases can make a small file expand without "
-    "end): write the value out in full."
-)
-DEPTH_MESSAGE = (
-    f"the YAML is nested more than {MAX_DEPTH} levels deep, and an issue needs five (sections, a section, "
-    "articles, an article): remove the extra nesting."
-)
-
-
-def too_large(display: str) -> str:
-    return (
-        f"{display}: the file is larger than {MAX_ISSUE_BYTES // 1048576} MB, and an issue is a few kilobytes: "
-        "check that this is the issue file."
-    )
-
-
-def _where(display: str, event: Any) -> str:
-    mark = event.start_mark
-    return f"{display}:{mark.line + 1}:{mark.column + 1}"
-
-
-def yaml_error(error: yaml.YAMLError, display: str, text: str) -> str:
-    """PyYAML's error as 'file:line:col: invalid YAML ...: fix', at the line that opened the problem."""
-    if isinstance(error, yaml.MarkedYAMLError):
-        line, column, message = syntax_problem(text, error)
-        return f"{display}:{line}:{column}: {message}"
-    return f"{display}:1:1: invalid YAML ({error}): fix the syntax."
-
-
-def read_issue_text(path: Path) -> str:
-    """The issue file's text (UTF-8, a BOM dropped), at most MAX_ISSUE_BYTES; IssueError names what is wrong."""
-    display = str(path)
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_ISSUE_BYTES + 1)  # never more: the size is checked before anything is parsed
-    except FileNotFoundError:
-        raise IssueError(
-            [f"{display}: no such issue file: check the path, or create it with 'newsletter new'."]
-        ) from None
-    except OSError as error:
-        raise IssueError([f"{display}: cannot read the file ({error.strerror})."]) from None
-    if len(data) > MAX_ISSUE_BYTES:
-        raise IssueError([too_large(display)])
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise IssueError(
-            [f"{display}:{line}:{column}: byte 0x{data[error.start]:02x} is not UTF-8: save the file as UTF-8."]
-        ) from None
-
-
 def load_issue(path: Path) -> Issue:
     """Load and validate `path`; IssueError lists every problem as 'file:line:column: message'."""
     return parse_issue(read_issue_text(path), path)
-
-
-def compose_issue(text: str, display: str) -> yaml.Node | None:
-    """The issue's YAML node tree (None for an empty file), once the text is within the limits."""
-    check_yaml_limits(text, display)
-    try:
-        return yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError as error:
-        raise IssueError([yaml_error(error, display, text)]) from None
 
 
 def parse_issue(text: str, path: Path) -> Issue:
@@ -361,13 +184,9 @@ def inspect_issue(path: Path) -> tuple[Issue | None, list[str]]:
 def inspect_issue_text(text: str, path: Path) -> tuple[Issue | None, list[str]]:
     display = str(path)
     try:
-        check_yaml_limits(text, display)
+        root = compose_issue(text, display)
     except IssueError as error:
         return None, error.problems
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError as error:
-        return None, [yaml_error(error, display, text)]
     if root is None:
         return None, [f"{display}:1:1: the file is empty: start from the file 'newsletter new' writes."]
 
@@ -375,52 +194,6 @@ def inspect_issue_text(text: str, path: Path) -> tuple[Issue | None, list[str]]:
     issue = _read_issue(reader, root, path)
     reader.problems.sort(key=lambda problem: (problem[0], problem[1]))
     return issue, [f"{display}:{line}:{column}: {message}" for line, column, message in reader.problems]
-
-
-def syntax_problem(text: str, error: yaml.MarkedYAMLError) -> tuple[int, int, str]:
-    """(line, column, message) of a YAML syntax error, at the line that opened the problem.
-
-    An unclosed quote is the usual culprit, and YAML reports it far from where it is: at the end of the file, or
-    (a quoted value may run over several lines) where the next quote closes it, lines later."""
-    if error.context == "while scanning a quoted scalar" and error.context_mark is not None:
-        opening = error.context_mark
-        quote = text[opening.index] if opening.index < len(text) else '"'
-        return (
-            opening.line + 1,
-            opening.column + 1,
-            f"invalid YAML: the quote {quote} that opens here is never closed: close it at the end of the value.",
-        )
-    mark = error.problem_mark or error.context_mark
-    if mark is None:
-        return 1, 1, f"invalid YAML ({error.problem}): fix the syntax."
-    opened = _quote_closed_on_line(text, mark)
-    if opened is not None:
-        return (
-            opened.line + 1,
-            opened.column + 1,
-            f"invalid YAML: the quote {text[opened.index]} that opens here is not closed on this line (YAML reads "
-            f"on to the next {text[opened.index]}, on line {mark.line + 1}): close it at the end of the value.",
-        )
-    return mark.line + 1, mark.column + 1, f"invalid YAML ({error.problem}): fix the syntax at this place."
-
-
-def _quote_closed_on_line(text: str, mark: yaml.Mark) -> yaml.Mark | None:
-    """Where a quoted value starts that runs over several lines and closes on the error's line, if one does."""
-    found = None
-    try:
-        for token in yaml.scan(text[: mark.index], Loader=yaml.SafeLoader):
-            if not isinstance(token, yaml.ScalarToken):
-                continue
-            if token.style in ('"', "'") and token.end_mark.line > token.start_mark.line:
-                found = token
-            elif found is not None and token.start_mark.line > found.end_mark.line:
-                found = None
-    except yaml.YAMLError:
-        pass
-    if found is None or found.end_mark.line != mark.line:
-        return None
-    start: yaml.Mark = found.start_mark
-    return start
 
 
 def read_issue_number(path: Path) -> int | None:

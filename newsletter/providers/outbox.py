@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsletter.clean import show
+from newsletter.clock import utc_now
 from newsletter.files import write_atomic
 from newsletter.message.content import Recipient
 from newsletter.message.mime import build_reader_message
@@ -38,16 +39,12 @@ def safe_filename(email: str) -> str:
     return f"{readable or 'unnamed'}~{digest}"
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class OutboxProvider(DeliveryOnly):
     name = "outbox"
     title = "the outbox"
 
     def __init__(
-        self, directory: Path, *, config: Config | None = None, clock: Callable[[], datetime] = _utc_now
+        self, directory: Path, *, config: Config | None = None, clock: Callable[[], datetime] = utc_now
     ) -> None:
         self.directory = directory
         self.config = config

@@ -144,7 +144,9 @@ class _HTTPHandler(urllib.request.HTTPHandler):
 
 class _HTTPSHandler(urllib.request.HTTPSHandler):
     def __init__(self, deadline: Deadline) -> None:
-        super().__init__()
+        # Not HTTPSHandler.__init__: from Python 3.13 on it makes a default TLS context, loading the system's
+        # certificates (some 25 ms), for every opener; https_open passes the one made once, and only for https.
+        urllib.request.AbstractHTTPHandler.__init__(self)
         self.deadline = deadline
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:

@@ -13,12 +13,13 @@ import smtplib
 import ssl
 import threading
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import getaddresses
 
 from newsletter.clean import show
+from newsletter.clock import utc_now
 from newsletter.config import Config
 from newsletter.errors import ProviderError
 from newsletter.message.batch import MessageFactory
@@ -50,10 +51,6 @@ class _InDoubt(Exception):
     """The message was out and the connection dropped before the server's verdict."""
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def dot_stuff(data: bytes) -> bytes:
     """RFC 5321 4.5.2: double a leading dot on every line, end with CRLF . CRLF."""
     if b"\n." in data:  # CSS in the HTML part puts a dot at the start of many lines
@@ -75,7 +72,7 @@ class SmtpProvider(DeliveryOnly):
         password: str,
         *,
         retry: Retry | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         tls_context: ssl.SSLContext | None = None,
     ) -> None:
         if config.smtp.username and not password:
@@ -252,7 +249,11 @@ class SmtpProvider(DeliveryOnly):
                 connection.starttls(context=self.tls_context)
                 connection.ehlo()
             if smtp.username:
-                connection.login(smtp.username, self.password)
+                try:
+                    connection.login(smtp.username, self.password)
+                except (smtplib.SMTPException, OSError):
+                    connection.close()  # refused: the socket goes back now, not whenever the collector finds it
+                    raise
         except smtplib.SMTPAuthenticationError as error:
             raise _Fatal(
                 f"the SMTP server {self.where} refused the login for '{smtp.username}' "

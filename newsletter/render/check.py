@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
@@ -11,10 +12,11 @@ from typing import Any, Literal
 
 from newsletter.config import Config
 from newsletter.errors import IssueError, RenderError
-from newsletter.issue.load import Article, Issue, Span, inspect_issue
+from newsletter.issue.load import inspect_issue
+from newsletter.issue.model import Article, Issue, Span
 from newsletter.issue.scaffold import PLACEHOLDER_TEXTS
 from newsletter.message.personalize import UNSUBSCRIBE_URL
-from newsletter.render.clients import ClientReport, report_clients
+from newsletter.render.clients import ClientReport, format_reports, report_clients, reports_as_json
 from newsletter.render.html import RenderedIssue, render_issue
 
 # Gmail clips a message near 102 KB of HTML and hides the rest, the footer with the unsubscribe link included.
@@ -306,6 +308,29 @@ def run_check(issue_path: Path, config: Config, clients: bool = False) -> CheckR
         found += check_issue(issue, rendered, config)
     support = report_clients(rendered.html) if clients and rendered is not None else None
     return CheckReport(findings=arrange(found, str(issue_path)), clients=support)
+
+
+def check_output(report: CheckReport, issue_path: Path, *, as_json: bool, clients: bool) -> list[tuple[str, bool]]:
+    """What `check` prints, line by line, each with True for standard error (an error finding goes there)."""
+    findings = report.findings
+    errors, warnings = count(findings, "error"), count(findings, "warning")
+    if as_json:
+        result: dict[str, Any] = {
+            "ok": errors == 0,
+            "errors": errors,
+            "warnings": warnings,
+            "findings": [finding.as_dict() for finding in findings],
+        }
+        if report.clients is not None:
+            result["clients"] = reports_as_json(report.clients)
+        return [(json.dumps(result, indent=2, ensure_ascii=False), False)]
+    lines = [(str(finding), finding.severity == "error") for finding in findings]
+    if report.clients is not None:
+        lines.append(("\n".join(format_reports(report.clients)), False))
+    elif clients:
+        lines.append(("No client report: the issue did not render (see the errors above).", False))
+    lines.append((f"{issue_path}: {errors} error(s), {warnings} warning(s).", False))
+    return lines
 
 
 def _renderable(issue: Issue) -> Issue:

@@ -11,8 +11,6 @@ import logging
 import re
 import traceback
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,12 +19,12 @@ from markupsafe import Markup
 
 from newsletter.config import Config
 from newsletter.errors import RenderError
-from newsletter.issue.load import Article, Issue
+from newsletter.issue.model import Article, Issue
 from newsletter.message.personalize import break_placeholders
 from newsletter.render.markdown import md_to_both
 from newsletter.render.mjml_check import find_mjml_problem
+from newsletter.templating import template_environment
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 HTML_TEMPLATE = "issue.mjml.j2"
 TEXT_TEMPLATE = "issue.txt.j2"
 # The card image fills the 600 px column; a brief's thumbnail sits beside its text. Only widths are set: the
@@ -107,22 +105,6 @@ def inert_value(value: Any) -> Any:
     if isinstance(value, str):
         return break_placeholders(value)
     return value
-
-
-@lru_cache(maxsize=8)
-def template_env(publication_templates: Path | None) -> jinja2.Environment:
-    """The publication's templates first, the package's built-ins second (Pelican's theme lookup)."""
-    search = [str(PACKAGE_TEMPLATES)]
-    if publication_templates is not None and publication_templates.is_dir():
-        search.insert(0, str(publication_templates))
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(search),
-        undefined=jinja2.StrictUndefined,
-        autoescape=jinja2.select_autoescape(enabled_extensions=("mjml.j2", "html.j2"), default=False),
-        keep_trailing_newline=True,
-        trim_blocks=False,
-        finalize=inert_value,
-    )
 
 
 def site_name(url: str) -> str:
@@ -280,7 +262,7 @@ def content_hash(subject: str, html: str, text: str) -> str:
 
 def render_issue(issue: Issue, config: Config, web_copy: bool = False) -> RenderedIssue:
     """The email (or, with `web_copy`, the archive's page of it: the same without the "view in browser" line)."""
-    env = template_env(config.templates_dir)
+    env = template_environment(config.templates_dir, "issue", inert_value)
     context = build_context(issue, config, web_copy)
     mjml_source = render_template(env, HTML_TEMPLATE, context)
     html = inline_css(mjml_to_html(mjml_source, HTML_TEMPLATE))

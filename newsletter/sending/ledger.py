@@ -34,6 +34,7 @@ from typing import Any
 
 from newsletter.clean import show
 from newsletter.errors import SendError
+from newsletter.files import fsync_dir
 from newsletter.sending.ledger_check import DamagedRecord, check_record, label
 from newsletter.sending.ledger_entries import (
     FAILED,
@@ -277,7 +278,7 @@ class LedgerWriter:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._lock = threading.Lock()
         if created:
-            _fsync_dir(path.parent)  # the new file's name must survive a crash too
+            fsync_dir(path.parent)  # the new file's name must survive a crash too
 
     def append(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
@@ -337,11 +338,3 @@ def _drop_torn_tail(path: Path) -> None:
             handle.truncate(0)
         handle.flush()
         os.fsync(handle.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

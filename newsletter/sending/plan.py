@@ -20,11 +20,11 @@ from newsletter.errors import SendError
 from newsletter.render.html import RenderedIssue
 from newsletter.sending.ledger import LedgerState
 from newsletter.sending.ledger_entries import FAILED, IN_DOUBT, PENDING, SENT, SKIPPED, fold_case
+from newsletter.subscribers.status import Screen
 
 REMOVED = "no longer in subscribers.csv"
 INVALID = "invalid row in subscribers.csv"
 CONFLICT = "listed twice, once as gone"
-STICKY = frozenset({"unsubscribed", "bounced", "complained"})
 # Why a subscriber is skipped, by status ("pending" would read as the ledger's own status).
 SKIP_REASONS = {"pending": "unconfirmed"}
 
@@ -191,25 +191,14 @@ def plan_send(
     """Decide, without I/O, who is sent to now: one pass over the rows, every address counted once, in file order."""
     plan = SendPlan(rendered, provider, options, Recipients(), [], [], {}, resuming=bool(state.runs))
     held = {SENT: True, FAILED: not options.retry_failed, IN_DOUBT: not options.resend_in_doubt}
-    seen: set[str] = set()
-    blocked: set[str] = set()  # addresses a row marks as gone: never mailed, whatever another row says
-    invalid: dict[str, str] = {}
+    screen = Screen()  # who may be mailed: the subscribers' rule, the same SubscriberList.active follows
     selected = Recipients()
     for subscriber in subscribers:
         email = subscriber.email.strip()
         key = fold_case(email)
-        status_word = subscriber.status.strip().lower()
-        if getattr(subscriber, "problem", "") or "@" not in email:
-            if status_word in STICKY:
-                blocked.add(key)
-            invalid.setdefault(key, email)
+        status_word = screen.judge(key, email, subscriber.status, getattr(subscriber, "problem", ""))
+        if status_word is None:
             continue
-        if key in seen:
-            plan.duplicates += 1
-            if status_word in STICKY:
-                blocked.add(key)
-            continue
-        seen.add(key)
         if status_word != "active":
             _skip(plan, state, email, SKIP_REASONS.get(status_word, status_word or "no status"))
             continue
@@ -219,9 +208,11 @@ def plan_send(
             _count_held(plan, entry.status)
         else:
             selected.append(email, subscriber.name)
-    if blocked:
-        selected = _unblocked(plan, state, selected, blocked, held)
-    for key, email in invalid.items():
+    plan.duplicates = screen.duplicates
+    if screen.blocked:
+        selected = _unblocked(plan, state, selected, screen.blocked, held)
+    seen = screen.seen
+    for key, email in screen.invalid.items():
         if key not in seen:
             seen.add(key)
             _skip(plan, state, email, INVALID)

@@ -9,20 +9,21 @@ around it (lock, suppressions, resume check, plan, confirmation).
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from newsletter.clean import show as show_text
+from newsletter.clock import utc_now
 from newsletter.config import Config
 from newsletter.errors import SendError
+from newsletter.files import hold_lock
 from newsletter.message.content import Recipient
 from newsletter.message.personalize import make_recipient
 from newsletter.providers.base import BatchResult, Mailing, Provider, RecipientResult, describe_error
@@ -30,10 +31,6 @@ from newsletter.render.build import issue_content
 from newsletter.sending.ledger import LedgerState, LedgerWriter
 from newsletter.sending.ledger_entries import FAILED, IN_DOUBT, SENT
 from newsletter.sending.plan import SendPlan, content_parts
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -135,7 +132,7 @@ def run_send(
     config: Config,
     secret: bytes,
     concurrency: int,
-    now: Callable[[], datetime] = _utc_now,
+    now: Callable[[], datetime] = utc_now,
     progress: Callable[[int], None] = lambda n: None,
     checkpoint: Callable[[str], None] = lambda point: None,
 ) -> SendSummary:
@@ -265,22 +262,12 @@ def _outcome(run: int, batch: int, result: BatchResult) -> dict[str, Any]:
 @contextmanager
 def lock_send(ledger: Path) -> Iterator[None]:
     """One send per ledger at a time: a second `newsletter send` of the issue refuses at once, naming the first."""
-    from filelock import FileLock, Timeout
+    ledger.parent.mkdir(parents=True, exist_ok=True)
 
-    lock_path = ledger.with_name(ledger.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(lock_path, timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        holder = lock_path.read_text(encoding="ascii", errors="replace").strip() or "unknown"
-        raise SendError(
+    def busy(holder: str) -> SendError:
+        return SendError(
             f"another send of {ledger.stem} is running (pid {holder}): wait for it to finish, or stop that process."
-        ) from None
-    try:
-        with lock_path.open("r+", encoding="ascii") as handle:  # the lock is on the file; its text is for people
-            handle.truncate()
-            handle.write(str(os.getpid()))
+        )
+
+    with hold_lock(ledger, timeout=0, busy=busy, error=SendError):
         yield
-    finally:
-        lock.release()

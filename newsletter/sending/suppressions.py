@@ -12,13 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsletter.providers.base import Provider, SuppressionList
+from newsletter.subscribers.status import more_final
 
 BOUNCED = "bounced"
 COMPLAINED = "complained"
 UNSUBSCRIBED = "unsubscribed"
-# When an address is on several lists, the most final status wins, in the order subscribers.csv itself uses
-# (a status only moves to a more final one there): complained, then bounced, then unsubscribed.
-PRIORITY = {COMPLAINED: 3, BOUNCED: 2, UNSUBSCRIBED: 1}
 MAX_REASON = 200
 
 
@@ -45,7 +43,8 @@ def merge_suppressions(lists: Sequence[SuppressionList]) -> dict[str, tuple[str,
                 continue
             key = email.strip().lower()
             current = merged.get(key)
-            if current is None or PRIORITY[listed.status] > PRIORITY[current[0]]:
+            # On several lists, the most final status wins, as in subscribers.csv (complained, bounced, unsubscribed).
+            if current is None or more_final(listed.status, current[0]):
                 merged[key] = (listed.status, describe(listed, detail))
     return merged
 

@@ -6,21 +6,18 @@ the editor typed, so each record keeps its raw text and only rows that were chan
 
 What the reader does with text it did not expect (one stranger's email must never stop the newsletter):
 
-- Binary files are refused before anything is read: a workbook, a PDF or UTF-16 text by its first bytes, and any
-  file whose first line (the header, which only an editor or this tool writes) holds a NUL or another control
-  character: a file of NULs, UTF-16 without a BOM, an image, a database. Text that is not UTF-8 is refused at its
-  line (`decode_csv`).
+- Binary files and text that is not UTF-8 are refused before anything is read (csvbytes.py).
 - Past the header, an invisible character (a C0 or C1 control but tab, CR and LF; U+2028/2029; a bidirectional
   control; a BOM; U+FFFE/U+FFFF) is a problem of its row, not of the file: the row is reported in `notes` with
   its column and the fix, kept byte for byte, and read with its cells as they are, except that the name handed
-  on is one clean line (subscriber_list). A note does not make the row invalid: an invalid row has no address in
+  on is one clean line (table.py). A note does not make the row invalid: an invalid row has no address in
   the index, so an unsubscribed reader's row with a stray NUL would let `add` or an import append them again.
-  `holds_unsafe` looks at the bytes first (some 50 ms for a million rows); only when it finds one is each
+  `csvbytes.holds_unsafe` looks at the bytes first (some 50 ms for a million rows); only when it finds one is each
   record looked at.
 - An unbalanced quote is a problem of its own row, never of the rows after it (csvrecords.py has the rule).
 
 What the writer does: every cell it writes from outside text goes through `cell_text`
-(subscriber_list.written_cells, for every value a command writes): one line of clean text (clean.clean_line: no
+(table.written_cells, for every value a command writes): one line of clean text (clean.clean_line: no
 control character, CR, LF, U+2028 or bidi control), and a leading =, +, -, @ (or their full-width forms, which
 OWASP's testing guide lists for some locales) gets a "'" so that no spreadsheet reads it as a formula. Email
 cells are never neutralised (a changed address would be another mailbox): addresses that start so are refused
@@ -31,40 +28,19 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsletter.clean import NAME_LIMIT, clean_line, describe_char, find_unsafe
-from newsletter.errors import SubscriberError
-from newsletter.files import describe_os_error
+from newsletter.subscribers.csvbytes import decode_csv, holds_unsafe, read_bytes
 from newsletter.subscribers.csvrecords import group_records, split_line
 
 _BOM = "\ufeff"
-_SIGNATURES = (
-    (b"PK\x03\x04", "an Excel or OpenDocument workbook"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"),
-    (b"%PDF", "a PDF document"),
-    (b"\xff\xfe", "UTF-16 text"),
-    (b"\xfe\xff", "UTF-16 text"),
-)
-_SAVE_AS = "save it from your spreadsheet as 'CSV UTF-8 (comma delimited)'"
 # Cells start a formula in Excel, LibreOffice or Google Sheets with these (OWASP CSV Injection and WSTG-INPV-21;
 # tab, CR and LF cannot survive clean_line but are listed for the record).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 CELL_LIMIT = 32_000  # Excel keeps 32,767 characters in a cell: nothing longer survives a spreadsheet anyway
-
-# Bytes that are never part of an invisible character in UTF-8: all but C0 controls (tab, LF, CR excepted), DEL
-# and the lead bytes of U+0080-U+009F (C2), U+2028-U+2069 (E2) and U+FEFF/U+FFFE/U+FFFF (EF).
-_RISKY = {*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xC2, 0xE2, 0xEF}
-_PLAIN_BYTES = bytes(b for b in range(256) if b not in _RISKY)
-_LEADS = b"\xc2\xe2\xef"
-_UNSAFE_AFTER_LEAD = {
-    0xC2: re.compile(rb"\xc2[\x80-\x9f]"),
-    0xE2: re.compile(rb"\xe2(?:\x80[\xa8-\xae]|\x81[\xa6-\xa9])"),
-    0xEF: re.compile(rb"\xef(?:\xbb\xbf|\xbf[\xbe\xbf])"),
-}
 
 
 @dataclass
@@ -150,60 +126,6 @@ def split_record(raw: str, delimiter: str) -> list[str]:
     if len(rows) > 1 or (rows[0] and rows[0][-1].endswith(("\n", "\r"))):
         return split_line(raw, delimiter)
     return rows[0]
-
-
-def decode_csv(path: Path, data: bytes) -> str:
-    """The text of a CSV file, or a SubscriberError saying what the file is instead and how to fix it."""
-    for signature, kind in _SIGNATURES:
-        if data.startswith(signature):
-            raise SubscriberError(f"{path} is not a CSV file (it looks like {kind}): {_SAVE_AS}.")
-    head = data[:65_536]
-    first_line = head[: min(_line_end(head, b"\n"), _line_end(head, b"\r"))]
-    if first_line.translate(None, _PLAIN_BYTES).translate(None, _LEADS):
-        raise SubscriberError(f"{path}:1: is not a CSV file (it holds binary data): {_SAVE_AS}.")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise SubscriberError(f"{path}:{line}: is not UTF-8 text: {_SAVE_AS}.") from None
-
-
-def _line_end(data: bytes, mark: bytes) -> int:
-    at = data.find(mark)
-    return len(data) if at == -1 else at
-
-
-def holds_unsafe(data: bytes) -> bool:
-    """Whether UTF-8 `data` holds an invisible character anywhere past a leading BOM; some 50 ms for 100 MB."""
-    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    rest = data.translate(None, _PLAIN_BYTES)[1 if start else 0 :]
-    if not rest:
-        return False
-    if rest.translate(None, _LEADS):
-        return True  # a C0 control or DEL
-    for lead in set(rest):
-        pattern = _UNSAFE_AFTER_LEAD[lead]
-        if rest.count(lead) > 10_000:
-            # Smart quotes and dashes (E2) can be on every row: one regex pass beats a find per occurrence.
-            if pattern.search(data, start):
-                return True
-            continue
-        at = data.find(lead, start)
-        while at != -1:
-            if pattern.match(data, at):
-                return True
-            at = data.find(lead, at + 1)
-    return False
-
-
-def read_bytes(path: Path, missing: str) -> bytes:
-    """The bytes of `path`, or a SubscriberError: `missing` says what to do when the file does not exist."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise SubscriberError(f"{path} does not exist: {missing}.") from None
-    except OSError as error:
-        raise SubscriberError(describe_os_error(path, error, "read") + ".") from None
 
 
 def _sniff_delimiter(header_line: str) -> str:

@@ -21,23 +21,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from newsletter.clock import Clock, utc_now
 from newsletter.errors import SubscriberError
 from newsletter.subscribers.addresses import InvalidAddress, email_key
 from newsletter.subscribers.csvfile import cell_text, iter_cells, read_csv
 from newsletter.subscribers.forgotten import Forgotten, load_forgotten
 from newsletter.subscribers.mailboxes import needs_splitting, split_mailboxes
-from newsletter.subscribers.store import (
-    COLUMNS,
-    STATUSES,
-    STICKY,
-    Clock,
-    SubscriberList,
-    editing,
-    format_time,
-    next_status,
-    read_or_empty,
-    utc_now,
-)
+from newsletter.subscribers.scan import COLUMNS
+from newsletter.subscribers.status import STATUSES, STICKY, next_status
+from newsletter.subscribers.store import editing, read_or_empty
+from newsletter.subscribers.table import SubscriberList, format_time
 
 _EMAIL_COLUMNS = ("email", "email address", "email_address", "e-mail", "e-mail address", "mail")
 # Each tool's own words for a status, mapped onto ours; None means "not a subscriber at all: skip".

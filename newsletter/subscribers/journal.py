@@ -17,7 +17,6 @@ change is applied once however often the applier crashes and runs again.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import secrets
@@ -30,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.errors import JournalError
-from newsletter.subscribers.scan import STATUSES
-from newsletter.subscribers.table import next_status
+from newsletter.files import fsync_dir, lock_fd
+from newsletter.subscribers.status import STATUSES, next_status
 
 SUFFIX = ".jsonl"
 APPLIED_NAME = "applied.json"
@@ -129,14 +128,6 @@ def status_after(current: str | None, changes: Iterable[Change]) -> str | None:
     return status
 
 
-def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class JournalWriter:
     """This process's appends to the journal: each call is one write() and one fdatasync() before it returns."""
 
@@ -178,7 +169,7 @@ class JournalWriter:
         temporary = self.directory / f".{name}.new"
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            lock_fd(fd, wait=True)
             os.rename(temporary, self.directory / name)
             fsync_dir(self.directory)
         except OSError:

@@ -14,7 +14,6 @@ crash cannot make a change count twice or not at all. Nothing but the applier to
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import secrets
@@ -24,24 +23,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from newsletter.clock import Clock, utc_now
 from newsletter.errors import JournalError
-from newsletter.files import write_atomic
+from newsletter.files import claim_file, fsync_dir, write_atomic
 from newsletter.subscribers.journal import (
     APPLIED_NAME,
     INTENT_NAME,
     SUFFIX,
     Change,
     applied_offsets,
-    fsync_dir,
     next_for,
     read_json,
     read_pending,
 )
 from newsletter.subscribers.journal_done import Outcome, encode_outcomes, write_outcomes
-
-# The CLI's lock: the one every command that changes subscribers.csv takes.
-from newsletter.subscribers.store import _locked, read_or_empty
-from newsletter.subscribers.table import Clock, SubscriberList, format_time, utc_now
+from newsletter.subscribers.store import locked, read_or_empty
+from newsletter.subscribers.table import SubscriberList, format_time
 
 
 @dataclass(frozen=True)
@@ -139,17 +136,8 @@ def _replace_list(subscribers_path: Path, staged: Path) -> None:
 
 def _finished(path: Path) -> bool:
     """True when no writer holds the file (its process closed it or died)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)
-    return True
+    with claim_file(path) as mine:
+        return mine
 
 
 def _prune(journal_dir: Path, offsets: dict[str, int], moment: datetime) -> list[str]:
@@ -209,7 +197,7 @@ def apply_journal(subscribers_path: Path, journal_dir: Path, now: Clock = utc_no
     report = ApplyReport()
     if not journal_dir.is_dir():
         return report
-    with _locked(subscribers_path):
+    with locked(subscribers_path):
         report.recovered = _recover(subscribers_path, journal_dir)
         base = applied_offsets(journal_dir)
         pending = read_pending(journal_dir, base)

@@ -9,14 +9,12 @@ reader who signs up again is not written to.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from newsletter.files import write_atomic
+from newsletter.files import claim_file, write_atomic
 
 DONE_DIR = "done"
 
@@ -56,22 +54,11 @@ def take_outcomes(journal_dir: Path, handle: Callable[[list[Outcome]], None]) ->
     """
     handled = 0
     for path in sorted((journal_dir / DONE_DIR).glob("*.jsonl")):
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        except FileNotFoundError:
-            continue
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                continue  # another worker is on it
-            if os.fstat(fd).st_nlink == 0:
-                continue  # handled and deleted while we waited to open it
-            with os.fdopen(os.dup(fd), "rb") as handle_file:
-                records = [json.loads(line) for line in handle_file if line.strip()]
+        with claim_file(path) as mine:
+            if not mine:
+                continue  # another worker is on it, or handled and deleted it while we waited
+            records = [json.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
             handle([Outcome(*record) for record in records])
             path.unlink()
             handled += 1
-        finally:
-            os.close(fd)
     return handled

@@ -13,9 +13,8 @@ from typing import NamedTuple
 
 from newsletter.subscribers.addresses import InvalidAddress, email_key, fast_keys
 from newsletter.subscribers.csvfile import CsvTable, pick_columns
+from newsletter.subscribers.status import STATUSES
 
-STATUSES = ("active", "pending", "unsubscribed", "bounced", "complained")
-STICKY = frozenset({"unsubscribed", "bounced", "complained"})
 COLUMNS = ("email", "name", "status", "joined_at", "source", "consent", "updated_at", "reason")
 CODES = {status: code for code, status in enumerate(STATUSES)}
 UNKNOWN = len(STATUSES)
@@ -31,7 +30,6 @@ class RowScan(NamedTuple):
     keys: list[str | None]
     problems: dict[int, str]
     slow: set[int]  # rows whose address email-validator itself had to check
-    blocked: set[str]  # keys another row marks as gone: never mailed, whichever row is right
     lookup: dict[str, int] | None  # key -> first row, when duplicates made it necessary already
 
 
@@ -81,11 +79,10 @@ def scan_rows(
         keys[number] = None
         codes[number] = INVALID
     index = None
-    blocked: set[str] = set()
     if len(set(keys)) != len(keys) - max(0, keys.count(None) - 1):
         index = first_rows(keys)
-        _mark_duplicates(table, keys, index, codes, problems, blocked)
-    return RowScan(codes, keys, problems, set(slow), blocked, index)
+        _mark_duplicates(table, keys, index, codes, problems)
+    return RowScan(codes, keys, problems, set(slow), index)
 
 
 def _mark_duplicates(
@@ -94,15 +91,12 @@ def _mark_duplicates(
     index: dict[str, int],
     codes: bytearray,
     problems: dict[int, str],
-    blocked: set[str],
 ) -> None:
     for number, key in enumerate(keys):
         if key is None or index[key] == number:
             continue
+        # The row keeps its status as written: status.Screen blocks the address if it says the reader left.
         problems[number] = f"duplicate of line {table.line_of(index[key])} ({key}): delete one of the two"
-        if codes[number] < UNKNOWN and STATUSES[codes[number]] in STICKY:
-            # Whichever row is right, this reader must not be mailed while any row says they left.
-            blocked.add(key)
         codes[number] = INVALID
 
 

@@ -14,42 +14,15 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-import filelock
-
+from newsletter.clock import Clock, utc_now
 from newsletter.errors import SubscriberError
-from newsletter.files import describe_os_error, write_atomic
+from newsletter.files import hold_lock, lock_path, write_atomic
 from newsletter.subscribers.addresses import InvalidAddress, email_key, normalize_email
-from newsletter.subscribers.csvfile import decode_csv, format_row, holds_unsafe, parse_csv, read_bytes
-from newsletter.subscribers.scan import COLUMNS, SCAN_SLICE, STATUSES, STICKY
-from newsletter.subscribers.table import (
-    Clock,
-    Subscriber,
-    SubscriberList,
-    format_time,
-    next_status,
-    utc_now,
-    written_cells,
-)
-
-__all__ = [
-    "COLUMNS",
-    "LOCK_TIMEOUT",
-    "STATUSES",
-    "STICKY",
-    "Clock",
-    "Subscriber",
-    "SubscriberList",
-    "active_subscribers",
-    "add_subscriber",
-    "editing",
-    "format_time",
-    "next_status",
-    "read_or_empty",
-    "read_subscribers",
-    "remove_subscriber",
-    "update_statuses",
-    "utc_now",
-]
+from newsletter.subscribers.csvbytes import decode_csv, holds_unsafe, read_bytes
+from newsletter.subscribers.csvfile import format_row, parse_csv
+from newsletter.subscribers.scan import COLUMNS, SCAN_SLICE
+from newsletter.subscribers.status import STICKY
+from newsletter.subscribers.table import Subscriber, SubscriberList, format_time, written_cells
 
 LOCK_TIMEOUT = 60.0
 # Looked up each time read_subscribers runs, so that a test can check rows in slices of a few.
@@ -74,27 +47,21 @@ def active_subscribers(path: Path) -> list[Subscriber]:
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    lock = filelock.FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT)
-    try:
-        lock.acquire()
-    except filelock.Timeout:
-        raise SubscriberError(
-            f"{path} is being changed by another newsletter command (it holds {path}.lock): "
+def locked(path: Path) -> Iterator[None]:
+    """subscribers.csv's lock, the one every command (and the web journal's applier) takes before changing it."""
+
+    def busy(holder: str) -> SubscriberError:
+        return SubscriberError(
+            f"{path} is being changed by another newsletter command (it holds {lock_path(path)}): "
             "try again when that command has finished."
-        ) from None
-    except OSError as error:
-        raise SubscriberError(
-            describe_os_error(Path(f"{path}.lock"), error, "create the lock") + " (nothing was changed)."
-        ) from None
-    try:
+        )
+
+    with hold_lock(path, timeout=LOCK_TIMEOUT, busy=busy, error=SubscriberError):
         # Under the lock no other writer is alive, so a temporary file left here was a killed writer's.
         for stale in path.parent.glob(f".{path.name}.*.tmp"):
             with contextlib.suppress(OSError):  # a read-only folder: the write itself will say so
                 stale.unlink(missing_ok=True)
         yield
-    finally:
-        lock.release()
 
 
 def read_or_empty(path: Path) -> SubscriberList:
@@ -117,7 +84,7 @@ def editing(path: Path) -> Iterator[SubscriberList]:
 
     A missing file starts as an empty list with the standard header. Nothing is written if the block raises.
     """
-    with _locked(path), _edited(path) as subscribers:
+    with locked(path), _edited(path) as subscribers:
         yield subscribers
 
 
@@ -183,7 +150,7 @@ def add_subscriber(path: Path, email: str, name: str = "", *, now: Clock = utc_n
         email = normalize_email(email)
     except InvalidAddress as error:
         raise SubscriberError(f"'{email}' is not a valid email address ({error}): check it.") from None
-    with _locked(path):
+    with locked(path):
         stamp = format_time(now())
         new_row = {"email": email, "name": name.strip(), "status": "active", "joined_at": stamp, "source": source,
                    "consent": "", "updated_at": stamp, "reason": ""}  # fmt: skip

@@ -1,13 +1,13 @@
 """The rows of subscribers.csv in memory: each row as a Subscriber, and the list's reads and in-place edits.
 
 Only rows a command changes or adds are turned into cells; every other row keeps its raw text, so a write leaves
-it byte for byte as it was. Status changes follow the sticky rules of next_status.
+it byte for byte as it was. Status changes follow the sticky rules of status.next_status.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,19 +23,10 @@ from newsletter.subscribers.scan import (
     COLUMNS,
     INVALID,
     SCAN_SLICE,
-    STATUSES,
     first_rows,
     scan_rows,
 )
-
-# A status only ever moves to a more final one: a bounce does not hide a spam complaint.
-_SEVERITY = {"active": 0, "pending": 0, "unsubscribed": 1, "bounced": 2, "complained": 3}
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from newsletter.subscribers.status import STATUSES, Screen, next_status
 
 
 def format_time(moment: datetime) -> str:
@@ -43,24 +34,6 @@ def format_time(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def next_status(current: str | None, wanted: str, *, reader_request: bool = False) -> str | None:
-    """The status after a request for `wanted`, or None when the row stays as it is.
-
-    `current` None means the address is not in the list. Only `reader_request` (the reader's own authenticated
-    request or a signed confirmation) turns an unsubscribed address active; bounced and complained never change
-    back, and pending never replaces anything.
-    """
-    if wanted not in _SEVERITY:
-        raise ValueError(f"unknown status {wanted!r}")
-    if current is None:
-        return wanted
-    if wanted == current or wanted == "pending":
-        return None
-    if wanted == "active":
-        return "active" if current == "pending" or (current == "unsubscribed" and reader_request) else None
-    return wanted if _SEVERITY[wanted] > _SEVERITY[current] else None
 
 
 def written_cells(values: Mapping[str, str]) -> dict[str, str]:
@@ -152,7 +125,6 @@ class SubscriberList:
     _codes: bytearray = field(default_factory=bytearray)
     _row_problems: dict[int, str] = field(default_factory=dict)
     _index: dict[str, int] | None = None  # key -> first row; built on first use (a send never needs it)
-    _blocked: set[str] = field(default_factory=set)
     _shared: _Layout | None = None
     _slow: set[int] = field(default_factory=set)  # rows whose address email-validator itself had to check
     # Each original row's key (None where invalid): a row whose address is its key hands out this very string,
@@ -178,7 +150,7 @@ class SubscriberList:
             self.table = regroup(self.table)
             scan = scan_rows(self.table, self._columns, exact=True, slice_size=scan_slice)
         self._codes, self._keys, self._row_problems = scan.codes, scan.keys, scan.problems
-        self._slow, self._blocked, self._index = scan.slow, scan.blocked, scan.lookup
+        self._slow, self._index = scan.slow, scan.lookup
         table = self.table
         # A row with a note (an invisible character, an unbalanced quote) stays valid; its name is cleaned when read.
         self._unclean = set(table.notes)
@@ -297,10 +269,19 @@ class SubscriberList:
         return STATUSES[code] if code < INVALID else ""
 
     def active(self) -> list[Subscriber]:
-        """Valid active rows in file order, without any address that another row marks as gone."""
+        """The rows that may be mailed, in file order, by the send's own rule (status.Screen).
+
+        The scan has already made every repeated address a row with a problem, so each valid row speaks for its
+        address (the screen would return its status as it is) and only the rows with a problem need judging: one
+        that says its reader left keeps the address from being mailed."""
+        screen = Screen()
+        for number in sorted(self._row_problems):
+            row = self[number]
+            email = row.email.strip()
+            screen.judge(email.lower(), email, row.status, row.problem)
         active = CODES["active"]
         rows = self._rows([n for n, code in enumerate(self._codes) if code == active], self._layout())
-        return [row for row in rows if row.key not in self._blocked] if self._blocked else rows
+        return [row for row in rows if row.key not in screen.blocked] if screen.blocked else rows
 
     def counts(self) -> dict[str, int]:
         """Rows per status, plus 'invalid' for the rows that were reported."""

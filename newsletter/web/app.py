@@ -24,10 +24,10 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from newsletter.clock import utc_now
 from newsletter.config import Config
 from newsletter.errors import ConfigError, JournalError, NewsletterError, TokenError
 from newsletter.subscribers.journal import JournalWriter, new_change_id
-from newsletter.subscribers.table import utc_now
 from newsletter.tokens import DEV_SECRET, check_secret
 from newsletter.web.archive_site import ArchiveSite
 from newsletter.web.background import Applier, JournalCommitter, Mailer

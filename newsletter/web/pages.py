@@ -4,27 +4,21 @@ escaped once, there."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import jinja2
 from starlette.responses import HTMLResponse, Response
 
 from newsletter.config import Config
-
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+from newsletter.templating import template_environment
 
 
 class Pages:
     def __init__(self, config: Config, base_path: str) -> None:
-        loader = jinja2.ChoiceLoader(
-            [jinja2.FileSystemLoader(str(config.templates_dir)), jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES))]
-        )
-        self.html = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
-        self.text = jinja2.Environment(
-            loader=loader, autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
-        )
+        self.html = template_environment(config.templates_dir, "html")
+        self.text = template_environment(config.templates_dir, "text")
         self.common = {"newsletter": config.newsletter, "base": base_path}
+        loader = self.html.loader
+        assert loader is not None  # the factory always gives one
         self.stylesheet = loader.get_source(self.html, "web/web.css")[0].encode("utf-8")
 
     def render(self, template: str, **values: Any) -> str:
