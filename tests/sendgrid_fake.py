@@ -11,6 +11,7 @@ GET, PATCH, DELETE /{batch_id}), GET /v3/suppression/{bounces,blocks,spam_report
 Behaviour and records: tests/sendgrid_fake_api.py; what a valid mail body is: tests/sendgrid_fake_rules.py (limits)
 and tests/sendgrid_fake_schema.py (the official schema); faults: tests/sendgrid_fake_faults.py (`server.faults = [None, Fault.status(503), Fault.close_after()]`, or a callable).
 `pause()` closes the listener, so clients get ECONNREFUSED, until `resume()`; the URL stays the same.
+`drop_connections()` closes the open (kept-alive) connections and goes on listening; `connections` counts them.
 
 In a process of its own (crash tests kill the client, never the server): `python tests/sendgrid_fake.py --port 0
 --record requests.jsonl` prints its URL as the first line and appends a JSON line per request it answered (flushed at
@@ -85,6 +86,7 @@ class FakeSendGrid(SendGridApi):
         self.stopping = threading.Event()  # wakes "slow" answers at stop()
         self._listener: _Listener | None = None
         self._connections: set[socket.socket] = set()
+        self.connections = 0  # connections accepted so far: a client that keeps them alive opens few
         self._record_file: IO[str] | None = None
 
     @property
@@ -121,6 +123,16 @@ class FakeSendGrid(SendGridApi):
             timer = threading.Timer(resume_after, self.resume)
             timer.daemon = True
             timer.start()
+
+    def drop_connections(self) -> None:
+        """Close every open connection, as a server closes the keep-alive connections that sit idle; it goes on
+        listening, so a client that notices opens a new one."""
+        for connection in list(self._connections):
+            with contextlib.suppress(OSError):  # already gone
+                connection.shutdown(socket.SHUT_RDWR)
+        waited = time.monotonic() + 5.0
+        while self._connections and time.monotonic() < waited:  # each handler sees its connection end, and closes it
+            time.sleep(0.001)
 
     def resume(self) -> None:
         if self._listener is not None or self.stopping.is_set():
@@ -160,6 +172,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        with self.server.fake._lock:
+            self.server.fake.connections += 1
         self.server.fake._connections.add(self.connection)
 
     def finish(self) -> None:

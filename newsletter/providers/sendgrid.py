@@ -1,4 +1,5 @@
-"""The SendGrid provider: /v3/mail/send through the official client, every outcome classified.
+"""The SendGrid provider: /v3/mail/send with the official client's headers over a kept-alive connection per
+thread (sendgrid_http.py), every outcome classified.
 
 What an answer means for the readers of a batch (DESIGN.md, "Sending, exactly once"):
   202 (200 in sandbox mode)            sent; the X-Message-Id header identifies the request
@@ -9,31 +10,32 @@ What an answer means for the readers of a batch (DESIGN.md, "Sending, exactly on
                                        so a retry could deliver twice: never retried here
   400, 401, 403, 413 (any other 4xx)   refused: stop the whole send with SendGrid's own message
 
-Every exchange ends within [sendgrid] timeout, connection and answer included (sendgrid_http.py); a call other
+A kept connection the server dropped while it was idle is found before the request goes out, or fails while the
+request is written, and the request goes out on a new connection: nothing had been sent. Every exchange ends
+within [sendgrid] timeout, connection and answer included (sendgrid_http.py); a call other
 than mail/send that gets no answer in that time is not tried again (a slow SendGrid stays slow), and a run of
 calls under bounded() (the suppression sync) ends within BOUND_TIMEOUTS of those timeouts, waits included.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import threading
 import time
-import urllib.error
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlencode
 
 from newsletter.config import Config
 from newsletter.errors import ProviderError
 from newsletter.message.content import Recipient
 from newsletter.providers.base import BatchResult, Capabilities, Mailing, RecipientResult, SuppressionList
 from newsletter.providers.retry import Retry, Tries
-from newsletter.providers.sendgrid_http import Deadline, bounded_endpoint
+from newsletter.providers.sendgrid_http import Answer, Connections, Deadline, NoAnswer, NotSent
 from newsletter.providers.sendgrid_payload import encode_batch, encode_shell, payload_from_message, payload_shell
 from newsletter.providers.sendgrid_suppressions import fetch_suppressions
 
@@ -71,7 +73,7 @@ class _OutOfTime(Exception):
 class _Answer(Exception):
     """SendGrid answered with an error status."""
 
-    def __init__(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
+    def __init__(self, status: int, headers: Message, body: bytes) -> None:
         super().__init__(status)
         self.status = status
         self.headers = headers
@@ -126,7 +128,8 @@ class SendGridProvider:
         self.timeout = config.sendgrid.timeout
         self.max_batch = config.send.batch_size
         self.retry = retry or Retry()
-        self._local = threading.local()
+        self._connections = Connections(self.host)
+        self._base_headers: dict[str, str] | None = None
         self.timings: dict[str, float] = {}  # seconds per stage, summed over threads (the benchmark prints them)
         self._timings_lock = threading.Lock()
         self._shell: tuple[Mailing, str] | None = None
@@ -168,7 +171,7 @@ class SendGridProvider:
         return result.message_id
 
     def close(self) -> None:
-        self._local = threading.local()
+        self._connections.close()
 
     @contextmanager
     def bounded(self, work: str) -> Iterator[None]:
@@ -292,47 +295,36 @@ class SendGridProvider:
     # --- one HTTP exchange ---------------------------------------------------------------------------------------
 
     def _headers(self) -> Mapping[str, str]:
-        """The client's own request headers (the key, its User-Agent), made once per thread."""
-        headers: Mapping[str, str] | None = getattr(self._local, "headers", None)
+        """The sendgrid client's own request headers (the key, its User-Agent), made once."""
+        headers = self._base_headers
         if headers is None:
-            from sendgrid import SendGridAPIClient  # heavy: imported when a send needs it
+            from sendgrid import SendGridAPIClient  # heavy: imported when a call needs it
 
             client = SendGridAPIClient(self.api_key, host=self.host)
             client.reset_request_headers()
-            headers = self._local.headers = dict(client.client.request_headers)
+            headers = self._base_headers = dict(client.client.request_headers)
         return headers
 
     def _attempt(
         self, method: str, path: str, *, body: str | None = None, query: Mapping[str, Any] | None = None
-    ) -> Any:
-        from python_http_client.exceptions import HTTPError
-
+    ) -> Answer:
         seconds = self._call_seconds()
-        kwargs: dict[str, Any] = {"timeout": seconds}
+        headers = self._headers()
+        data = None
         if body is not None:
-            kwargs["request_body"] = body
-            kwargs["request_headers"] = {"Content-Type": JSON_UTF8}
-        if query:
-            kwargs["query_params"] = dict(query)
-        segments = path.strip("/").split("/")[1:]  # the client adds /v3 itself
+            headers = {**headers, "Content-Type": JSON_UTF8}
+            data = body.encode("utf-8")
+        # As the sendgrid client writes a query: sorted, a list as repeated keys.
+        target = f"{path}?{urlencode(sorted(query.items()), True)}" if query else path
         with Deadline(seconds) as deadline:
-            endpoint = bounded_endpoint(self.host, self._headers(), segments, deadline)
             try:
-                return getattr(endpoint, method.lower())(**kwargs)
-            except HTTPError as error:
-                raise _Answer(int(error.status_code), error.headers or {}, error.body or b"") from None
-            except urllib.error.URLError as error:
-                # urllib wraps only failures while connecting or writing the request: SendGrid has no whole request.
-                raise _NotSent("timed out" if deadline.expired else _reason(error.reason)) from None
-            except (OSError, http.client.HTTPException) as error:
-                # Raised while waiting for or reading the answer: the request went out.
-                slow = deadline.expired or isinstance(error, TimeoutError)
-                if slow and seconds < self.timeout:
+                answer = self._connections.exchange(method, target, headers, data, deadline)
+            except NotSent as error:
+                raise _NotSent(str(error)) from None
+            except NoAnswer as error:
+                if error.slow and seconds < self.timeout:
                     raise _OutOfTime from None  # cut short by the bounded() run, not by its own timeout
-                raise _NoAnswer("timed out" if slow else _reason(error), slow=slow) from None
-
-
-def _reason(error: object) -> str:
-    if isinstance(error, TimeoutError):
-        return "timed out"
-    return str(error) or type(error).__name__
+                raise _NoAnswer(str(error), slow=error.slow) from None
+        if not 200 <= answer.status < 300:
+            raise _Answer(answer.status, answer.headers, answer.body)
+        return answer

@@ -1,11 +1,26 @@
-"""One HTTP exchange with SendGrid, held to a deadline as a whole.
+"""One HTTP exchange with SendGrid over a kept-alive connection, held to a deadline as a whole.
 
-The sendgrid client (python_http_client over urllib) hands its timeout to the socket, where it bounds each read and
-each write on its own: a server that sends a byte of its answer every few seconds keeps a call open for as long as
-it likes (`suppressions sync` took 152 s against a slow SendGrid). Here the whole exchange (connection, TLS
-handshake, request, the answer's headers and body) has one deadline: the connection and the handshake get the time
-left as their timeout, and once the connection is up a timer shuts its socket down when the deadline passes, which
-ends whatever read or write is waiting. The caller learns it from `Deadline.expired`.
+The sendgrid package's client (python_http_client over urllib) opens a new connection for every call, TLS
+handshake included, sends "Connection: close", and formats the whole request body for a debug log line it then
+discards: at a million readers that was a fifth of the sender's CPU. Here each thread keeps one HTTP/1.1
+connection (http.client) open between calls; the package still supplies the headers (the key, its User-Agent).
+
+Whether a request went out decides whether it may be sent again (DESIGN.md, "Sending, exactly once"), and a kept
+connection adds a case: the server may have closed it while it sat idle. So:
+  - a connection idle longer than MAX_IDLE, or one the server has closed or written to unasked (readable before
+    the request), is closed and a new one opened: nothing was sent on it;
+  - a failure while connecting or writing the request is NotSent: the server has no whole request, so it cannot
+    have acted on it. On a kept connection that the server dropped while idle the write fails the same way, and
+    the request is written once more on a new connection at once (no backoff: nothing is wrong with SendGrid);
+  - a failure once the request is written (no answer, a reset, a closed connection, the deadline) is NoAnswer:
+    the server may have acted on it, and only the caller knows whether that makes it "in doubt".
+
+The deadline: the sendgrid client hands its timeout to the socket, where it bounds each read and each write on
+its own: a server that sends a byte of its answer every few seconds keeps a call open for as long as it likes
+(`suppressions sync` took 152 s against a slow SendGrid). Here the whole exchange (connection, TLS handshake,
+request, the answer's headers and body) has one deadline: the connection gets the time left as its timeout, and a
+timer shuts the socket down when the deadline passes, which ends whatever read or write is waiting. The caller
+learns it from `Deadline.expired`; a connection whose deadline passed is never used again.
 """
 
 from __future__ import annotations
@@ -13,15 +28,40 @@ from __future__ import annotations
 import contextlib
 import heapq
 import http.client
+import select
 import socket
 import ssl
 import threading
 import time
-import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.message import Message
 from functools import lru_cache
 from types import TracebackType
-from typing import Any
+from urllib.parse import urlsplit
+
+# Seconds a connection may sit idle and still be used: under the shortest idle timeout common in front of HTTP
+# APIs (5 s, Node's default), so that a server closing an idle connection rarely races the next request.
+MAX_IDLE = 4.0
+
+
+class NotSent(Exception):
+    """Nothing reached the server whole (refused, or failed while connecting or writing the request)."""
+
+
+class NoAnswer(Exception):
+    """The request was written but no whole answer came (a timeout, a reset, a closed connection)."""
+
+    def __init__(self, message: str, *, slow: bool = False) -> None:
+        super().__init__(message)
+        self.slow = slow  # no (whole) answer within the deadline, rather than a dropped connection
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: Message  # http.client's: names compared case-insensitively
+    body: bytes
 
 
 class Deadline:
@@ -106,80 +146,142 @@ def _shut(sock: socket.socket) -> None:
         socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-class _Bounded(http.client.HTTPConnection):
-    deadline: Deadline | None = None
-
-    def connect(self) -> None:
-        if self.deadline is None:
-            raise TypeError("a bounded connection needs deadline=")
-        left = self.deadline.remaining()
-        if left <= 0:
-            raise TimeoutError("timed out")
-        if not isinstance(self.timeout, int | float) or self.timeout > left:
-            self.timeout = left
-        super().connect()
-        self.deadline.watch(self.sock)
-
-
-class _HTTPConnection(_Bounded):
-    def __init__(self, host: str, *, deadline: Deadline | None = None, **kwargs: Any) -> None:
-        super().__init__(host, **kwargs)
-        self.deadline = deadline
-
-
-class _HTTPSConnection(_Bounded, http.client.HTTPSConnection):
-    def __init__(self, host: str, *, deadline: Deadline | None = None, **kwargs: Any) -> None:
-        super().__init__(host, **kwargs)
-        self.deadline = deadline
-
-
-class _HTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, deadline: Deadline) -> None:
-        super().__init__()
-        self.deadline = deadline
-
-    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_HTTPConnection, req, deadline=self.deadline)
-
-
-class _HTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, deadline: Deadline) -> None:
-        # Not HTTPSHandler.__init__: from Python 3.13 on it makes a default TLS context, loading the system's
-        # certificates (some 25 ms), for every opener; https_open passes the one made once, and only for https.
-        urllib.request.AbstractHTTPHandler.__init__(self)
-        self.deadline = deadline
-
-    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_HTTPSConnection, req, context=_tls_context(), deadline=self.deadline)
-
-
 @lru_cache(maxsize=1)
 def _tls_context() -> ssl.SSLContext:
     # What urllib uses by default, made once (it loads the system's certificates), and only for an https host.
     return ssl.create_default_context()
 
 
-@lru_cache(maxsize=1)
-def _client_class() -> type[Any]:
-    from python_http_client import Client  # imported when a call needs it, as the sendgrid client is
-
-    class BoundedClient(Client):  # type: ignore[misc]  # the library is untyped
-        """python_http_client's Client, opening through handlers that hold the exchange to its deadline.
-
-        _make_request is the library's documented seam ("separated into its own function, so we can mock it");
-        the opener it is given is urllib's default, which knows no deadline."""
-
-        opener: Any = None
-
-        def _make_request(self, opener: Any, request: Any, timeout: float | None = None) -> Any:
-            return super()._make_request(self.opener, request, timeout=timeout)
-
-    return BoundedClient
+def _readable(sock: socket.socket) -> bool:
+    """True when the server has closed the connection or sent something unasked: either way it is done with."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(0))
+    return bool(select.select([sock], [], [], 0)[0])
 
 
-def bounded_endpoint(host: str, headers: Mapping[str, str], segments: Sequence[str], deadline: Deadline) -> Any:
-    """The client for /v3/<segments>, with a copy of `headers` (the client adds to them per call, so a fresh copy
-    keeps one call's headers out of the next), opening its one connection under `deadline`."""
-    client = _client_class()(host=host, request_headers=dict(headers), version=3, url_path=list(segments))
-    client.opener = urllib.request.build_opener(_HTTPHandler(deadline), _HTTPSHandler(deadline))
-    return client
+def _reason(error: BaseException) -> str:
+    if isinstance(error, TimeoutError):
+        return "timed out"
+    return str(error) or type(error).__name__
+
+
+@dataclass
+class _Held:
+    connection: http.client.HTTPConnection
+    idle_since: float
+
+
+class Connections:
+    """Kept-alive connections to one HTTP(S) host: one per thread, so that the send's workers never share one."""
+
+    def __init__(self, url: str, *, max_idle: float = MAX_IDLE, clock: Callable[[], float] = time.monotonic) -> None:
+        parts = urlsplit(url)
+        self.secure = parts.scheme == "https"
+        self.host = parts.hostname or ""
+        self.port = parts.port
+        self.base = parts.path.rstrip("/")  # a host given with a path prefix keeps it
+        self.max_idle = max_idle
+        self.clock = clock
+        self.opened = 0  # connections made so far (a test counts reuse by it)
+        self._local = threading.local()
+        self._all: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
+
+    def exchange(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes | None, deadline: Deadline
+    ) -> Answer:
+        """Send one request and read its whole answer, within `deadline`; NotSent or NoAnswer when it fails."""
+        connection = self._kept()
+        if connection is not None:
+            try:
+                self._write(connection, method, target, headers, body, deadline)
+            except NotSent:
+                if deadline.expired:
+                    raise
+                connection = None  # dropped while idle: nothing went out, so write it on a new connection
+        if connection is None:
+            connection = self._open(deadline)
+            self._write(connection, method, target, headers, body, deadline)
+        return self._read(connection, deadline)
+
+    def close(self) -> None:
+        """Close every thread's connection (the provider's close())."""
+        with self._lock:
+            connections, self._all = self._all, []
+        for connection in connections:
+            connection.close()
+        self._local = threading.local()
+
+    def _kept(self) -> http.client.HTTPConnection | None:
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is None:
+            return None
+        self._local.held = None
+        sock = held.connection.sock
+        if sock is None or self.clock() - held.idle_since > self.max_idle or _readable(sock):
+            self._discard(held.connection)
+            return None
+        return held.connection
+
+    def _open(self, deadline: Deadline) -> http.client.HTTPConnection:
+        left = deadline.remaining()
+        if left <= 0:
+            raise NotSent("timed out")
+        connection: http.client.HTTPConnection
+        if self.secure:
+            connection = http.client.HTTPSConnection(self.host, self.port, timeout=left, context=_tls_context())
+        else:
+            connection = http.client.HTTPConnection(self.host, self.port, timeout=left)
+        with self._lock:
+            self._all.append(connection)
+            self.opened += 1
+        try:
+            connection.connect()
+            # http.client writes the headers and the body apart: without this the body's last segment could wait
+            # for the acknowledgement of the headers (Nagle's algorithm and delayed ACKs), some 40 ms a request.
+            connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError as error:
+            self._discard(connection)
+            raise NotSent("timed out" if deadline.expired else _reason(error)) from None
+        return connection
+
+    def _write(
+        self,
+        connection: http.client.HTTPConnection,
+        method: str,
+        target: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        deadline: Deadline,
+    ) -> None:
+        sock = connection.sock
+        if sock is None:
+            raise NotSent("the connection is closed")
+        deadline.watch(sock)
+        try:
+            sock.settimeout(max(deadline.remaining(), 0.001))
+            connection.request(method, self.base + target, body=body, headers=dict(headers))
+        except (OSError, http.client.HTTPException) as error:
+            self._discard(connection)
+            raise NotSent("timed out" if deadline.expired else _reason(error)) from None
+
+    def _read(self, connection: http.client.HTTPConnection, deadline: Deadline) -> Answer:
+        try:
+            response = connection.getresponse()
+            body = response.read()
+        except (OSError, http.client.HTTPException) as error:
+            self._discard(connection)
+            slow = deadline.expired or isinstance(error, TimeoutError)
+            raise NoAnswer("timed out" if slow else _reason(error), slow=slow) from None
+        if connection.sock is None or deadline.expired:
+            self._discard(connection)  # the server said close, or the watchdog shut the socket as it finished
+        else:
+            self._local.held = _Held(connection, self.clock())
+        return Answer(response.status, response.headers, body)
+
+    def _discard(self, connection: http.client.HTTPConnection) -> None:
+        connection.close()
+        with self._lock, contextlib.suppress(ValueError):
+            self._all.remove(connection)
