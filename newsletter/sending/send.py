@@ -30,7 +30,7 @@ from newsletter.sending.ledger import LedgerWriter, ledger_path, read_ledger
 from newsletter.sending.plan import SendOptions, SendPlan, check_resume, parse_when, plan_send
 from newsletter.sending.run import SendSummary, lock_send, run_send, summary_of
 from newsletter.sending.suppressions import SyncResult, sync_suppressions
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.stream import stream_subscribers
 
 TEST_PREFIX = "[TEST] "
 DRY_RUN_LISTED = 20  # recipients a dry run names, before "... and N more"
@@ -122,7 +122,9 @@ def send_issue(
                 state = read_ledger(ledger)
                 check_resume(state, rendered, request.provider, rendered.issue.path)
             with _timed(stages, "read subscribers + plan"):
-                plan = plan_send(rendered, read_subscribers(config.subscribers_path), state, request.provider, options)
+                # Read a part at a time: the plan keeps what it needs of each row, never the whole file.
+                rows = stream_subscribers(config.subscribers_path)
+                plan = plan_send(rendered, rows, state, request.provider, options)
             for line in describe_plan(plan, show=0 if sender else DRY_RUN_LISTED):
                 show(line)
             if sender is None:

@@ -6,6 +6,7 @@
 - scan.py: every row checked at once (status, address, repeats)
 - table.py: the rows in memory and their in-place edits
 - store.py: reading, and changing only under the lock with atomic writes
+- stream.py: reading a part at a time, for the send (a million rows in a few megabytes)
 - listing.py: what `subscribers list`, `export` and `stats` show
 - imports.py: readers from other tools (Mailchimp, Substack, Buttondown, any CSV)
 - journal.py, journal_apply.py, journal_done.py: the web's changes, on disk first, folded in later

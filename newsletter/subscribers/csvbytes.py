@@ -37,17 +37,27 @@ _UNSAFE_AFTER_LEAD = {
 
 def decode_csv(path: Path, data: bytes) -> str:
     """The text of a CSV file, or a SubscriberError saying what the file is instead and how to fix it."""
+    check_head(path, data)
+    return decode_part(path, data)
+
+
+def check_head(path: Path, head: bytes) -> None:
+    """A SubscriberError when the file's first bytes show it is no CSV file (a workbook, binary data)."""
     for signature, kind in _SIGNATURES:
-        if data.startswith(signature):
+        if head.startswith(signature):
             raise SubscriberError(f"{path} is not a CSV file (it looks like {kind}): {_SAVE_AS}.")
-    head = data[:65_536]
+    head = head[:65_536]
     first_line = head[: min(_line_end(head, b"\n"), _line_end(head, b"\r"))]
     if first_line.translate(None, _PLAIN_BYTES).translate(None, _LEADS):
         raise SubscriberError(f"{path}:1: is not a CSV file (it holds binary data): {_SAVE_AS}.")
+
+
+def decode_part(path: Path, data: bytes, lines_before: int = 0) -> str:
+    """`data` as UTF-8 text, or a SubscriberError naming its line (`lines_before` lines of the file precede it)."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
+        line = lines_before + data[: error.start].count(b"\n") + 1
         raise SubscriberError(f"{path}:{line}: is not UTF-8 text: {_SAVE_AS}.") from None
 
 

@@ -34,9 +34,15 @@ class RowScan(NamedTuple):
 
 
 def scan_rows(
-    table: CsvTable, columns: Mapping[str, int], *, exact: bool = False, slice_size: int = SCAN_SLICE
+    table: CsvTable,
+    columns: Mapping[str, int],
+    *,
+    exact: bool = False,
+    slice_size: int = SCAN_SLICE,
+    repeats: bool = True,
 ) -> RowScan:
-    """Check every original record of `table`; raises Misgrouped (from csvfile) unless `exact`."""
+    """Check every original record of `table`; raises Misgrouped (from csvfile) unless `exact`. Without `repeats`
+    a row repeating an address is not reported (a reader of part of the file judges repeats over all of it)."""
     email_at = columns["email"]
     status_at = columns.get("status", email_at)
     # A million short-lived lists would wake the cycle collector hundreds of times for nothing.
@@ -79,7 +85,7 @@ def scan_rows(
         keys[number] = None
         codes[number] = INVALID
     index = None
-    if len(set(keys)) != len(keys) - max(0, keys.count(None) - 1):
+    if repeats and len(set(keys)) != len(keys) - max(0, keys.count(None) - 1):
         index = first_rows(keys)
         _mark_duplicates(table, keys, index, codes, problems)
     return RowScan(codes, keys, problems, set(slow), index)

@@ -132,8 +132,10 @@ class SubscriberList:
     _keys: list[str | None] = field(default_factory=list)
     _unclean: set[int] = field(default_factory=set)  # rows whose name cell may hold what a name must not
     scan_slice: InitVar[int] = SCAN_SLICE  # rows checked at a time; only tests make it smaller
+    # False for a part of the file (stream.py): its repeats are judged over the whole file, by status.Screen.
+    repeats: InitVar[bool] = True
 
-    def __post_init__(self, scan_slice: int) -> None:
+    def __post_init__(self, scan_slice: int, repeats: bool) -> None:
         if not self.table.header_raw:
             self.table.header = list(COLUMNS)
             self.table.header_raw = ",".join(COLUMNS) + self.table.newline
@@ -145,10 +147,10 @@ class SubscriberList:
             )
         self._columns = {name: names.index(name) for name in COLUMNS if name in names}
         try:
-            scan = scan_rows(self.table, self._columns, exact=self.table.exact, slice_size=scan_slice)
+            scan = scan_rows(self.table, self._columns, exact=self.table.exact, slice_size=scan_slice, repeats=repeats)
         except Misgrouped:
             self.table = regroup(self.table)
-            scan = scan_rows(self.table, self._columns, exact=True, slice_size=scan_slice)
+            scan = scan_rows(self.table, self._columns, exact=True, slice_size=scan_slice, repeats=repeats)
         self._codes, self._keys, self._row_problems = scan.codes, scan.keys, scan.problems
         self._slow, self._index = scan.slow, scan.lookup
         table = self.table
