@@ -630,9 +630,11 @@ def send_command(
     )
     issue_path = _issue_file(config, issue)
     if cancel:
-        batch_id = send.cancel_scheduled_send(config, issue_path.stem, provider, sandbox=sandbox, now=_utc_now)
-        shown = f"`newsletter report {issue}` shows it"
-        click.echo(f"cancelled the scheduled send of {issue_path.stem} (batch {batch_id}); {shown}.")
+        cancelled = send.cancel_scheduled_send(config, issue_path.stem, provider, sandbox=sandbox, now=_utc_now)
+        click.echo(
+            f"cancelled the scheduled send of {issue_path.stem} (batch {cancelled.batch_id}): {cancelled.pending} "
+            f"reader(s) wait for the issue; `newsletter send {issue}` sends it to them (add --at WHEN to schedule it)."
+        )
         return
     rendered = send.render_for_send(issue_path, config)
     secret = get_secret(required=chosen != "outbox" and not dry_run)
@@ -688,7 +690,7 @@ def report_command(state: State, issue: str, as_json: bool, sandbox: bool) -> No
     if not ledger.exists():
         raise NewsletterError(f"{ledger} does not exist: {slug} has not been sent (send it with `newsletter send`).")
     # A report shows what the undamaged lines say and names each damaged one; `send` stops at them instead.
-    ledger_state = read_ledger(ledger, skip_damaged=True)
+    ledger_state = read_ledger(ledger, skip_damaged=True, now=_utc_now())
     if as_json:
         for chunk in iter_report_json(ledger_state):
             click.echo(chunk, nl=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +114,38 @@ def test_later_runs_never_hide_a_sent_copy(tmp_path: Path) -> None:
     }
 
 
-def test_cancel_turns_the_scheduled_run_into_failed(tmp_path: Path) -> None:
+def test_a_scheduled_copy_is_scheduled_until_its_time_then_sent(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    scheduled = {**START, "send_at": 1426496400, "batch_id": "batch-1"}  # 2015-03-16 09:00 UTC
+    write(
+        path,
+        scheduled,
+        {"type": "intent", "run": 1, "batch": 1, "emails": ["a@x.org"]},
+        {"type": "outcome", "run": 1, "batch": 1, "status": "sent", "message_id": "m1"},
+        {"type": "intent", "run": 1, "batch": 2, "emails": ["b@x.org"]},
+    )
+    before = read_ledger(path, now=datetime(2015, 3, 16, 8, 59, 59, tzinfo=UTC))
+    assert {key: entry.status for key, entry in before.entries.items()} == {
+        "a@x.org": "scheduled",
+        "b@x.org": "in_doubt",
+    }
+    assert before.counts() == {"sent": 0, "failed": 0, "in_doubt": 1, "pending": 0, "skipped": 0, "scheduled": 1}
+    assert format_report(before)[1:] == [
+        "sent      0",
+        "failed    0",
+        "in doubt  1",
+        "pending   0",
+        "skipped   0",
+        "scheduled 1",
+        "in doubt (resent only with --resend-in-doubt):",
+        f"  b@x.org: {INTERRUPTED}",
+    ]
+    after = read_ledger(path, now=datetime(2015, 3, 16, 9, 0, tzinfo=UTC))
+    assert after.counts() == {"sent": 1, "failed": 0, "in_doubt": 1, "pending": 0, "skipped": 0, "scheduled": 0}
+    assert after.entries["a@x.org"] == Entry("a@x.org", "sent", "", "m1", 1)
+
+
+def test_cancel_makes_the_scheduled_run_pending_again(tmp_path: Path) -> None:
     path = tmp_path / "x.jsonl"
     scheduled = {**START, "send_at": 1426496400, "batch_id": "batch-1"}
     write(
@@ -127,10 +159,12 @@ def test_cancel_turns_the_scheduled_run_into_failed(tmp_path: Path) -> None:
     assert format_report(read_ledger(path))[0] == (
         "run 1: 2015-03-16T09:00:00+00:00 via sendgrid, scheduled for 2015-03-16 09:00 UTC (batch batch-1)"
     )
-    write(path, {"type": "cancel", "batch_id": "batch-1", "at": "2015-03-16T09:00:00+00:00"})
-    state = read_ledger(path)
+    write(path, {"type": "cancel", "batch_id": "batch-1", "at": "2015-03-16T08:00:00+00:00"})
+    state = read_ledger(path, now=datetime(2015, 3, 16, 8, 0, tzinfo=UTC))
     assert state.schedule is None
-    assert statuses(path) == {"a@x.org": ("failed", "m1", CANCELLED), "b@x.org": ("failed", "", CANCELLED)}
+    # Neither copy will ever go out (the in-doubt one was under the batch id too): both wait for the next send.
+    assert statuses(path) == {"a@x.org": ("pending", "", CANCELLED), "b@x.org": ("pending", "", CANCELLED)}
+    assert state.counts() == {"sent": 0, "failed": 0, "in_doubt": 0, "pending": 2, "skipped": 0, "scheduled": 0}
 
 
 def test_torn_last_line_is_ignored_then_cut(tmp_path: Path) -> None:
@@ -236,8 +270,9 @@ def test_report_for_people(tmp_path: Path) -> None:
 # --- the packed replay (Entries) against the replay it replaced: one Entry object per recipient in a dict ---------
 
 
-def replay_by_objects(records: list[dict[str, Any]]) -> dict[str, tuple[str, str, str, str, int]]:
-    """The ledger's rules written the plain way (the implementation before Entries): the oracle for the packed one."""
+def replay_by_objects(records: list[dict[str, Any]], now: float) -> dict[str, tuple[str, str, str, str, int]]:
+    """The ledger's rules written the plain way (the implementation before Entries): the oracle for the packed one,
+    as they stand at `now` (epoch seconds)."""
     entries: dict[str, list[Any]] = {}  # key -> [email, status, reason, message_id, batch]
     open_batches: dict[int, list[str]] = {}
     batch_runs: dict[int, int] = {}
@@ -268,13 +303,25 @@ def replay_by_objects(records: list[dict[str, Any]]) -> dict[str, tuple[str, str
             for key in open_batches.pop(record["batch"], []):
                 default = [record["status"], record.get("message_id", ""), record.get("reason", "")]
                 status, message_id, reason = overrides.get(key, default)
+                if status == "sent" and scheduled_at(runs, batch_runs[record["batch"]]) is not None:
+                    status = "scheduled"
                 entries[key][1:4] = [status, reason, message_id]
         elif kind == "cancel":
             cancelled = {run["run"] for run in runs if run.get("batch_id") == record["batch_id"]}
             for entry in entries.values():
-                if entry[1] in ("sent", "in_doubt") and batch_runs.get(entry[4]) in cancelled:
-                    entry[1], entry[2] = "failed", CANCELLED
+                if entry[1] in ("sent", "scheduled", "in_doubt") and batch_runs.get(entry[4]) in cancelled:
+                    entry[1], entry[2], entry[3] = "pending", CANCELLED, ""
+    for entry in entries.values():
+        send_at = scheduled_at(runs, batch_runs.get(entry[4], 0))
+        if entry[1] == "scheduled" and send_at is not None and send_at <= now:
+            entry[1] = "sent"
     return {key: (e[0], e[1], e[2], e[3], e[4]) for key, e in entries.items()}
+
+
+def scheduled_at(runs: list[dict[str, Any]], number: int) -> int | None:
+    """The send_at of run `number` if it was scheduled (a batch id and a time), else None."""
+    run = next((run for run in runs if run["run"] == number), {})
+    return run["send_at"] if run.get("batch_id") and run.get("send_at") is not None else None
 
 
 def random_ledger(seed: int) -> list[dict[str, Any]]:
@@ -312,13 +359,16 @@ def random_ledger(seed: int) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_packed_replay_matches_the_plain_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+@pytest.mark.parametrize("now", [1426499999, 1426500000])  # just before run 2's send_at, and at it
+def test_packed_replay_matches_the_plain_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, now: int
+) -> None:
     monkeypatch.setattr(Entries, "BLOCK", 64)  # many full blocks and an open one, at a few hundred addresses
     records = random_ledger(seed)
     path = tmp_path / "x.jsonl"
     write(path, *records)
-    expected = replay_by_objects(records)
-    entries = read_ledger(path).entries
+    expected = replay_by_objects(records, now)
+    entries = read_ledger(path, now=datetime.fromtimestamp(now, UTC)).entries
     assert [(key, tuple(entry)) for key, entry in entries.items()] == list(expected.items())
     assert list(entries) == list(expected) and len(entries) == len(expected)
     for key, (email, status, reason, message_id, batch) in expected.items():

@@ -190,17 +190,24 @@ def test_schedule_then_cancel_then_send_now(pub: Path, sendgrid_server: FakeSend
     scheduled = send(pub, "sendgrid", sendgrid_key=API_KEY, send_at=int(when.timestamp()))
     assert scheduled.result.summary is not None and scheduled.result.summary.complete
     assert f"scheduled:  {when:%Y-%m-%d %H:%M} UTC" in scheduled.output
+    # Not sent yet: the summary and the report say scheduled.
+    assert scheduled.output[-1] == (
+        f"sent 0, scheduled 3 for {when:%Y-%m-%d %H:%M} UTC, skipped 0, failed 0, in doubt 0, pending 0; N s."
+    )
+    scheduled_counts = {"sent": 0, "failed": 0, "in_doubt": 0, "pending": 0, "skipped": 0, "scheduled": 3}
+    assert report(pub)["counts"] == scheduled_counts
     batch_id = next(iter(sendgrid_server.batches))
     assert {(r.batch_id, r.send_at) for r in sendgrid_server.accepted} == {(batch_id, int(when.timestamp()))}
 
     cancelled = run(pub, "send", ISSUE, "--cancel")
     assert cancelled.exit_code == 0
     assert cancelled.stdout == (
-        f"cancelled the scheduled send of 2015-03-16 (batch {batch_id}); `newsletter report {ISSUE}` shows it.\n"
+        f"cancelled the scheduled send of 2015-03-16 (batch {batch_id}): 3 reader(s) wait for the issue; "
+        f"`newsletter send {ISSUE}` sends it to them (add --at WHEN to schedule it).\n"
     )
     assert sendgrid_server.cancelled_batches() == {batch_id}
     assert sendgrid_server.delivered_addresses() == []  # held by the cancel
-    assert report(pub)["counts"] == {"sent": 0, "failed": 3, "in_doubt": 0, "pending": 0, "skipped": 0}
+    assert report(pub)["counts"] == {"sent": 0, "failed": 0, "in_doubt": 0, "pending": 3, "skipped": 0, "scheduled": 0}
     config = load_config(pub / "newsletter.toml")
     provider = functools.partial(SendGridProvider, config, API_KEY)
     with pytest.raises(SendError) as error:
@@ -210,10 +217,12 @@ def test_schedule_then_cancel_then_send_now(pub: Path, sendgrid_server: FakeSend
         "--at WHEN)."
     )
 
-    now = send(pub, "sendgrid", sendgrid_key=API_KEY, retry_failed=True).result.summary
-    assert now is not None and now.complete
+    # A plain send reaches the readers the cancel left waiting.
+    now = send(pub, "sendgrid", sendgrid_key=API_KEY)
+    assert now.result.summary is not None and now.result.summary.complete
+    assert now.output[-1] == "sent 3, skipped 0, failed 0, in doubt 0, pending 0; N s."
     assert sorted(sendgrid_server.delivered_addresses()) == [r.email for r in ROWS]
-    assert report(pub)["counts"] == {"sent": 3, "failed": 0, "in_doubt": 0, "pending": 0, "skipped": 0}
+    assert report(pub)["counts"] == {"sent": 3, "failed": 0, "in_doubt": 0, "pending": 0, "skipped": 0, "scheduled": 0}
 
 
 def test_test_copy_through_sendgrid(pub: Path, sendgrid_server: FakeSendGrid) -> None:

@@ -13,8 +13,10 @@ Records (one JSON object per line, "type" first):
   intent      batch N is about to be requested, with its addresses (written BEFORE the request)
   outcome     batch N's result: sent + message id | failed + reason | in_doubt + reason (written AFTER);
               "recipients" optionally overrides the status per address (SMTP answers per message)
-  cancel      the scheduled batch id was cancelled at SendGrid: its recipients are no longer sent
-An intent without an outcome is "in doubt": the request may have reached the provider.
+  cancel      the scheduled batch id was cancelled at SendGrid: its recipients are pending again
+An intent without an outcome is "in doubt": the request may have reached the provider. A batch of a scheduled run
+(its start has a batch_id and send_at) that the provider accepted is "scheduled" until send_at has passed, then
+"sent": read_ledger decides by the time it is given, so the file never changes when the time comes.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.clean import show
+from newsletter.clock import utc_now
 from newsletter.errors import SendError
 from newsletter.files import fsync_dir
 from newsletter.sending.ledger_check import DamagedRecord, check_record, label
@@ -42,6 +45,9 @@ from newsletter.sending.ledger_entries import (
     IN_DOUBT,
     IN_DOUBT_CODE,
     PENDING_CODE,
+    SCHEDULED,
+    SCHEDULED_CODE,
+    SENT,
     SENT_CODE,
     SKIPPED,
     SKIPPED_CODE,
@@ -73,6 +79,7 @@ class LedgerState:
     next_batch: int = 1
     batch_runs: dict[int, int] = field(default_factory=dict)
     cancelled: set[str] = field(default_factory=set)
+    send_at: dict[int, int] = field(default_factory=dict)  # run -> epoch seconds, for each scheduled run
     torn: bool = False
     damaged: list[tuple[int, str]] = field(default_factory=list)  # (line, what is wrong), when read to report
 
@@ -91,7 +98,12 @@ class LedgerState:
         return None
 
     def counts(self) -> dict[str, int]:
-        return {status: self.entries.status.count(code) for code, status in enumerate(STATUSES)}
+        """Recipients per status; "scheduled" is named only for an issue whose send was ever scheduled."""
+        return {
+            status: self.entries.status.count(code)
+            for code, status in enumerate(STATUSES)
+            if status != SCHEDULED or self.send_at
+        }
 
     def skipped_reasons(self) -> dict[str, int]:
         entries = self.entries
@@ -137,7 +149,7 @@ def format_report(state: LedgerState) -> list[str]:
     if state.cancelled:
         lines.append(f"cancelled scheduled batch: {show(', '.join(sorted(state.cancelled)))}")
     counts = state.counts()
-    for status in STATUSES:
+    for status in counts:
         detail = ""
         if status == SKIPPED and counts[status]:
             detail = " (" + ", ".join(f"{reason} {n}" for reason, n in state.skipped_reasons().items()) + ")"
@@ -184,8 +196,9 @@ def iter_records(path: Path, damaged: list[tuple[int, str]] | None = None) -> It
                 damaged.append((number, problem))
 
 
-def read_ledger(path: Path, *, skip_damaged: bool = False) -> LedgerState:
-    """Replay the ledger into per-recipient statuses. A missing file is an empty ledger.
+def read_ledger(path: Path, *, skip_damaged: bool = False, now: datetime | None = None) -> LedgerState:
+    """Replay the ledger into per-recipient statuses, as they are at `now` (default: the clock's time): a
+    scheduled copy is "scheduled" until its send_at, "sent" from then on. A missing file is an empty ledger.
 
     A damaged line stops the replay with SendError naming it: a send must not guess what a damaged intent or
     outcome said (guessing "not sent" mails those readers twice). `report` passes `skip_damaged` to show the rest,
@@ -210,7 +223,18 @@ def read_ledger(path: Path, *, skip_damaged: bool = False) -> LedgerState:
         if handle.tell():
             handle.seek(-1, os.SEEK_END)
             state.torn = handle.read(1) != b"\n"
+    if state.send_at:
+        _settle_schedules(state, (now or utc_now()).timestamp())
     return state
+
+
+def _settle_schedules(state: LedgerState, now: float) -> None:
+    """Scheduled copies whose time has come are sent."""
+    entries, runs = state.entries, state.batch_runs
+    for row in list(entries.rows(SCHEDULED_CODE)):
+        send_at = state.send_at.get(runs.get(entries.batch[row], 0))
+        if send_at is not None and send_at <= now:
+            entries.status[row] = SENT_CODE
 
 
 def _apply(state: LedgerState, open_batches: dict[int, array[int]], record: dict[str, Any]) -> None:
@@ -219,6 +243,8 @@ def _apply(state: LedgerState, open_batches: dict[int, array[int]], record: dict
     status, reason = entries.status, entries.reason
     if kind == "start":
         state.runs.append(record)
+        if record.get("batch_id") and record.get("send_at") is not None:
+            state.send_at[int(record.get("run", 0))] = int(record["send_at"])
     elif kind == "recipients":
         for row in entries.locate(record["emails"]):
             if status[row] == SKIPPED_CODE:  # active again since an earlier run skipped it
@@ -237,20 +263,26 @@ def _apply(state: LedgerState, open_batches: dict[int, array[int]], record: dict
         state.batch_runs[batch] = int(record.get("run", 0))
         state.next_batch = max(state.next_batch, batch + 1)
     elif kind == "outcome":
-        _apply_outcome(entries, open_batches.pop(int(record["batch"]), array("I")), record)
+        scheduled = state.batch_runs.get(int(record["batch"]), int(record.get("run") or 0)) in state.send_at
+        _apply_outcome(entries, open_batches.pop(int(record["batch"]), array("I")), record, scheduled=scheduled)
     elif kind == "cancel":
         batch_id = str(record["batch_id"])
         state.cancelled.add(batch_id)
         runs = {int(run.get("run", 0)) for run in state.runs if run.get("batch_id") == batch_id}
-        cancelled = entries.text_code(CANCELLED)
-        for row in sorted([*entries.rows(SENT_CODE), *entries.rows(IN_DOUBT_CODE)]):
-            # Whatever SendGrid accepted under the batch id (in doubt included) will now never go out.
+        cancelled, message_id = entries.text_code(CANCELLED), entries.message_id
+        held = [*entries.rows(SCHEDULED_CODE), *entries.rows(SENT_CODE), *entries.rows(IN_DOUBT_CODE)]
+        for row in sorted(held):
+            # Whatever SendGrid accepted under the batch id (in doubt included) will now never go out: those
+            # readers are waiting for the issue again, and the next send reaches them.
             if state.batch_runs.get(entries.batch[row]) in runs:
-                status[row], reason[row] = FAILED_CODE, cancelled
+                status[row], reason[row], message_id[row] = PENDING_CODE, cancelled, 0
 
 
-def _apply_outcome(entries: Entries, rows: array[int], record: dict[str, Any]) -> None:
+def _apply_outcome(entries: Entries, rows: array[int], record: dict[str, Any], *, scheduled: bool) -> None:
+    """The batch's outcome for each of its rows; a copy the provider accepted for a scheduled run is scheduled."""
     code = STATUS_CODE[str(record["status"])]
+    if scheduled and code == SENT_CODE:
+        code = SCHEDULED_CODE
     text_code = entries.text_code
     message_id = text_code(str(record.get("message_id", "")))
     reason = text_code(str(record.get("reason", "")))
@@ -260,7 +292,7 @@ def _apply_outcome(entries: Entries, rows: array[int], record: dict[str, Any]) -
         if override is None:
             entries.status[row], entries.message_id[row], entries.reason[row] = code, message_id, reason
         else:
-            entries.status[row] = STATUS_CODE[override[0]]
+            entries.status[row] = SCHEDULED_CODE if scheduled and override[0] == SENT else STATUS_CODE[override[0]]
             entries.message_id[row], entries.reason[row] = text_code(override[1]), text_code(override[2])
 
 

@@ -17,7 +17,8 @@ FAILED = "failed"
 IN_DOUBT = "in_doubt"
 PENDING = "pending"
 SKIPPED = "skipped"
-STATUSES = (SENT, FAILED, IN_DOUBT, PENDING, SKIPPED)
+SCHEDULED = "scheduled"  # accepted by the provider for a later time (--at) that has not come yet
+STATUSES = (SENT, FAILED, IN_DOUBT, PENDING, SKIPPED, SCHEDULED)
 OUTCOMES = (SENT, FAILED, IN_DOUBT)
 
 
@@ -34,7 +35,7 @@ class Entry(NamedTuple):
 # Entry from a 5-tuple without Entry.__new__'s Python frame: half the cost, and `send` makes one per subscriber.
 _make_entry = partial(tuple.__new__, Entry)
 STATUS_CODE = {status: code for code, status in enumerate(STATUSES)}
-SENT_CODE, FAILED_CODE, IN_DOUBT_CODE, PENDING_CODE, SKIPPED_CODE = range(len(STATUSES))
+SENT_CODE, FAILED_CODE, IN_DOUBT_CODE, PENDING_CODE, SKIPPED_CODE, SCHEDULED_CODE = range(len(STATUSES))
 
 
 class Entries:

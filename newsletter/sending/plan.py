@@ -19,7 +19,7 @@ from typing import Protocol, overload
 from newsletter.errors import SendError
 from newsletter.render.html import RenderedIssue
 from newsletter.sending.ledger import LedgerState
-from newsletter.sending.ledger_entries import FAILED, IN_DOUBT, PENDING, SENT, SKIPPED, fold_case
+from newsletter.sending.ledger_entries import FAILED, IN_DOUBT, PENDING, SCHEDULED, SENT, SKIPPED, fold_case
 from newsletter.subscribers.status import Screen
 
 REMOVED = "no longer in subscribers.csv"
@@ -142,6 +142,7 @@ class SendPlan:
     new_skips: list[tuple[str, str]]  # (address, reason) not yet in the ledger with that reason
     skipped: dict[str, int]  # reason -> count, this run's view
     already_sent: int = 0
+    already_scheduled: int = 0  # accepted for a later time (--at) that has not come yet: never sent again
     held_failed: int = 0  # failed before; resent only with --retry-failed
     held_in_doubt: int = 0  # in doubt; resent only with --resend-in-doubt
     held_by_limit: int = 0
@@ -190,7 +191,7 @@ def plan_send(
 ) -> SendPlan:
     """Decide, without I/O, who is sent to now: one pass over the rows, every address counted once, in file order."""
     plan = SendPlan(rendered, provider, options, Recipients(), [], [], {}, resuming=bool(state.runs))
-    held = {SENT: True, FAILED: not options.retry_failed, IN_DOUBT: not options.resend_in_doubt}
+    held = {SENT: True, SCHEDULED: True, FAILED: not options.retry_failed, IN_DOUBT: not options.resend_in_doubt}
     screen = Screen()  # who may be mailed: the subscribers' rule, the same SubscriberList.active follows
     selected = Recipients()
     for subscriber in subscribers:
@@ -235,7 +236,7 @@ def plan_send(
 
 def _skip(plan: SendPlan, state: LedgerState, email: str, reason: str) -> None:
     entry = state.entries.get(email.lower())
-    if entry is not None and entry.status in (SENT, IN_DOUBT):
+    if entry is not None and entry.status in (SENT, SCHEDULED, IN_DOUBT):
         _count_held(plan, entry.status)  # it went out before the reader left: the ledger keeps saying so
         return
     plan.skipped[reason] = plan.skipped.get(reason, 0) + 1
@@ -264,6 +265,8 @@ def _unblocked(
 def _uncount_held(plan: SendPlan, status: str) -> None:
     if status == SENT:
         plan.already_sent -= 1
+    elif status == SCHEDULED:
+        plan.already_scheduled -= 1
     elif status == FAILED:
         plan.held_failed -= 1
     elif status == IN_DOUBT:
@@ -286,6 +289,8 @@ def _apply_schedule(plan: SendPlan, state: LedgerState, options: SendOptions) ->
 def _count_held(plan: SendPlan, status: str | None) -> None:
     if status == SENT:
         plan.already_sent += 1
+    elif status == SCHEDULED:
+        plan.already_scheduled += 1
     elif status == FAILED:
         plan.held_failed += 1
     elif status == IN_DOUBT:

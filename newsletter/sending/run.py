@@ -29,7 +29,7 @@ from newsletter.message.personalize import make_recipient
 from newsletter.providers.base import BatchResult, Mailing, Provider, RecipientResult, describe_error
 from newsletter.render.build import issue_content
 from newsletter.sending.ledger import LedgerState, LedgerWriter
-from newsletter.sending.ledger_entries import FAILED, IN_DOUBT, SENT
+from newsletter.sending.ledger_entries import FAILED, IN_DOUBT, SCHEDULED, SENT
 from newsletter.sending.plan import SendPlan, content_parts
 
 
@@ -45,6 +45,8 @@ class SendSummary:
     held_by_limit: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     fatal: str = ""  # the provider's refusal that stopped the run
+    scheduled: int = 0  # everyone whose copy the provider holds for send_at, earlier runs included
+    send_at: int | None = None  # epoch seconds of the scheduled copies
 
     @property
     def complete(self) -> bool:
@@ -62,6 +64,8 @@ def summary_of(plan: SendPlan, elapsed: float = 0.0) -> SendSummary:
         skipped=plan.skipped,
         elapsed=elapsed,
         held_by_limit=plan.held_by_limit,
+        scheduled=plan.already_scheduled,
+        send_at=plan.send_at,
     )
 
 
@@ -148,7 +152,10 @@ def run_send(
     checkpoint("skipped")
     content = issue_content(plan.rendered, config)
     mailing = Mailing(content, sandbox=plan.options.sandbox, send_at=plan.send_at, batch_id=plan.batch_id)
-    counts = {SENT: 0, FAILED: 0, IN_DOUBT: 0}
+    counts = {SENT: 0, FAILED: 0, IN_DOUBT: 0, SCHEDULED: 0}
+    # What the provider accepts for a time still to come is scheduled, not sent (a resumed run of a scheduled send
+    # whose time has passed sends at once).
+    accepted = SCHEDULED if plan.send_at is not None and plan.send_at > now().timestamp() else SENT
     counts_lock = threading.Lock()
     fatal: list[str] = []
     # Bounces of mail the provider hands to the recipients' servers itself come back to the editor's mailbox, where
@@ -174,11 +181,12 @@ def run_send(
         checkpoint("outcome")
         with counts_lock:
             if not result.recipients:  # one outcome for all (SendGrid): no lookup per reader of a million
-                counts[result.status] += len(members)
+                counts[accepted if result.status == SENT else result.status] += len(members)
             else:
                 for email, _ in members:
                     override = result.recipients.get(email.lower())
-                    counts[override.status if override else result.status] += 1
+                    status = override.status if override else result.status
+                    counts[accepted if status == SENT else status] += 1
         if result.fatal:
             fatal.append(result.fatal)
         progress(len(members))
@@ -217,6 +225,8 @@ def run_send(
         held_by_limit=plan.held_by_limit,
         timings=timings.seconds,
         fatal=fatal[0] if fatal else "",
+        scheduled=plan.already_scheduled + counts[SCHEDULED],
+        send_at=plan.send_at,
     )
     return summary
 

@@ -27,6 +27,7 @@ from newsletter.providers.base import Capabilities, Provider, describe_error
 from newsletter.render.build import issue_content
 from newsletter.render.html import RenderedIssue
 from newsletter.sending.ledger import LedgerWriter, ledger_path, read_ledger
+from newsletter.sending.ledger_entries import PENDING
 from newsletter.sending.plan import SendOptions, SendPlan, check_resume, parse_when, plan_send
 from newsletter.sending.run import SendSummary, lock_send, run_send, summary_of
 from newsletter.sending.suppressions import SyncResult, sync_suppressions
@@ -119,7 +120,7 @@ def send_issue(
                 found = sum(synced.found.values())
                 show(f"suppressions: {found} listed at {kind.title}, {synced.updated} subscriber(s) updated.")
             with _timed(stages, "read ledger"):
-                state = read_ledger(ledger)
+                state = read_ledger(ledger, now=now())
                 check_resume(state, rendered, request.provider, rendered.issue.path)
             with _timed(stages, "read subscribers + plan"):
                 # Read a part at a time: the plan keeps what it needs of each row, never the whole file.
@@ -201,15 +202,22 @@ def send_test_copy(
     return provider.send_message(message)
 
 
+@dataclass(frozen=True)
+class Cancelled:
+    batch_id: str
+    pending: int  # readers waiting for the issue now (the cancelled copies among them): the next send reaches them
+
+
 def cancel_scheduled_send(
     config: Config, slug: str, provider: Callable[[], Provider], *, sandbox: bool = False, now: Callable[[], datetime]
-) -> str:
-    """Cancel the issue's scheduled send at the provider and record it in the ledger; returns the batch id."""
+) -> Cancelled:
+    """Cancel the issue's scheduled send at the provider and record it in the ledger: its readers are pending
+    again, so that a later send (now, or scheduled anew) reaches them."""
     ledger = ledger_path(config.sends_dir, slug, sandbox=sandbox)
     with lock_send(ledger):
         sender = provider()
         try:
-            schedule = read_ledger(ledger).schedule
+            schedule = read_ledger(ledger, now=now()).schedule
             if schedule is None:
                 raise SendError(f"{ledger}: no scheduled send of {slug} to cancel (schedule one with --at WHEN).")
             batch_id = schedule[1]
@@ -218,7 +226,8 @@ def cancel_scheduled_send(
             sender.close()
         with LedgerWriter(ledger) as writer:
             writer.append({"type": "cancel", "batch_id": batch_id, "at": now().isoformat(timespec="seconds")})
-    return batch_id
+        pending = read_ledger(ledger, now=now()).counts()[PENDING]
+    return Cancelled(batch_id, pending)
 
 
 def describe_plan(plan: SendPlan, *, show: int = 0) -> list[str]:
@@ -236,6 +245,7 @@ def describe_plan(plan: SendPlan, *, show: int = 0) -> list[str]:
         lines.append(f"sandbox:    {provider_class(plan.provider).title} validates, delivers nothing")
     held = [
         (plan.already_sent, "already sent"),
+        (plan.already_scheduled, "already scheduled"),
         (plan.held_failed, "failed before (resend with --retry-failed)"),
         (plan.held_in_doubt, "in doubt (resend with --resend-in-doubt)"),
         (plan.held_by_limit, "held back by --limit"),
@@ -254,9 +264,14 @@ def describe_summary(summary: SendSummary) -> str:
     """The line a send ends with."""
     skipped = sum(summary.skipped.values())
     reasons = ", ".join(f"{reason} {n}" for reason, n in summary.skipped.items())
+    scheduled = ""
+    if summary.scheduled and summary.send_at is not None:
+        scheduled = (
+            f"scheduled {summary.scheduled} for {datetime.fromtimestamp(summary.send_at, UTC):%Y-%m-%d %H:%M} UTC, "
+        )
     return (
-        f"sent {summary.sent}, skipped {skipped}{f' ({reasons})' if reasons else ''}, failed {summary.failed}, "
-        f"in doubt {summary.in_doubt}, pending {summary.pending}; {summary.elapsed:.1f} s."
+        f"sent {summary.sent}, {scheduled}skipped {skipped}{f' ({reasons})' if reasons else ''}, "
+        f"failed {summary.failed}, in doubt {summary.in_doubt}, pending {summary.pending}; {summary.elapsed:.1f} s."
     )
 
 
