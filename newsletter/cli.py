@@ -652,11 +652,20 @@ def send_command(
         provider,
         secret=secret,
         now=_utc_now,
-        confirm=lambda question: yes or click.confirm(question),
+        confirm=lambda question: yes or _confirmed(question),
         show=click.echo,
         progress=_progress_bar,
     )
     _finish_send(result, issue)
+
+
+def _confirmed(question: str) -> bool:
+    """The editor's answer; no answer (end of input, Ctrl-C at the question) is no."""
+    try:
+        return click.confirm(question)
+    except click.Abort:
+        click.echo("", err=True)  # end the question's line
+        return False
 
 
 def _finish_send(result: SendResult, issue: str) -> None:
@@ -667,7 +676,10 @@ def _finish_send(result: SendResult, issue: str) -> None:
         click.echo("dry run: nothing was sent and nothing recorded.")
         return
     if result.summary is None:
-        raise click.Abort()  # the editor said no
+        raise NewsletterError(
+            "not sent: the send was not confirmed, so nothing was sent or recorded; answer y to the question, "
+            "or add --yes to send without being asked."
+        )
     click.echo(describe_summary(result.summary))
     problem = unfinished(result.summary, issue)
     if problem:

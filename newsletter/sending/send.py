@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from email.errors import MessageError
 from pathlib import Path
@@ -189,11 +189,16 @@ def send_test_copy(
     *,
     now: Callable[[], datetime],
 ) -> str:
-    """One copy, subject prefixed [TEST], to `to_email`; nothing is recorded. Returns the provider's message id."""
+    """One copy, subject prefixed [TEST], to `to_email`; nothing is recorded. Returns the provider's message id.
+
+    Each copy has a Message-ID of its own (the time is in it): the issue's own ids are one per reader, and Gmail
+    shows one message per Message-ID, so a second test copy, or the issue itself after a test, would not show."""
     recipient = make_recipient(config, secret, to_email, "")
     try:
+        moment = now()
         content = issue_content(rendered, config)
-        message = build_reader_message(config, content, recipient, now(), subject_prefix=TEST_PREFIX)
+        content = replace(content, key=f"{content.key}.test-{moment.astimezone(UTC):%Y%m%dT%H%M%S.%f}")
+        message = build_reader_message(config, content, recipient, moment, subject_prefix=TEST_PREFIX)
     except (ValueError, MessageError) as error:
         raise SendError(
             f"cannot build the test copy to {show_text(to_email)} ({describe_error(error)}): give one plain address to "
