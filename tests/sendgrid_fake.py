@@ -172,6 +172,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # As a real API server does: the handler writes an answer's headers and body apart, and on a kept-alive
+        # connection Nagle's algorithm would hold the body back for the client's delayed ACK (40 ms an answer).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.server.fake._lock:
             self.server.fake.connections += 1
         self.server.fake._connections.add(self.connection)
