@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 from email.utils import getaddresses
+from functools import lru_cache
 from json.encoder import encode_basestring
 from operator import attrgetter
 from typing import Any
@@ -28,6 +29,7 @@ from newsletter.config import Config
 from newsletter.errors import ProviderError
 from newsletter.message.content import Recipient
 from newsletter.message.personalize import WORD_JOINER, break_placeholders, clean_name
+from newsletter.message.readers import PROBES, Personalizer, Readers, Shape, Template
 from newsletter.providers.base import Mailing
 
 MAX_PERSONALIZATIONS = 1000
@@ -110,17 +112,21 @@ def tracking_settings(config: Config, *, tracked: bool = True) -> dict[str, Any]
 
 
 def _check_recipients(recipients: Sequence[Recipient]) -> None:
-    if not recipients:
+    _check_addresses(list(map(_EMAIL, recipients)))
+
+
+def _check_addresses(emails: Sequence[str]) -> None:
+    if not emails:
         raise ValueError("a SendGrid request needs at least one recipient")
-    if len(recipients) > MAX_PERSONALIZATIONS:
-        raise ValueError(f"{len(recipients)} recipients in one request: SendGrid takes at most 1000")
-    if len({recipient.email.lower() for recipient in recipients}) == len(recipients):
+    if len(emails) > MAX_PERSONALIZATIONS:
+        raise ValueError(f"{len(emails)} recipients in one request: SendGrid takes at most 1000")
+    if len({email.lower() for email in emails}) == len(emails):
         return
     seen: set[str] = set()
-    for recipient in recipients:
-        key = recipient.email.lower()
+    for email in emails:
+        key = email.lower()
         if key in seen:  # SendGrid rejects the whole request, so this is a bug upstream, not a reader's problem
-            raise ValueError(f"{recipient.email} appears twice in one request")
+            raise ValueError(f"{email} appears twice in one request")
         seen.add(key)
 
 
@@ -227,12 +233,20 @@ def encode_batch(encoded_shell: str, recipients: Sequence[Recipient]) -> tuple[s
 
     Run for every batch of a million readers: the common batch (plain addresses, valid text, no escape in any
     value, every reader's JSON far under the substitutions limit) is cleared by a few C-level scans of what was
-    encoded anyway; reader by reader only when one of them fails."""
-    _check_recipients(recipients)
-    people = [_encode_personalization(r) for r in recipients]
+    encoded anyway; reader by reader only when one of them fails. A batch of Readers whose values share a
+    template (message.readers) has each plain reader's JSON written from that template and their own strings."""
+    formats = _reader_formats(recipients.personalizer) if isinstance(recipients, Readers) else None
+    # The addresses without making every reader of a Readers batch (each would be made again for its values).
+    addresses = [email for email, _ in recipients.members] if isinstance(recipients, Readers) else None
+    addresses = addresses if addresses is not None else list(map(_EMAIL, recipients))
+    _check_addresses(addresses)
+    if formats is None:
+        people = [_encode_personalization(r) for r in recipients]
+    else:
+        people = _encode_readers(recipients, formats)  # type: ignore[arg-type]  # a Readers, as checked
     longest = max(map(len, people))
     joined = ",".join(people)
-    emails = "\n".join(map(_EMAIL, recipients))
+    emails = "\n".join(addresses)
     problems: dict[str, str] = {}
     if not (
         _PLAIN_ADDRESSES.fullmatch(emails)
@@ -244,7 +258,7 @@ def encode_batch(encoded_shell: str, recipients: Sequence[Recipient]) -> tuple[s
     ):
         problems = {r.email.lower(): problem for r in recipients if (problem := recipient_problem(r))}
         if problems:
-            joined = ",".join(p for p, r in zip(people, recipients, strict=True) if r.email.lower() not in problems)
+            joined = ",".join(p for p, e in zip(people, addresses, strict=True) if e.lower() not in problems)
     if len(problems) == len(recipients):
         return "", problems
     del people  # the request below is the batch's largest string: do not hold its pieces twice while making it
@@ -261,6 +275,67 @@ def _encode_personalization(recipient: Recipient) -> str:
         f'{{"to":[{to}],"substitutions":{encode_strings(recipient.values)},'
         f'"custom_args":{{"recipient":{email}}},"headers":{encode_strings(recipient.headers)}}}'
     )
+
+
+def _reader_formats(personalizer: Personalizer) -> tuple[str, str] | None:
+    """The JSON of a plain reader's personalization as str.format templates (with and without a name in `to`):
+    {0} the address, {1} the name, then the slots (message.readers) from {2}. None when the readers share no
+    shape, or when its fixed text would make SendGrid refuse a request (a header holding a line break)."""
+    shape = personalizer.shape
+    if shape is None:
+        return None
+    formats = _formats_of(shape)
+    if recipient_problem(personalizer.recipient(*PROBES[0])):
+        return None
+    return formats
+
+
+@lru_cache(maxsize=8)
+def _formats_of(shape: Shape) -> tuple[str, str]:
+    """_encode_personalization's JSON with the reader's strings left as format fields: {0} the address, {1} the
+    name, {2}... the slots (every one plain text, which JSON writes as it is)."""
+
+    def text(value: str) -> str:  # fixed text, as a format string writes it
+        return value.replace("{", "{{").replace("}", "}}")
+
+    def encoded(template: Template) -> str:
+        return "".join(
+            text(encode_basestring(part)[1:-1]) if isinstance(part, str) else f"{{{part + 2}}}" for part in template
+        )
+
+    def strings(pairs: tuple[tuple[str, Template], ...]) -> str:
+        items = (text(encode_basestring(key) + ':"') + encoded(template) + '"' for key, template in pairs)
+        return text("{") + ",".join(items) + text("}")
+
+    email = '"{0}"'
+    rest = (
+        text('],"substitutions":')
+        + strings(shape.values)
+        + text(',"custom_args":{"recipient":')
+        + email
+        + text('},"headers":')
+        + strings(shape.headers)
+        + text("}")
+    )
+    named = text('{"to":[{"email":') + email + text(',"name":') + '"{1}"' + text("}") + rest
+    unnamed = text('{"to":[{"email":') + email + text("}") + rest
+    return named, unnamed
+
+
+def _encode_readers(readers: Readers, formats: tuple[str, str]) -> list[str]:
+    named, unnamed = formats
+    slots, made = readers.personalizer.slots, readers.made
+    people = []
+    for at, (email, name) in enumerate(readers.members):
+        recipient = made.get(at)
+        if recipient is not None:
+            people.append(_encode_personalization(recipient))
+            continue
+        person = (named if name else unnamed).format(email, name, *slots(email, name))
+        if 4 * len(person) > SUBSTITUTIONS_LIMIT:  # never for a plain reader of sane length; checked the slow way
+            person = _encode_personalization(readers[at])
+        people.append(person)
+    return people
 
 
 def encode_strings(mapping: Mapping[str, str]) -> str:

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -24,8 +24,7 @@ from newsletter.clock import utc_now
 from newsletter.config import Config
 from newsletter.errors import SendError
 from newsletter.files import hold_lock
-from newsletter.message.content import Recipient
-from newsletter.message.personalize import make_recipient
+from newsletter.message.readers import Personalizer, Readers
 from newsletter.providers.base import BatchResult, Mailing, Provider, RecipientResult, describe_error
 from newsletter.render.build import issue_content
 from newsletter.sending.ledger import LedgerState, LedgerWriter
@@ -70,20 +69,17 @@ def summary_of(plan: SendPlan, elapsed: float = 0.0) -> SendSummary:
 
 
 def make_recipients(
-    config: Config, secret: bytes, members: Sequence[tuple[str, str]], feedback_issue: str = ""
-) -> tuple[list[Recipient], dict[str, RecipientResult]]:
+    personalizer: Personalizer, members: Sequence[tuple[str, str]]
+) -> tuple[Readers, dict[str, RecipientResult]]:
     """The batch's readers, and those whose values cannot be made (failed alone, with the reason)."""
-    with suppress(Exception):  # the common case in one comprehension; a failure is found again below, with why
-        return [make_recipient(config, secret, email, name, feedback_issue) for email, name in members], {}
-    recipients: list[Recipient] = []
-    failed: dict[str, RecipientResult] = {}
-    for email, name in members:
-        try:
-            recipients.append(make_recipient(config, secret, email, name, feedback_issue))
-        except Exception as error:  # this reader's address or name only: the batch goes on without them
-            reason = f"cannot personalise the issue for {show_text(email)} ({describe_error(error)})"
-            failed[email.lower()] = RecipientResult(FAILED, reason=reason)
-    return recipients, failed
+    readers = Readers(personalizer, members)
+    failed = {
+        key: RecipientResult(
+            FAILED, reason=f"cannot personalise the issue for {show_text(email)} ({describe_error(error)})"
+        )
+        for key, (email, error) in readers.unmade.items()
+    }
+    return readers, failed
 
 
 class Timings:
@@ -162,9 +158,11 @@ def run_send(
     # `newsletter inbox` reads them by this header (issue 11); a provider that reports them itself needs none.
     feedback_issue = "" if provider.capabilities.bounce_reports else plan.rendered.issue.slug
 
+    personalizer = Personalizer(config, secret, feedback_issue)
+
     def send_one(batch: int, members: Sequence[tuple[str, str]]) -> None:
         began = time.perf_counter()
-        recipients, unmade = make_recipients(config, secret, members, feedback_issue)
+        recipients, unmade = make_recipients(personalizer, members)
         timings.add("personalize", time.perf_counter() - began)
         _timed(timings, "ledger", writer.append, _intent(run, batch, [email for email, _ in members]))
         checkpoint("intent")
