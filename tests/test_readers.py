@@ -29,7 +29,9 @@ NAME = st.one_of(
                      "%%name%%", "=?utf-8?q?x?=", "a  b", " lead", "<b>", 'say "hi"', "back\\slash", "x" * 250]),
     st.text(max_size=12),
 )  # fmt: skip
-MEMBERS = st.lists(st.tuples(st.builds("{}@{}".format, LOCAL, DOMAIN), NAME), max_size=12, unique_by=lambda m: m[0].lower())
+MEMBERS = st.lists(
+    st.tuples(st.builds("{}@{}".format, LOCAL, DOMAIN), NAME), max_size=12, unique_by=lambda m: m[0].lower()
+)
 
 
 def one_by_one(config: Config, members: list[tuple[str, str]], feedback: str) -> list[Recipient]:
