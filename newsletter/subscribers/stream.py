@@ -86,7 +86,13 @@ def _rows(path: Path, handle: BinaryIO, part_bytes: int) -> Iterator[Subscriber]
         rows = SubscriberList(table, repeats=False)
         if offset:
             table = rows.table  # a part read again with care (a stray quote) is another table
-            table.record_lines = [offset + table.line_of(number) for number in range(len(table.records))]
+            starts = table.record_lines
+            line = offset + 2  # without record_lines, every record and the header are one line each
+            table.record_lines = (
+                list(range(line, line + len(table.records)))
+                if starts is None
+                else [offset + line for line in starts]
+            )
         lines += _count_lines(part)
         first = False
         yield from rows
