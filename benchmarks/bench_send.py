@@ -36,6 +36,7 @@ read_ledger alone) show how much of the resume's memory is the ledger replay.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -158,6 +159,9 @@ def floor(recipients: int) -> None:
         ],
         "custom_args": {"issue": "2015-03-16"},
     }
+    # The inputs are not the floor's work: frozen, the cycle collector does not walk them again and again (at ten
+    # million readers it doubled the loop's time).
+    gc.freeze()
     began, cpu, size = time.perf_counter(), time.process_time(), 0
     for start in range(0, recipients, 1000):
         people = []

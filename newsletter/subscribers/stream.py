@@ -89,9 +89,7 @@ def _rows(path: Path, handle: BinaryIO, part_bytes: int) -> Iterator[Subscriber]
             starts = table.record_lines
             line = offset + 2  # without record_lines, every record and the header are one line each
             table.record_lines = (
-                list(range(line, line + len(table.records)))
-                if starts is None
-                else [offset + line for line in starts]
+                list(range(line, line + len(table.records))) if starts is None else [offset + line for line in starts]
             )
         lines += _count_lines(part)
         first = False
