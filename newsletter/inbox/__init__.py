@@ -13,7 +13,7 @@
 - review.py: the messages read as unsure, kept for the editor's decision (`newsletter inbox --review`)
 - bounces.py, bounces_report.py, bounces_legacy.py, bounces_text.py: what a bounce or complaint says
 - feedback.py: bounces and complaints applied to the list and counted as events
-- decide.py: a decision applied to the list under the sticky rules, with the answers it calls for
+- decide.py: `newsletter inbox --review`, the editor deciding each message kept for review
 - run.py: `newsletter inbox`, the decisions applied to subscribers.csv and answered
 - replies.py: the emails sent back (welcome, confirmation request, goodbye)
 """
