@@ -36,6 +36,8 @@ class NewsletterSettings:
 @dataclass(frozen=True)
 class SendSettings:
     provider: str = ""  # empty: sendgrid when SENDGRID_API_KEY is set, outbox otherwise
+    # Confirmations, welcomes and goodbyes (`inbox`, `serve`); empty: the provider an issue goes through.
+    transactional_provider: str = ""
     batch_size: int = 1000
     concurrency: int = 4
     category: str = "newsletter"
@@ -151,6 +153,7 @@ SECTIONS: dict[str, type] = {
 
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("send", "provider"): ("", "outbox", "sendgrid", "smtp"),
+    ("send", "transactional_provider"): ("", "outbox", "sendgrid", "smtp"),
     ("smtp", "security"): ("starttls", "tls", "none"),
 }
 

@@ -99,7 +99,7 @@ def _subscribe(
         if not d.authenticated:
             # Forgotten at the reader's request: nothing of theirs is stored again until they prove the address
             return Outcome(d, f"{d.email} asked to be forgotten: not added; confirmation requested",
-                           (Reply("confirm", d.email),))  # fmt: skip
+                           (Reply("confirm", d.email, seed=d.message_id),))  # fmt: skip
         forgotten.remove(d.email)  # the reader's own proven request: they come back
         outcome = _subscribe(subscribers, d, now, config, None)
         return replace(outcome, result=f"{outcome.result}, by their own request after being forgotten")
@@ -108,10 +108,13 @@ def _subscribe(
             # Anybody can ask for anybody's address: an unproven request stores no name, so a stranger's text
             # never becomes the name another reader's issues are addressed to.
             subscribers.add(d.email, "pending", now, source="inbox", consent=d.consent)
-            return Outcome(d, f"{d.email} added as pending; confirmation requested", (Reply("confirm", d.email),))
+            asked = (Reply("confirm", d.email, seed=d.message_id),)
+            return Outcome(d, f"{d.email} added as pending; confirmation requested", asked)
         if current in ("pending", "unsubscribed"):
             # Only the reader can undo an unsubscribe: the confirmation's signed token proves it is them.
-            return Outcome(d, f"{d.email} stays {current}; confirmation requested", (Reply("confirm", d.email),))
+            return Outcome(
+                d, f"{d.email} stays {current}; confirmation requested", (Reply("confirm", d.email, seed=d.message_id),)
+            )
         return Outcome(d, f"{d.email} is {current}: left as it is")
     after = next_status(current, "active", reader_request=True)
     welcome = (Reply("welcome", d.email, d.name, d.message_id),) if config.inbox.send_welcome else ()
