@@ -133,7 +133,7 @@ class Config:
 
     @property
     def journal_dir(self) -> Path:
-        return self.root / "journal"
+        return self.root / "journal"  # beside subscribers.csv: subscribers.journal.journal_for finds it there
 
     @property
     def events_path(self) -> Path:

@@ -30,8 +30,9 @@ from newsletter.inbox.rules import Decision, Rules, classify, message_key, parse
 from newsletter.inbox.sources import Item, MailSource
 from newsletter.providers.base import Provider
 from newsletter.subscribers.forgotten import Forgotten, load_forgotten
+from newsletter.subscribers.journal_apply import read_current
 from newsletter.subscribers.status import STICKY, next_status
-from newsletter.subscribers.store import editing, read_or_empty
+from newsletter.subscribers.store import editing
 from newsletter.subscribers.table import SubscriberList
 
 
@@ -266,7 +267,7 @@ def run_inbox(
                 failed.append(item)
 
     if dry_run:
-        apply_all(read_or_empty(path), load_forgotten(path, secret))
+        apply_all(read_current(path, missing_ok=True), load_forgotten(path, secret))
         report.waiting = _keep_for_review(path, report, moment, save=False)
         return report
     with editing(path) as subscribers:
