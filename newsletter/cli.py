@@ -855,8 +855,7 @@ def serve_command(state: State, host: str, port: int, dev: bool) -> None:
     the TLS proxy: see newsletter/web/asgi.py."""
     import dataclasses
 
-    import uvicorn
-
+    from newsletter.serving import listen, serve_forever
     from newsletter.web.app import create_app
 
     config = state.config
@@ -866,6 +865,7 @@ def serve_command(state: State, host: str, port: int, dev: bool) -> None:
     webhook_key = os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY", "")
     mailer = _transactional_provider(config)
     app = create_app(config, get_secret(), dev=dev, mailer=mailer, webhook_key=webhook_key)
+    sock = listen(host, port, fix="pass --port with another number, or stop what listens there")
     click.echo(f"Serving {config.web_base_url}/ on {host}:{port} (Ctrl+C stops it).", err=True)
     delivered = _delivered(mailer)
     if delivered != "sent":
@@ -874,5 +874,4 @@ def serve_command(state: State, host: str, port: int, dev: bool) -> None:
             "(or provider) in newsletter.toml to send them.",
             err=True,
         )
-    # No access log: the request lines hold readers' tokens. X-Forwarded-For is read by the app, per trust_proxy.
-    uvicorn.run(app, host=host, port=port, proxy_headers=False, access_log=False, log_level="warning")
+    serve_forever(app, sock)  # the way `preview` serves its pages too (newsletter.serving)
