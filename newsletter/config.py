@@ -19,6 +19,8 @@ from newsletter.errors import ConfigError
 CONFIG_NAME = "newsletter.toml"
 MAX_CONFIG_BYTES = 256 * 1024  # the publication's settings are some 1.5 KB
 UNSUBSCRIBE_PATH = "/unsubscribe"  # the one-click endpoint under [web] base_url
+# Not in a URL as it is (RFC 3986), or (& and ') needing an escape in the footer's HTML.
+UNSAFE_IN_URL = frozenset("\"<>\\^`{|}&'")
 
 
 @dataclass(frozen=True)
@@ -284,6 +286,13 @@ def _check_base_url(config: Config) -> None:
         raise ConfigError(f"{config.path}: [web] base_url {base!r} names no host: write the full public address.")
     if split.query or split.fragment or "?" in base or "#" in base:
         raise ConfigError(f"{config.path}: [web] base_url must not have a query or fragment: remove them.")
+    # The URL goes as it is into every footer's href and every List-Unsubscribe header's <...>.
+    bad = next((ch for ch in base if ch.isspace() or ch in UNSAFE_IN_URL or not ch.isprintable()), "")
+    if bad:
+        raise ConfigError(
+            f"{config.path}: [web] base_url {base!r} holds {bad!r}, which a link cannot carry as it is: "
+            "percent-encode it (e.g. %20 for a space)."
+        )
     legacy = config.unsubscribe.url
     if legacy and legacy != f"{base.rstrip('/')}{UNSUBSCRIBE_PATH}":
         raise ConfigError(
