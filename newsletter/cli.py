@@ -396,12 +396,13 @@ def inbox_command(
         if not password:
             raise NewsletterError("NEWSLETTER_IMAP_PASSWORD is not set: set it to the mailbox password.")
         source = ImapSource(address, password, config.inbox.processed_folder, memory, state_path)
+    provider = None if dry_run else _transactional_provider(config)
     try:
         report = run_inbox(
             source,
             config,
             secret,
-            None if dry_run else _transactional_provider(config),
+            provider,
             now=lambda: datetime.now(UTC),
             dry_run=dry_run,
             sent_slugs=_sent_slugs(config),
@@ -417,7 +418,7 @@ def inbox_command(
             if decision.reading:  # why the words were read as a request, for the editor to check
                 click.echo(f'  read as: {show(decision.reading)}: "{show(decision.evidence)}"')
     for line in report.sent:
-        click.echo(f"sent {show(line)}")
+        click.echo(f"{_delivered(provider)} {show(line)}")
     for failure in report.failures:
         click.echo(f"failed: {show(str(failure))}")
     unsure = report.for_review
@@ -479,7 +480,7 @@ def _review_inbox(config: Config, secret: bytes) -> None:
                              latest_url=latest)  # fmt: skip
         click.echo(f"  {show(done.result)}")
         for line in done.sent:
-            click.echo(f"  sent {show(line)}")
+            click.echo(f"  {_delivered(provider)} {show(line)}")
         for line in done.failures:
             click.echo(f"  failed: {show(line)}")
         failed += bool(done.failures)
@@ -492,16 +493,23 @@ def _review_inbox(config: Config, secret: bytes) -> None:
         )
 
 
-def _transactional_provider(config: Config) -> Any:
-    """The configured provider; the outbox keeps these answers apart from the issues, under outbox/_transactional."""
-    from newsletter.providers import choose_provider, get_provider
-    from newsletter.providers.outbox import OutboxProvider
+def _transactional_provider(config: Config) -> Provider:
+    """providers.transactional_provider (the web app's factory calls it too), with the secrets of the environment."""
+    from newsletter.providers import transactional_provider
 
-    key = os.environ.get("SENDGRID_API_KEY", "")
-    chosen = choose_provider("", config, sendgrid_key=key)
-    if chosen == "outbox":
-        return OutboxProvider(config.outbox_dir / "_transactional", config=config)
-    return get_provider(chosen, config, sendgrid_key=key, smtp_password=os.environ.get("NEWSLETTER_SMTP_PASSWORD", ""))
+    return transactional_provider(
+        config,
+        sendgrid_key=os.environ.get("SENDGRID_API_KEY", ""),
+        smtp_password=os.environ.get("NEWSLETTER_SMTP_PASSWORD", ""),
+    )
+
+
+def _delivered(provider: Provider | None) -> str:
+    """How an answer's line begins: "sent", or, for the outbox, the folder it was written to (nothing was sent)."""
+    directory = getattr(provider, "directory", None)
+    if provider is None or provider.name != "outbox" or directory is None:
+        return "sent"
+    return f"written to {_relative(Path(directory))}/:"
 
 
 def _sent_slugs(config: Config) -> list[str]:
@@ -847,8 +855,7 @@ def serve_command(state: State, host: str, port: int, dev: bool) -> None:
     the TLS proxy: see newsletter/web/asgi.py."""
     import dataclasses
 
-    import uvicorn
-
+    from newsletter.serving import listen, serve_forever
     from newsletter.web.app import create_app
 
     config = state.config
@@ -856,7 +863,15 @@ def serve_command(state: State, host: str, port: int, dev: bool) -> None:
         here = f"http://{f'[{host}]' if ':' in host else host}:{port}"
         config = dataclasses.replace(config, web=dataclasses.replace(config.web, base_url=here))
     webhook_key = os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY", "")
-    app = create_app(config, get_secret(), dev=dev, mailer=_transactional_provider(config), webhook_key=webhook_key)
+    mailer = _transactional_provider(config)
+    app = create_app(config, get_secret(), dev=dev, mailer=mailer, webhook_key=webhook_key)
+    sock = listen(host, port, fix="pass --port with another number, or stop what listens there")
     click.echo(f"Serving {config.web_base_url}/ on {host}:{port} (Ctrl+C stops it).", err=True)
-    # No access log: the request lines hold readers' tokens. X-Forwarded-For is read by the app, per trust_proxy.
-    uvicorn.run(app, host=host, port=port, proxy_headers=False, access_log=False, log_level="warning")
+    delivered = _delivered(mailer)
+    if delivered != "sent":
+        click.echo(
+            f"Confirmations and welcomes are {delivered.rstrip(':')}, not sent: set [send] transactional_provider "
+            "(or provider) in newsletter.toml to send them.",
+            err=True,
+        )
+    serve_forever(app, sock)  # the way `preview` serves its pages too (newsletter.serving)

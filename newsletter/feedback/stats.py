@@ -48,8 +48,7 @@ from newsletter.feedback.events import (
 from newsletter.issue.load import load_issue
 from newsletter.issue.model import normalise_url
 from newsletter.sending.ledger import LedgerState, ledger_path, read_ledger
-from newsletter.subscribers.journal import pending_changes, status_after
-from newsletter.subscribers.store import read_or_empty
+from newsletter.subscribers.journal_apply import read_current
 
 OPENS_CAVEAT = (
     "Opens are inflated: Apple Mail Privacy Protection and image proxies (Gmail's, and security gateways) fetch "
@@ -139,9 +138,9 @@ def _sent_issues(config: Config) -> list[_Sent]:
 
 
 def _unsubscribed_at(config: Config) -> dict[str, datetime]:
-    """When each unsubscribed reader left: the row's updated_at, or the pending journal change that will make it
-    unsubscribed once the web app folds it in."""
-    subscribers = read_or_empty(config.subscribers_path)
+    """When each unsubscribed reader left: the row's updated_at, with the journal's pending changes folded in (a
+    reader who unsubscribed on the web a minute ago counts, at the time of that change)."""
+    subscribers = read_current(config.subscribers_path, config.journal_dir, missing_ok=True)
     left: dict[str, datetime] = {}
     # By status first: building every row of a million to find the few thousand unsubscribed ones took seconds.
     for number in range(len(subscribers)):
@@ -150,12 +149,6 @@ def _unsubscribed_at(config: Config) -> dict[str, datetime]:
             moment = _parse_time(row.updated_at)
             if moment is not None:
                 left.setdefault(row.key, moment)
-    for key, changes in pending_changes(config.journal_dir).items():
-        found = subscribers.find(key)
-        before = found.status if found is not None and found.valid else None
-        if before != "unsubscribed" and status_after(before, changes) == "unsubscribed":
-            at = next(change.at for change in changes if change.status == "unsubscribed")
-            left[key] = at if at.tzinfo else at.replace(tzinfo=UTC)
     return left
 
 

@@ -30,7 +30,7 @@ from newsletter.sending.ledger import LedgerWriter, ledger_path, read_ledger
 from newsletter.sending.plan import SendOptions, SendPlan, check_resume, parse_when, plan_send
 from newsletter.sending.run import SendSummary, lock_send, run_send, summary_of
 from newsletter.sending.suppressions import SyncResult, sync_suppressions
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.journal_apply import read_current
 
 TEST_PREFIX = "[TEST] "
 DRY_RUN_LISTED = 20  # recipients a dry run names, before "... and N more"
@@ -122,7 +122,7 @@ def send_issue(
                 state = read_ledger(ledger)
                 check_resume(state, rendered, request.provider, rendered.issue.path)
             with _timed(stages, "read subscribers + plan"):
-                plan = plan_send(rendered, read_subscribers(config.subscribers_path), state, request.provider, options)
+                plan = plan_send(rendered, read_current(config.subscribers_path), state, request.provider, options)
             for line in describe_plan(plan, show=0 if sender else DRY_RUN_LISTED):
                 show(line)
             if sender is None:

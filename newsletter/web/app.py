@@ -118,9 +118,10 @@ def create_app(
     journal = JournalCommitter(writer)
     own_mailer = mailer is None
     if mailer is None:
+        from newsletter.providers import TRANSACTIONAL_FOLDER
         from newsletter.providers.outbox import OutboxProvider
 
-        mailer = OutboxProvider(config.outbox_dir / "_transactional", config=config)
+        mailer = OutboxProvider(config.outbox_dir / TRANSACTIONAL_FOLDER, config=config)
     seconds = lambda: clock().timestamp()  # noqa: E731
     readers = Readers(
         secret=secret,
@@ -139,8 +140,6 @@ def create_app(
         secret=secret,
         journal_dir=config.journal_dir,
         mailer=mailer,
-        pages=pages,
-        base_url=base_url,
         clock=clock,
         interval=apply_interval,
         mail_limit=RateLimiter(*limits.mails_per_address, seconds),
