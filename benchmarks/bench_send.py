@@ -123,7 +123,7 @@ def child(publication: Path) -> None:
 
 def reader_only(publication: Path) -> None:
     """Only read subscribers.csv and walk its rows: the part of the sender's memory that is the reader's."""
-    from newsletter.subscribers.store import read_subscribers
+    from newsletter.subscribers.listfile import read_subscribers
 
     for _ in read_subscribers(publication / "subscribers.csv"):
         pass

@@ -44,7 +44,8 @@ from newsletter.subscribers.forgotten import load_forgotten
 from newsletter.subscribers.journal import SUFFIX, Change, decode_change, pending_changes, status_after
 from newsletter.subscribers.journal_apply import apply_journal
 from newsletter.subscribers.journal_done import DONE_DIR
-from newsletter.subscribers.store import editing, read_or_empty
+from newsletter.subscribers.listfile import read_or_empty
+from newsletter.subscribers.store import editing
 
 _EVENT_COLUMNS = ("issue", "event", "url", "count", "first_at", "last_at", "source", "detail")
 

@@ -21,7 +21,7 @@ from newsletter.inbox.review import REVIEW_NAME, load_review
 from newsletter.inbox.run import run_inbox
 from newsletter.inbox.sources import STATE_NAME, load_state, open_maildir, open_mbox
 from newsletter.providers.outbox import OutboxProvider
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 from newsletter.tokens import make_token
 
 CORPUS = DATA / "inbox"

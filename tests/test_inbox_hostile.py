@@ -23,7 +23,7 @@ from newsletter.inbox.run import rules_for
 from newsletter.inbox.sources import STATE_NAME
 from newsletter.inbox.text import decode_words
 from newsletter.providers.sendgrid_payload import payload_from_message
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 from newsletter.tokens import make_token
 
 CORPUS = DATA / "inbox"

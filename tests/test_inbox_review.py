@@ -19,7 +19,7 @@ from newsletter.config import load_config
 from newsletter.errors import InboxError
 from newsletter.inbox.decide import decide_review, pending_reviews
 from newsletter.inbox.review import REVIEW_NAME, load_review
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 
 CORPUS = DATA / "inbox"
 AUTHENTICATED = b"Authentication-Results: mx.indiawrites.org; dkim=pass header.d=example.org\r\n"

@@ -32,7 +32,8 @@ from newsletter.subscribers.journal import (
 )
 from newsletter.subscribers.journal_apply import apply_journal
 from newsletter.subscribers.journal_done import Outcome, has_outcomes, take_outcomes
-from newsletter.subscribers.store import read_subscribers, remove_subscriber
+from newsletter.subscribers.listfile import read_subscribers
+from newsletter.subscribers.store import remove_subscriber
 
 HEADER = "email,name,status,joined_at,source,consent,updated_at,reason\n"
 OLD = "2015-02-01T09:00:00Z"

@@ -19,7 +19,7 @@ from test_inbox_hostile import mail
 from conftest import ROOT
 from newsletter.cli import cli
 from newsletter.subscribers.journal import Change, JournalWriter, journal_for, pending_changes
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 
 RAHUL = "rahul.verma@example.com"  # active in the list; unsubscribed on the web (one-click)
 MEERA = "meera.iyer@example.org"  # pending in the list; confirmed on the web

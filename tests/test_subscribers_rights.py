@@ -24,7 +24,7 @@ from newsletter.subscribers.forgotten import FORGOTTEN_NAME, forget_key
 from newsletter.subscribers.imports import import_subscribers
 from newsletter.subscribers.journal import Change, JournalWriter, read_pending
 from newsletter.subscribers.journal_apply import apply_journal
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 
 PRIYA = "priya.sharma@example.org"
 AUTHENTICATED = b"Authentication-Results: mx.indiawrites.org; dkim=pass header.d=example.org\r\n"

@@ -19,7 +19,7 @@ import pytest
 from conftest import TEST_SECRET
 from newsletter.subscribers.journal import Change, read_pending
 from newsletter.subscribers.journal_apply import apply_journal
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 from newsletter.tokens import make_token
 from newsletter.web.guard import make_form_token
 from web_support import Server, form_action, hidden_fields, link_in, make_publication, post_many, running

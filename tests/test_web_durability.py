@@ -17,7 +17,8 @@ from conftest import TEST_SECRET
 from newsletter.cli import cli
 from newsletter.subscribers.journal import pending_changes, status_after
 from newsletter.subscribers.journal_apply import apply_journal
-from newsletter.subscribers.store import editing, read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
+from newsletter.subscribers.store import editing
 from newsletter.tokens import make_token
 from web_support import Server, make_publication, running, wait_until
 

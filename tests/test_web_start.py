@@ -19,7 +19,7 @@ from conftest import TEST_SECRET
 from newsletter.cli import cli
 from newsletter.config import load_config
 from newsletter.errors import ConfigError, TokenError
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 from newsletter.tokens import DEV_SECRET, make_token
 from newsletter.web.app import create_app
 from web_support import free_port, hidden_fields, link_in, make_publication, running, set_base_url, wait_until

@@ -24,28 +24,12 @@ from newsletter.subscribers.csvfile import format_row, parse_csv
 from newsletter.subscribers.journal import journal_for
 from newsletter.subscribers.journal_apply import ApplyReport, fold_journal
 from newsletter.subscribers.listfile import (
-    LOCK_TIMEOUT,
-    active_subscribers,
     locked,
     read_or_empty,
-    read_subscribers,
 )
 from newsletter.subscribers.scan import COLUMNS
 from newsletter.subscribers.status import STICKY
 from newsletter.subscribers.table import SubscriberList, format_time, written_cells
-
-__all__ = [  # read_subscribers and the rest live in listfile.py; commands and tests import them from here
-    "LOCK_TIMEOUT",
-    "active_subscribers",
-    "add_subscriber",
-    "editing",
-    "locked",
-    "locked_current",
-    "read_or_empty",
-    "read_subscribers",
-    "remove_subscriber",
-    "update_statuses",
-]
 
 
 @contextmanager
