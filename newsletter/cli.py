@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from newsletter.clock import utc_now
 from newsletter.config import Config, find_config, load_config
 from newsletter.errors import IssueError, NewsletterError
 
@@ -338,14 +339,12 @@ def subscribers_show(state: State, email: str) -> None:
 @handle_errors
 def subscribers_forget(state: State, email: str, yes: bool) -> None:
     """Erase EMAIL everywhere (list, ledgers, outbox, journal, review list, events); keep only a keyed hash."""
-    from datetime import UTC, datetime
-
     from newsletter.rights import forget_reader
 
     secret = get_secret(required=True)  # the hash kept is keyed with it, and checked with it later
     if not yes:
         click.confirm(_shown(f"Erase everything held about {email}? This cannot be undone"), abort=True)
-    report = forget_reader(state.config, secret, email, now=datetime.now(UTC))
+    report = forget_reader(state.config, secret, email, now=utc_now())
     click.echo(_shown(f"forgot {report.email}:"))
     for line in report.lines:
         click.echo(_shown(f"  {line}"))
@@ -364,11 +363,10 @@ def inbox_command(
 ) -> None:
     """Turn subscribe and unsubscribe requests, bounces and complaints in the editor's mailbox into subscribers.csv
     changes."""
-    from datetime import UTC, datetime
-
-    from newsletter.clean import show
+    from newsletter.inbox.report import describe_inbox, inbox_problem
     from newsletter.inbox.run import run_inbox
-    from newsletter.inbox.sources import STATE_NAME, ImapSource, load_state, open_maildir, open_mbox, parse_imap_url
+    from newsletter.inbox.sources import STATE_NAME, open_source
+    from newsletter.sending.ledger import sent_slugs
 
     if sum(x is not None for x in (imap_url, mbox_path, maildir_path)) > 1:
         raise click.UsageError("give one of --imap, --mbox and --maildir.")
@@ -381,116 +379,51 @@ def inbox_command(
     if review:
         _review_inbox(config, secret)
         return
-    state_path = config.subscribers_path.with_name(STATE_NAME)
-    memory = load_state(state_path)
-    if mbox_path is not None:
-        source: Any = open_mbox(mbox_path, memory, state_path)
-    elif maildir_path is not None:
-        source = open_maildir(maildir_path, memory, state_path)
-    else:
-        url = imap_url or config.inbox.imap_url
-        if not url:
-            raise click.UsageError("give --imap URL, --mbox FILE or --maildir DIR, or set [inbox] imap_url.")
-        address = parse_imap_url(url)
-        password = os.environ.get("NEWSLETTER_IMAP_PASSWORD", "")
-        if not password:
-            raise NewsletterError("NEWSLETTER_IMAP_PASSWORD is not set: set it to the mailbox password.")
-        source = ImapSource(address, password, config.inbox.processed_folder, memory, state_path)
-    provider = None if dry_run else _transactional_provider(config)
-    try:
-        report = run_inbox(
-            source,
-            config,
-            secret,
-            provider,
-            now=lambda: datetime.now(UTC),
-            dry_run=dry_run,
-            sent_slugs=_sent_slugs(config),
-        )
-    finally:
-        source.close()
-    # Message-IDs and reasons come from strangers' mail: cleaned where they were read, and shown escaped here.
-    prefix = "would: " if dry_run else ""
-    for outcome in report.outcomes:
-        decision = outcome.decision
-        if (dry_run or decision.action != "ignore") and not outcome.failed and decision.action != "unsure":
-            click.echo(f"{prefix}{show(decision.message_id)}: {show(outcome.result)}")
-            if decision.reading:  # why the words were read as a request, for the editor to check
-                click.echo(f'  read as: {show(decision.reading)}: "{show(decision.evidence)}"')
-    for line in report.sent:
-        click.echo(f"{_delivered(provider)} {show(line)}")
-    for failure in report.failures:
-        click.echo(f"failed: {show(str(failure))}")
-    unsure = report.for_review
-    if unsure:
-        keeping = "would be kept" if dry_run else "kept"
-        click.echo(f"not acted on, {keeping} for review (`newsletter inbox --review` decides them):")
-        for decision in unsure:
-            click.echo(
-                f"  {show(decision.email)}, subject '{show(decision.subject)}': \"{show(decision.evidence)}\" "
-                f"({show(decision.reason)})"
-            )
-    ignored = len(report.outcomes) - len(report.acted_on) - len(unsure)
-    kept = f"{len(unsure)} for review, " if unsure else ""
-    click.echo(
-        f"{'dry run: ' if dry_run else ''}{show(report.source)}: {len(report.outcomes)} new message(s), "
-        f"{len(report.acted_on)} about the newsletter, {kept}{ignored} left alone, {report.already_done} handled "
-        "before."
+    source = open_source(
+        config.subscribers_path.with_name(STATE_NAME),
+        mbox=mbox_path,
+        maildir=maildir_path,
+        imap_url=imap_url or config.inbox.imap_url,
+        imap_password=os.environ.get("NEWSLETTER_IMAP_PASSWORD", ""),
+        processed_folder=config.inbox.processed_folder,
     )
-    if report.waiting > len(unsure):
-        click.echo(f"{report.waiting} message(s) on the review list: `newsletter inbox --review` decides them.")
-    if report.failures:
-        count = len({failure.message_id for failure in report.failures})
-        done = "" if dry_run else "; everything else was saved and these are read again on the next run"
-        raise NewsletterError(
-            f"{count} message(s) could not be fully handled (the 'failed:' lines above){done}: fix the cause or "
-            "move them out of the mailbox."
+    provider = None if dry_run else _transactional_provider(config)
+    with contextlib.closing(source):
+        report = run_inbox(
+            source, config, secret, provider, now=utc_now, dry_run=dry_run, sent_slugs=sent_slugs(config.sends_dir)
         )
+    for line in describe_inbox(report, dry_run=dry_run, delivered=_delivered(provider)):
+        click.echo(line)
+    problem = inbox_problem(report, dry_run=dry_run)
+    if problem:
+        raise NewsletterError(problem)
 
 
 def _review_inbox(config: Config, secret: bytes) -> None:
     """Each message kept for review, then the editor's decision: subscribe, unsubscribe, ignore, or skip."""
-    from datetime import UTC, datetime
-
-    from newsletter.clean import show
     from newsletter.inbox.decide import decide_review, pending_reviews
     from newsletter.inbox.replies import latest_issue_url
+    from newsletter.inbox.report import describe_entry, describe_reviewed, review_problem
+    from newsletter.sending.ledger import sent_slugs
 
     entries = pending_reviews(config)
     if not entries:
         click.echo("Nothing to review.")
         return
     provider = _transactional_provider(config)
-    latest = latest_issue_url(config, _sent_slugs(config))
+    latest = latest_issue_url(config, sent_slugs(config.sends_dir))
     failed = 0
     for number, entry in enumerate(entries, 1):
-        proof = "authenticated" if entry.authenticated else "not authenticated: a confirmation is asked first"
-        name = f"{show(entry.name)} " if entry.name else ""
-        click.echo(f"{number} of {len(entries)}: {show(entry.message_id)}, read {show(entry.read_at)}")
-        click.echo(f"  from:    {name}<{show(entry.email)}> ({proof})")
-        click.echo(f"  subject: {show(entry.subject)}")
-        click.echo(f'  wrote:   "{show(entry.evidence)}"')
-        click.echo(f"  unsure:  {show(entry.reason)}")
-        choice = click.prompt(
-            "  decide", type=click.Choice(["subscribe", "unsubscribe", "ignore", "skip"]), default="skip"
-        )
-        if choice == "skip":
-            continue
-        done = decide_review(config, secret, provider, entry.message_id, choice, now=datetime.now(UTC),
-                             latest_url=latest)  # fmt: skip
-        click.echo(f"  {show(done.result)}")
-        for line in done.sent:
-            click.echo(f"  {_delivered(provider)} {show(line)}")
-        for line in done.failures:
-            click.echo(f"  failed: {show(line)}")
-        failed += bool(done.failures)
-    left = len(pending_reviews(config))
-    click.echo(f"{left} message(s) left on the review list.")
+        click.echo("\n".join(describe_entry(entry, number, len(entries))))
+        choices = click.Choice(["subscribe", "unsubscribe", "ignore", "skip"])
+        choice = click.prompt("  decide", type=choices, default="skip")
+        if choice != "skip":
+            done = decide_review(config, secret, provider, entry.message_id, choice, now=utc_now(), latest_url=latest)
+            click.echo("\n".join(describe_reviewed(done, delivered=_delivered(provider))))
+            failed += bool(done.failures)
+    click.echo(f"{len(pending_reviews(config))} message(s) left on the review list.")
     if failed:
-        raise NewsletterError(
-            f"{failed} answer(s) could not be sent (the 'failed:' lines above); the decisions are saved: write to "
-            "these readers by hand, or ask them to write again."
-        )
+        raise NewsletterError(review_problem(failed))
 
 
 def _transactional_provider(config: Config) -> Provider:
@@ -512,13 +445,6 @@ def _delivered(provider: Provider | None) -> str:
     return f"written to {_relative(Path(directory))}/:"
 
 
-def _sent_slugs(config: Config) -> list[str]:
-    """Issues with a send ledger: the welcome email links to the newest of them in the archive."""
-    if not config.sends_dir.is_dir():
-        return []
-    return [p.name[: -len(".jsonl")] for p in config.sends_dir.glob("*.jsonl") if not p.name.endswith(".sandbox.jsonl")]
-
-
 # --- send, report, suppressions -----------------------------------------------------------------------------
 
 
@@ -526,10 +452,6 @@ def _issue_file(config: Config, issue: str) -> Path:
     """ISSUE as a path, or as a slug under issues/ ("2015-03-16")."""
     path = Path(issue)
     return path if path.suffix or path.exists() else config.issues_dir / f"{issue}.yaml"
-
-
-def _utc_now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 def _send_provider(config: Config, name: str | None) -> tuple[str, Callable[[], Provider]]:
@@ -638,7 +560,7 @@ def send_command(
     )
     issue_path = _issue_file(config, issue)
     if cancel:
-        batch_id = send.cancel_scheduled_send(config, issue_path.stem, provider, sandbox=sandbox, now=_utc_now)
+        batch_id = send.cancel_scheduled_send(config, issue_path.stem, provider, sandbox=sandbox, now=utc_now)
         shown = f"`newsletter report {issue}` shows it"
         click.echo(f"cancelled the scheduled send of {issue_path.stem} (batch {batch_id}); {shown}.")
         return
@@ -646,10 +568,10 @@ def send_command(
     secret = get_secret(required=chosen != "outbox" and not dry_run)
     if test_to is not None:
         address = config.newsletter.from_email if test_to == "-" else test_to
-        message_id = send.send_test_copy(rendered, config, provider(), secret, address, now=_utc_now)
+        message_id = send.send_test_copy(rendered, config, provider(), secret, address, now=utc_now)
         click.echo(f"sent a test copy of '{rendered.subject}' to {address} via {chosen} ({message_id}).")
         return
-    now = _utc_now()
+    now = utc_now()
     when = send.schedule_at(at_text, chosen, now, now.astimezone().tzinfo or datetime.UTC) if at_text else None
     options = SendOptions(limit, retry_failed, resend_in_doubt, sandbox, send_at=when)
     result = send.send_issue(
@@ -657,7 +579,7 @@ def send_command(
         send.SendRequest(rendered, chosen, options, dry_run=dry_run),
         provider,
         secret=secret,
-        now=_utc_now,
+        now=utc_now,
         confirm=lambda question: yes or click.confirm(question),
         show=click.echo,
         progress=_progress_bar,
