@@ -610,29 +610,16 @@ def _finish_send(result: SendResult, issue: str) -> None:
 @handle_errors
 def report_command(state: State, issue: str, as_json: bool, sandbox: bool) -> None:
     """What the send ledger says: counts per status and, with --json, every recipient."""
-    from newsletter.sending.ledger import format_report, iter_report_json, ledger_path, read_ledger
+    from newsletter.sending.report import open_report
 
     config = state.config
-    slug = _issue_file(config, issue).stem
-    ledger = ledger_path(config.sends_dir, slug, sandbox=sandbox)
-    if not ledger.exists():
-        raise NewsletterError(f"{ledger} does not exist: {slug} has not been sent (send it with `newsletter send`).")
-    # A report shows what the undamaged lines say and names each damaged one; `send` stops at them instead.
-    ledger_state = read_ledger(ledger, skip_damaged=True)
-    if as_json:
-        for chunk in iter_report_json(ledger_state):
-            click.echo(chunk, nl=False)
-    else:
-        click.echo(f"{slug}: {ledger}")
-        for line in format_report(ledger_state):
-            click.echo(line)
-    for number, problem in ledger_state.damaged:
-        click.echo(f"warning: {ledger}:{number}: the send ledger is damaged ({problem}): left out above.", err=True)
-    if ledger_state.damaged:
-        raise NewsletterError(
-            f"{ledger}: {len(ledger_state.damaged)} damaged line(s), so the report may be incomplete and "
-            "`newsletter send` will not continue this issue: restore the ledger from a backup; do not edit it by hand."
-        )
+    report = open_report(config.sends_dir, _issue_file(config, issue).stem, sandbox=sandbox)
+    for chunk in report.chunks(as_json=as_json):
+        click.echo(chunk, nl=False)
+    for line in report.warnings():
+        click.echo(line, err=True)
+    if report.problem:
+        raise NewsletterError(report.problem)
 
 
 @cli.command("stats")
@@ -643,22 +630,12 @@ def report_command(state: State, issue: str, as_json: bool, sandbox: bool) -> No
 def stats_command(state: State, issue: str | None, as_json: bool) -> None:
     """Delivered, bounces, complaints, unsubscribes, opens and clicks per article of ISSUE; without ISSUE, one line
     per sent issue."""
-    import json
-
-    from newsletter.feedback.stats import all_stats, format_stats, format_trend, issue_stats
+    from newsletter.feedback.stats import stats_output
 
     config = state.config
-    if issue is None:
-        found = all_stats(config)
-        click.echo(json.dumps([s.as_json() for s in found], indent=2, ensure_ascii=False) if as_json else
-                   "\n".join(_shown(line) for line in format_trend(found)))  # fmt: skip
-        return
-    stats = issue_stats(config, _issue_file(config, issue).stem)
-    if as_json:
-        click.echo(json.dumps(stats.as_json(), indent=2, ensure_ascii=False))
-    else:
-        tracking = (config.sendgrid.track_opens, config.sendgrid.track_clicks)
-        click.echo("\n".join(_shown(line) for line in format_stats(stats, tracking=tracking)))
+    slug = None if issue is None else _issue_file(config, issue).stem
+    text = stats_output(config, slug, as_json=as_json)
+    click.echo(text if as_json else _shown(text))
 
 
 @cli.group("suppressions")

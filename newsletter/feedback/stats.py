@@ -19,6 +19,7 @@ Every figure counts distinct readers unless its name says otherwise (`clicks`):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -320,3 +321,16 @@ def format_trend(all_issues: Iterable[IssueStats]) -> list[str]:
             f"{s.unsubscribes:>14}{s.unique_opens:>8}{s.unique_clicks:>8}"
         )
     return lines
+
+
+def stats_output(config: Config, slug: str | None, *, as_json: bool) -> str:
+    """What `newsletter stats [ISSUE] [--json]` prints: one issue's figures, or one line per sent issue."""
+    if slug is None:
+        found = all_stats(config)
+        if as_json:
+            return json.dumps([stats.as_json() for stats in found], indent=2, ensure_ascii=False)
+        return "\n".join(format_trend(found))
+    stats = issue_stats(config, slug)
+    if as_json:
+        return json.dumps(stats.as_json(), indent=2, ensure_ascii=False)
+    return "\n".join(format_stats(stats, tracking=(config.sendgrid.track_opens, config.sendgrid.track_clicks)))
