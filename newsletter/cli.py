@@ -123,6 +123,11 @@ def _debug() -> bool:
 pass_state = click.make_pass_decorator(State)
 
 
+def with_state(func: F) -> F:
+    """The command gets the State first; a NewsletterError becomes one line and exit 1 (handle_errors)."""
+    return pass_state(handle_errors(func))  # type: ignore[return-value]
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
@@ -150,8 +155,7 @@ SAMPLE_READER = ("reader@example.org", "Sample Reader")
 @cli.command("new")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="The issue's date (default: today).")
 @click.option("--title", default="", help="The subject line.")
-@pass_state
-@handle_errors
+@with_state
 def new_command(state: State, date_text: str | None, title: str) -> None:
     """Scaffold issues/<date>.yaml and print its path."""
     import datetime as dt
@@ -192,8 +196,7 @@ def _output_option(default: str, help: str) -> Callable[[F], F]:
 @cli.command("render")
 @click.argument("issue_path", metavar="ISSUE", type=click.Path(path_type=Path))
 @_output_option("build", "Folder for <slug>.html, .txt, .mjml and .eml.")
-@pass_state
-@handle_errors
+@with_state
 def render_command(state: State, issue_path: Path, out_dir: Path) -> None:
     """Write the rendered issue: HTML, text part, MJML source and a complete .eml for a sample reader."""
     from newsletter.render.build import write_build
@@ -210,8 +213,7 @@ def render_command(state: State, issue_path: Path, out_dir: Path) -> None:
 @click.option(
     "--clients", "clients", is_flag=True, help="Also report what the major mail clients support of the rendered HTML."
 )
-@pass_state
-@handle_errors
+@with_state
 def check_command(state: State, issue_path: Path, as_json: bool, clients: bool) -> None:
     """Lint an issue: exit 0 when there is no error (warnings allowed), 1 otherwise."""
     from newsletter.render.check import check_output, count, run_check
@@ -249,8 +251,7 @@ def _print_shown(shown: Any) -> None:
 @subscribers_group.command("add")
 @click.argument("email")
 @click.option("--name", default="", help="The reader's name, as they write it.")
-@pass_state
-@handle_errors
+@with_state
 def subscribers_add(state: State, email: str, name: str) -> None:
     """Add EMAIL as active (an unsubscribed reader is not added back)."""
     from newsletter.subscribers.store import add_subscriber
@@ -261,8 +262,7 @@ def subscribers_add(state: State, email: str, name: str) -> None:
 @subscribers_group.command("remove")
 @click.argument("email")
 @click.option("--reason", default="removed by the editor", show_default=True, help="Kept in the row's reason.")
-@pass_state
-@handle_errors
+@with_state
 def subscribers_remove(state: State, email: str, reason: str) -> None:
     """Mark EMAIL unsubscribed (the row and the reason stay)."""
     from newsletter.subscribers.store import remove_subscriber
@@ -272,8 +272,7 @@ def subscribers_remove(state: State, email: str, reason: str) -> None:
 
 @subscribers_group.command("list")
 @click.option("--status", type=click.Choice(["active", "pending", "unsubscribed", "bounced", "complained", "invalid"]))
-@pass_state
-@handle_errors
+@with_state
 def subscribers_list(state: State, status: str | None) -> None:
     """Print one row per subscriber: email, name, status (tab-separated)."""
     from newsletter.subscribers.listing import list_subscribers
@@ -284,25 +283,20 @@ def subscribers_list(state: State, status: str | None) -> None:
 @subscribers_group.command("import")
 @click.argument("source", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
-@pass_state
-@handle_errors
+@with_state
 def subscribers_import(state: State, source: Path, dry_run: bool) -> None:
     """Import a Mailchimp, Substack or Buttondown export, a CSV with an email column, or one address per line."""
     from newsletter.subscribers.imports import import_subscribers
 
-    path = state.config.subscribers_path
-    report = import_subscribers(path, source, dry_run=dry_run, secret=_secret_if_set())
-    for line in report.lines:
+    report = import_subscribers(state.config.subscribers_path, source, dry_run=dry_run, secret=_secret_if_set())
+    for line in [*report.lines, report.summary(source, dry_run=dry_run)]:
         click.echo(_shown(line))
-    counts = ", ".join(f"{n} {what}" for what, n in sorted(report.counts.items())) or "no rows"
-    click.echo(_shown(f"{'dry run: ' if dry_run else ''}imported {source.name} ({report.tool}): {counts}."))
 
 
 @subscribers_group.command("export")
 @click.argument("target", metavar="[FILE]", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--status", type=click.Choice(["active", "pending", "unsubscribed", "bounced", "complained"]))
-@pass_state
-@handle_errors
+@with_state
 def subscribers_export(state: State, target: Path | None, status: str | None) -> None:
     """Write the valid rows as a clean CSV to FILE (default: standard output)."""
     from newsletter.subscribers.listing import export_subscribers
@@ -311,8 +305,7 @@ def subscribers_export(state: State, target: Path | None, status: str | None) ->
 
 
 @subscribers_group.command("stats")
-@pass_state
-@handle_errors
+@with_state
 def subscribers_stats(state: State) -> None:
     """Counts per status and growth by month."""
     from newsletter.subscribers.listing import count_subscribers
@@ -322,8 +315,7 @@ def subscribers_stats(state: State) -> None:
 
 @subscribers_group.command("show")
 @click.argument("email")
-@pass_state
-@handle_errors
+@with_state
 def subscribers_show(state: State, email: str) -> None:
     """Everything held about EMAIL: the row and its consent, the issues sent, copies, events, journal, review."""
     from newsletter.rights import describe_reader_data, reader_data
@@ -335,8 +327,7 @@ def subscribers_show(state: State, email: str) -> None:
 @subscribers_group.command("forget")
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="Do not ask first.")
-@pass_state
-@handle_errors
+@with_state
 def subscribers_forget(state: State, email: str, yes: bool) -> None:
     """Erase EMAIL everywhere (list, ledgers, outbox, journal, review list, events); keep only a keyed hash."""
     from newsletter.rights import forget_reader
@@ -345,9 +336,7 @@ def subscribers_forget(state: State, email: str, yes: bool) -> None:
     if not yes:
         click.confirm(_shown(f"Erase everything held about {email}? This cannot be undone"), abort=True)
     report = forget_reader(state.config, secret, email, now=utc_now())
-    click.echo(_shown(f"forgot {report.email}:"))
-    for line in report.lines:
-        click.echo(_shown(f"  {line}"))
+    click.echo(_shown("\n".join([f"forgot {report.email}:", *(f"  {line}" for line in report.lines)])))
 
 
 @cli.command("inbox")
@@ -356,8 +345,7 @@ def subscribers_forget(state: State, email: str, yes: bool) -> None:
 @click.option("--maildir", "maildir_path", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Say what would happen; change, send and mark nothing.")
 @click.option("--review", is_flag=True, help="Decide, one by one, the messages kept for review.")
-@pass_state
-@handle_errors
+@with_state
 def inbox_command(
     state: State, imap_url: str | None, mbox_path: Path | None, maildir_path: Path | None, dry_run: bool, review: bool
 ) -> None:
@@ -533,8 +521,7 @@ def _progress_bar(total: int) -> Iterator[Callable[[int], None]]:
 @click.option("--cancel", is_flag=True, help="Cancel this issue's scheduled SendGrid send.")
 @click.option("--retry-failed", is_flag=True, help="Also resend to recipients whose delivery failed.")
 @click.option("--resend-in-doubt", is_flag=True, help="Also resend to recipients in doubt (they may get it twice).")
-@pass_state
-@handle_errors
+@with_state
 def send_command(
     state: State,
     issue: str,
@@ -606,8 +593,7 @@ def _finish_send(result: SendResult, issue: str) -> None:
 @click.argument("issue", metavar="ISSUE")
 @click.option("--json", "as_json", is_flag=True, help='Print {"counts": ..., "recipients": [...]} as JSON.')
 @click.option("--sandbox", is_flag=True, help="Report the sandbox ledger instead.")
-@pass_state
-@handle_errors
+@with_state
 def report_command(state: State, issue: str, as_json: bool, sandbox: bool) -> None:
     """What the send ledger says: counts per status and, with --json, every recipient."""
     from newsletter.sending.report import open_report
@@ -625,8 +611,7 @@ def report_command(state: State, issue: str, as_json: bool, sandbox: bool) -> No
 @cli.command("stats")
 @click.argument("issue", metavar="[ISSUE]", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-@pass_state
-@handle_errors
+@with_state
 def stats_command(state: State, issue: str | None, as_json: bool) -> None:
     """Delivered, bounces, complaints, unsubscribes, opens and clicks per article of ISSUE; without ISSUE, one line
     per sent issue."""
@@ -644,8 +629,7 @@ def suppressions_group() -> None:
 
 
 @suppressions_group.command("sync")
-@pass_state
-@handle_errors
+@with_state
 def suppressions_sync_command(state: State) -> None:
     """Mark subscribers SendGrid lists as bounced, blocked, invalid, spam-reporting or unsubscribed."""
     from newsletter.providers import get_provider
@@ -690,8 +674,7 @@ def add_command(issue_path: Path, source: str, section: str | None, page_url: st
 @cli.command("preview")
 @click.argument("issue_path", metavar="ISSUE", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1.")
-@pass_state
-@handle_errors
+@with_state
 def preview_command(state: State, issue_path: Path, port: int) -> None:
     """Preview ISSUE live in the browser.
 
@@ -718,8 +701,7 @@ def preview_command(state: State, issue_path: Path, port: int) -> None:
 
 @cli.command("archive")
 @_output_option("build/archive", "Folder for the archive's pages and feed.")
-@pass_state
-@handle_errors
+@with_state
 def archive_command(state: State, out_dir: Path) -> None:
     """Build the public archive of sent issues.
 
@@ -745,8 +727,7 @@ def archive_command(state: State, out_dir: Path) -> None:
 @click.option(
     "--dev", is_flag=True, help="Try it on this machine: allow the development key; base URL http://HOST:PORT if unset."
 )
-@pass_state
-@handle_errors
+@with_state
 def serve_command(state: State, host: str, port: int, dev: bool) -> None:
     """Serve the readers' web app: one-click unsubscribe, sign-up with confirmation, the archive, SendGrid's webhook.
 

@@ -82,6 +82,11 @@ class ImportReport:
     lines: list[str] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
 
+    def summary(self, source: Path, *, dry_run: bool) -> str:
+        """The import's last line: the file, the tool that wrote it, and how many rows did what."""
+        counts = ", ".join(f"{n} {what}" for what, n in sorted(self.counts.items())) or "no rows"
+        return f"{'dry run: ' if dry_run else ''}imported {source.name} ({self.tool}): {counts}."
+
 
 def _find(names: list[str], *candidates: str) -> int | None:
     for candidate in candidates:
