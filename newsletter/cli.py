@@ -23,6 +23,7 @@ import click
 from newsletter.clock import utc_now
 from newsletter.config import Config, find_config, load_config
 from newsletter.errors import IssueError, NewsletterError
+from newsletter.files import shown_path
 
 if TYPE_CHECKING:
     from newsletter.providers.base import Provider
@@ -169,7 +170,7 @@ def new_command(state: State, date_text: str | None, title: str) -> None:
     _check_one_line(title, "--title", "the subject")
     config = state.config
     path = create_issue(config.issues_dir, date, title, config.newsletter.name)
-    click.echo(_relative(path))
+    click.echo(shown_path(path))
 
 
 def _check_one_line(value: str | None, option: str, what: str) -> None:
@@ -179,13 +180,6 @@ def _check_one_line(value: str | None, option: str, what: str) -> None:
     bad = find_unsafe(value or "")
     if bad:
         raise click.BadParameter(f"it contains {describe_char(bad)}: write {what} on one line.", param_hint=option)
-
-
-def _relative(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def _output_option(default: str, help: str) -> Callable[[F], F]:
@@ -204,7 +198,7 @@ def render_command(state: State, issue_path: Path, out_dir: Path) -> None:
     config = state.config
     paths = write_build(issue_path, config, out_dir, get_secret(), SAMPLE_READER)
     for path in paths:
-        click.echo(_relative(path))
+        click.echo(shown_path(path))
 
 
 @cli.command("check")
@@ -430,7 +424,7 @@ def _delivered(provider: Provider | None) -> str:
     directory = getattr(provider, "directory", None)
     if provider is None or provider.name != "outbox" or directory is None:
         return "sent"
-    return f"written to {_relative(Path(directory))}/:"
+    return f"written to {shown_path(Path(directory))}/:"
 
 
 # --- send, report, suppressions -----------------------------------------------------------------------------
@@ -640,9 +634,7 @@ def suppressions_sync_command(state: State) -> None:
     if not key:
         raise NewsletterError("SENDGRID_API_KEY is not set: the sync reads SendGrid's lists with it; set it first.")
     result = sync_suppressions(get_provider("sendgrid", config, sendgrid_key=key), config.subscribers_path)
-    for name, count in result.found.items():
-        click.echo(f"{name}: {count}")
-    click.echo(f"{config.subscribers_path}: {result.updated} subscriber(s) updated.")
+    click.echo("\n".join(result.lines(config.subscribers_path)))
 
 
 # --- editor's desk: add, preview, archive -----------------------------------------------------------------
@@ -680,9 +672,8 @@ def preview_command(state: State, issue_path: Path, port: int) -> None:
 
     Shows the email at desktop width, at 375 px, in dark mode, and its text part, with the check's findings;
     the page reloads by itself whenever the issue, a template or newsletter.toml is saved."""
-    import time
-
     from newsletter.desk.preview import PreviewServer
+    from newsletter.serving import wait_until_interrupted
 
     if not issue_path.is_file():
         raise IssueError([f"{issue_path}: no such issue file: check the path, or create it with 'newsletter new'."])
@@ -691,12 +682,10 @@ def preview_command(state: State, issue_path: Path, port: int) -> None:
     click.echo(f"Preview of {issue_path} at {server.url} (reloads when you save; Ctrl+C stops it)", err=True)
     click.echo(server.url)
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        click.echo("preview stopped.", err=True)  # Ctrl+C is how a preview ends: not an error
+        wait_until_interrupted()  # Ctrl+C is how a preview ends: not an error
     finally:
         server.stop()
+    click.echo("preview stopped.", err=True)
 
 
 @cli.command("archive")
@@ -707,18 +696,9 @@ def archive_command(state: State, out_dir: Path) -> None:
 
     Writes DIR/<slug>.html (the web copy the emails link to), DIR/index.html and DIR/feed.xml (Atom). Files that
     would not change are not rewritten."""
-    from newsletter.desk.archive import build_archive
+    from newsletter.desk.archive import build_archive, describe_build
 
-    result = build_archive(state.config, out_dir)
-    if not result.entries:
-        click.echo("No issue has been sent yet (no sends/<issue>.jsonl records a sent copy): nothing to archive.")
-        return
-    for path in result.written:
-        click.echo(_relative(path))
-    click.echo(
-        f"{_relative(out_dir)}: {len(result.entries)} sent issue(s); "
-        f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged."
-    )
+    click.echo("\n".join(describe_build(build_archive(state.config, out_dir), out_dir)))
 
 
 @cli.command("serve")
@@ -733,25 +713,16 @@ def serve_command(state: State, host: str, port: int, dev: bool) -> None:
 
     It answers under the path of [web] base_url. In production run it under uvicorn with several workers behind
     the TLS proxy: see newsletter/web/asgi.py."""
-    import dataclasses
-
     from newsletter.serving import listen, serve_forever
-    from newsletter.web.app import create_app
+    from newsletter.web.app import create_app, dev_config
 
-    config = state.config
-    if dev and not config.web_base_url:
-        here = f"http://{f'[{host}]' if ':' in host else host}:{port}"
-        config = dataclasses.replace(config, web=dataclasses.replace(config.web, base_url=here))
-    webhook_key = os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY", "")
+    config = dev_config(state.config, host, port) if dev else state.config
     mailer = _transactional_provider(config)
+    webhook_key = os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY", "")
     app = create_app(config, get_secret(), dev=dev, mailer=mailer, webhook_key=webhook_key)
     sock = listen(host, port, fix="pass --port with another number, or stop what listens there")
     click.echo(f"Serving {config.web_base_url}/ on {host}:{port} (Ctrl+C stops it).", err=True)
-    delivered = _delivered(mailer)
-    if delivered != "sent":
-        click.echo(
-            f"Confirmations and welcomes are {delivered.rstrip(':')}, not sent: set [send] transactional_provider "
-            "(or provider) in newsletter.toml to send them.",
-            err=True,
-        )
+    if (delivered := _delivered(mailer)) != "sent":
+        fix = "set [send] transactional_provider (or provider) in newsletter.toml to send them"
+        click.echo(f"Confirmations and welcomes are {delivered.rstrip(':')}, not sent: {fix}.", err=True)
     serve_forever(app, sock)  # the way `preview` serves its pages too (newsletter.serving)

@@ -57,6 +57,15 @@ def serve_forever(app: Any, sock: socket.socket) -> None:
         raise NewsletterError("the web app did not start (its reason is in the lines above): fix it and start again.")
 
 
+def wait_until_interrupted() -> None:
+    """Block this thread until Ctrl+C: how the preview, whose server runs in threads of its own, ends."""
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return
+
+
 class BackgroundServer:
     """`app` under uvicorn on `sock`, in a daemon thread: start() returns once it answers, stop() ends it."""
 

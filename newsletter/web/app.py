@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -85,6 +85,14 @@ def _check_start(config: Config, secret: bytes, dev: bool) -> str:
             "(e.g. https://www.indiawrites.org/newsletter)."
         )
     return base_url
+
+
+def dev_config(config: Config, host: str, port: int) -> Config:
+    """For `newsletter serve --dev`: without a [web] base_url, the app answers at http://HOST:PORT."""
+    if config.web_base_url:
+        return config
+    here = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    return replace(config, web=replace(config.web, base_url=here))
 
 
 def create_app(
