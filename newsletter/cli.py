@@ -22,7 +22,7 @@ import click
 
 from newsletter.clock import utc_now
 from newsletter.config import Config, find_config, load_config
-from newsletter.errors import IssueError, NewsletterError
+from newsletter.errors import IssueError, NewsletterError, UsageError
 from newsletter.files import shown_path
 
 if TYPE_CHECKING:
@@ -80,6 +80,8 @@ def handle_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except UsageError as error:  # a library's word that the command line asks the impossible: exit 2
+            raise click.UsageError(str(error)) from None
         except IssueError as error:
             for location, message in error.located():
                 click.echo(f"{_shown(location)}: error: {_shown(message)}", err=True)

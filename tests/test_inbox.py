@@ -322,3 +322,15 @@ def test_every_source_refuses_the_development_key(
     assert (result.exit_code, result.output) == (1, message)
     assert (pub / "subscribers.csv").read_bytes() == before
     assert not (pub / STATE_NAME).exists() and not (pub / "outbox").exists()
+
+
+def test_without_a_source_it_is_a_usage_error(pub: Path) -> None:
+    settings = pub / "newsletter.toml"
+    settings.write_text(
+        settings.read_text().replace('imap_url = "imaps://imap.indiawrites.org/INBOX"', 'imap_url = ""')
+    )
+    result = CliRunner().invoke(cli, ["--config", str(settings), "inbox"])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "Error: give --imap URL, --mbox FILE or --maildir DIR, or set [inbox] imap_url."
+    )
