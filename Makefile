@@ -29,6 +29,7 @@ demo: install
 	@echo "Messages 'sent':  $(DEMO)/outbox/2015-03-16/ (one .eml per subscriber)"
 	@echo "Send ledger:      $(DEMO)/sends/2015-03-16.jsonl (newsletter report reads it)"
 	@echo "Web archive:      $(DEMO)/build/archive/index.html and feed.xml"
+	@echo "Readers' web app: cd $(DEMO) && ../../$(BIN)/newsletter serve --dev (sign-up, one-click unsubscribe, archive)"
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -55,7 +55,8 @@ def generate(path: Path, rows: int) -> None:
 
 
 def child(task: str, path: Path, extra: str) -> None:
-    from newsletter.subscribers.store import add_subscriber, read_subscribers
+    from newsletter.subscribers.listfile import read_subscribers
+    from newsletter.subscribers.store import add_subscriber
 
     start = time.perf_counter()
     if task == "load":

@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from newsletter.clock import utc_now
 from newsletter.config import Config, find_config, load_config
-from newsletter.errors import IssueError, NewsletterError
+from newsletter.errors import IssueError, NewsletterError, UsageError
+from newsletter.files import shown_path
 
 if TYPE_CHECKING:
     from newsletter.providers.base import Provider
@@ -78,6 +80,8 @@ def handle_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except UsageError as error:  # a library's word that the command line asks the impossible: exit 2
+            raise click.UsageError(str(error)) from None
         except IssueError as error:
             for location, message in error.located():
                 click.echo(f"{_shown(location)}: error: {_shown(message)}", err=True)
@@ -122,6 +126,11 @@ def _debug() -> bool:
 pass_state = click.make_pass_decorator(State)
 
 
+def with_state(func: F) -> F:
+    """The command gets the State first; a NewsletterError becomes one line and exit 1 (handle_errors)."""
+    return pass_state(handle_errors(func))  # type: ignore[return-value]
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
@@ -149,8 +158,7 @@ SAMPLE_READER = ("reader@example.org", "Sample Reader")
 @cli.command("new")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="The issue's date (default: today).")
 @click.option("--title", default="", help="The subject line.")
-@pass_state
-@handle_errors
+@with_state
 def new_command(state: State, date_text: str | None, title: str) -> None:
     """Scaffold issues/<date>.yaml and print its path."""
     import datetime as dt
@@ -164,7 +172,7 @@ def new_command(state: State, date_text: str | None, title: str) -> None:
     _check_one_line(title, "--title", "the subject")
     config = state.config
     path = create_issue(config.issues_dir, date, title, config.newsletter.name)
-    click.echo(_relative(path))
+    click.echo(shown_path(path))
 
 
 def _check_one_line(value: str | None, option: str, what: str) -> None:
@@ -176,13 +184,6 @@ def _check_one_line(value: str | None, option: str, what: str) -> None:
         raise click.BadParameter(f"it contains {describe_char(bad)}: write {what} on one line.", param_hint=option)
 
 
-def _relative(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def _output_option(default: str, help: str) -> Callable[[F], F]:
     folder = click.Path(file_okay=False, path_type=Path)
     return click.option("-o", "--output", "out_dir", type=folder, default=Path(default), show_default=True, help=help)
@@ -191,8 +192,7 @@ def _output_option(default: str, help: str) -> Callable[[F], F]:
 @cli.command("render")
 @click.argument("issue_path", metavar="ISSUE", type=click.Path(path_type=Path))
 @_output_option("build", "Folder for <slug>.html, .txt, .mjml and .eml.")
-@pass_state
-@handle_errors
+@with_state
 def render_command(state: State, issue_path: Path, out_dir: Path) -> None:
     """Write the rendered issue: HTML, text part, MJML source and a complete .eml for a sample reader."""
     from newsletter.render.build import write_build
@@ -200,7 +200,7 @@ def render_command(state: State, issue_path: Path, out_dir: Path) -> None:
     config = state.config
     paths = write_build(issue_path, config, out_dir, get_secret(), SAMPLE_READER)
     for path in paths:
-        click.echo(_relative(path))
+        click.echo(shown_path(path))
 
 
 @cli.command("check")
@@ -209,8 +209,7 @@ def render_command(state: State, issue_path: Path, out_dir: Path) -> None:
 @click.option(
     "--clients", "clients", is_flag=True, help="Also report what the major mail clients support of the rendered HTML."
 )
-@pass_state
-@handle_errors
+@with_state
 def check_command(state: State, issue_path: Path, as_json: bool, clients: bool) -> None:
     """Lint an issue: exit 0 when there is no error (warnings allowed), 1 otherwise."""
     from newsletter.render.check import check_output, count, run_check
@@ -248,8 +247,7 @@ def _print_shown(shown: Any) -> None:
 @subscribers_group.command("add")
 @click.argument("email")
 @click.option("--name", default="", help="The reader's name, as they write it.")
-@pass_state
-@handle_errors
+@with_state
 def subscribers_add(state: State, email: str, name: str) -> None:
     """Add EMAIL as active (an unsubscribed reader is not added back)."""
     from newsletter.subscribers.store import add_subscriber
@@ -260,8 +258,7 @@ def subscribers_add(state: State, email: str, name: str) -> None:
 @subscribers_group.command("remove")
 @click.argument("email")
 @click.option("--reason", default="removed by the editor", show_default=True, help="Kept in the row's reason.")
-@pass_state
-@handle_errors
+@with_state
 def subscribers_remove(state: State, email: str, reason: str) -> None:
     """Mark EMAIL unsubscribed (the row and the reason stay)."""
     from newsletter.subscribers.store import remove_subscriber
@@ -271,8 +268,7 @@ def subscribers_remove(state: State, email: str, reason: str) -> None:
 
 @subscribers_group.command("list")
 @click.option("--status", type=click.Choice(["active", "pending", "unsubscribed", "bounced", "complained", "invalid"]))
-@pass_state
-@handle_errors
+@with_state
 def subscribers_list(state: State, status: str | None) -> None:
     """Print one row per subscriber: email, name, status (tab-separated)."""
     from newsletter.subscribers.listing import list_subscribers
@@ -283,25 +279,20 @@ def subscribers_list(state: State, status: str | None) -> None:
 @subscribers_group.command("import")
 @click.argument("source", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
-@pass_state
-@handle_errors
+@with_state
 def subscribers_import(state: State, source: Path, dry_run: bool) -> None:
     """Import a Mailchimp, Substack or Buttondown export, a CSV with an email column, or one address per line."""
     from newsletter.subscribers.imports import import_subscribers
 
-    path = state.config.subscribers_path
-    report = import_subscribers(path, source, dry_run=dry_run, secret=_secret_if_set())
-    for line in report.lines:
+    report = import_subscribers(state.config.subscribers_path, source, dry_run=dry_run, secret=_secret_if_set())
+    for line in [*report.lines, report.summary(source, dry_run=dry_run)]:
         click.echo(_shown(line))
-    counts = ", ".join(f"{n} {what}" for what, n in sorted(report.counts.items())) or "no rows"
-    click.echo(_shown(f"{'dry run: ' if dry_run else ''}imported {source.name} ({report.tool}): {counts}."))
 
 
 @subscribers_group.command("export")
 @click.argument("target", metavar="[FILE]", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--status", type=click.Choice(["active", "pending", "unsubscribed", "bounced", "complained"]))
-@pass_state
-@handle_errors
+@with_state
 def subscribers_export(state: State, target: Path | None, status: str | None) -> None:
     """Write the valid rows as a clean CSV to FILE (default: standard output)."""
     from newsletter.subscribers.listing import export_subscribers
@@ -310,8 +301,7 @@ def subscribers_export(state: State, target: Path | None, status: str | None) ->
 
 
 @subscribers_group.command("stats")
-@pass_state
-@handle_errors
+@with_state
 def subscribers_stats(state: State) -> None:
     """Counts per status and growth by month."""
     from newsletter.subscribers.listing import count_subscribers
@@ -321,8 +311,7 @@ def subscribers_stats(state: State) -> None:
 
 @subscribers_group.command("show")
 @click.argument("email")
-@pass_state
-@handle_errors
+@with_state
 def subscribers_show(state: State, email: str) -> None:
     """Everything held about EMAIL: the row and its consent, the issues sent, copies, events, journal, review."""
     from newsletter.rights import describe_reader_data, reader_data
@@ -334,21 +323,16 @@ def subscribers_show(state: State, email: str) -> None:
 @subscribers_group.command("forget")
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="Do not ask first.")
-@pass_state
-@handle_errors
+@with_state
 def subscribers_forget(state: State, email: str, yes: bool) -> None:
     """Erase EMAIL everywhere (list, ledgers, outbox, journal, review list, events); keep only a keyed hash."""
-    from datetime import UTC, datetime
-
     from newsletter.rights import forget_reader
 
     secret = get_secret(required=True)  # the hash kept is keyed with it, and checked with it later
     if not yes:
         click.confirm(_shown(f"Erase everything held about {email}? This cannot be undone"), abort=True)
-    report = forget_reader(state.config, secret, email, now=datetime.now(UTC))
-    click.echo(_shown(f"forgot {report.email}:"))
-    for line in report.lines:
-        click.echo(_shown(f"  {line}"))
+    report = forget_reader(state.config, secret, email, now=utc_now())
+    click.echo(_shown("\n".join([f"forgot {report.email}:", *(f"  {line}" for line in report.lines)])))
 
 
 @cli.command("inbox")
@@ -357,18 +341,16 @@ def subscribers_forget(state: State, email: str, yes: bool) -> None:
 @click.option("--maildir", "maildir_path", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Say what would happen; change, send and mark nothing.")
 @click.option("--review", is_flag=True, help="Decide, one by one, the messages kept for review.")
-@pass_state
-@handle_errors
+@with_state
 def inbox_command(
     state: State, imap_url: str | None, mbox_path: Path | None, maildir_path: Path | None, dry_run: bool, review: bool
 ) -> None:
     """Turn subscribe and unsubscribe requests, bounces and complaints in the editor's mailbox into subscribers.csv
     changes."""
-    from datetime import UTC, datetime
-
-    from newsletter.clean import show
+    from newsletter.inbox.report import describe_inbox, inbox_problem
     from newsletter.inbox.run import run_inbox
-    from newsletter.inbox.sources import STATE_NAME, ImapSource, load_state, open_maildir, open_mbox, parse_imap_url
+    from newsletter.inbox.sources import STATE_NAME, open_source
+    from newsletter.sending.ledger import sent_slugs
 
     if sum(x is not None for x in (imap_url, mbox_path, maildir_path)) > 1:
         raise click.UsageError("give one of --imap, --mbox and --maildir.")
@@ -381,134 +363,70 @@ def inbox_command(
     if review:
         _review_inbox(config, secret)
         return
-    state_path = config.subscribers_path.with_name(STATE_NAME)
-    memory = load_state(state_path)
-    if mbox_path is not None:
-        source: Any = open_mbox(mbox_path, memory, state_path)
-    elif maildir_path is not None:
-        source = open_maildir(maildir_path, memory, state_path)
-    else:
-        url = imap_url or config.inbox.imap_url
-        if not url:
-            raise click.UsageError("give --imap URL, --mbox FILE or --maildir DIR, or set [inbox] imap_url.")
-        address = parse_imap_url(url)
-        password = os.environ.get("NEWSLETTER_IMAP_PASSWORD", "")
-        if not password:
-            raise NewsletterError("NEWSLETTER_IMAP_PASSWORD is not set: set it to the mailbox password.")
-        source = ImapSource(address, password, config.inbox.processed_folder, memory, state_path)
-    try:
-        report = run_inbox(
-            source,
-            config,
-            secret,
-            None if dry_run else _transactional_provider(config),
-            now=lambda: datetime.now(UTC),
-            dry_run=dry_run,
-            sent_slugs=_sent_slugs(config),
-        )
-    finally:
-        source.close()
-    # Message-IDs and reasons come from strangers' mail: cleaned where they were read, and shown escaped here.
-    prefix = "would: " if dry_run else ""
-    for outcome in report.outcomes:
-        decision = outcome.decision
-        if (dry_run or decision.action != "ignore") and not outcome.failed and decision.action != "unsure":
-            click.echo(f"{prefix}{show(decision.message_id)}: {show(outcome.result)}")
-            if decision.reading:  # why the words were read as a request, for the editor to check
-                click.echo(f'  read as: {show(decision.reading)}: "{show(decision.evidence)}"')
-    for line in report.sent:
-        click.echo(f"sent {show(line)}")
-    for failure in report.failures:
-        click.echo(f"failed: {show(str(failure))}")
-    unsure = report.for_review
-    if unsure:
-        keeping = "would be kept" if dry_run else "kept"
-        click.echo(f"not acted on, {keeping} for review (`newsletter inbox --review` decides them):")
-        for decision in unsure:
-            click.echo(
-                f"  {show(decision.email)}, subject '{show(decision.subject)}': \"{show(decision.evidence)}\" "
-                f"({show(decision.reason)})"
-            )
-    ignored = len(report.outcomes) - len(report.acted_on) - len(unsure)
-    kept = f"{len(unsure)} for review, " if unsure else ""
-    click.echo(
-        f"{'dry run: ' if dry_run else ''}{show(report.source)}: {len(report.outcomes)} new message(s), "
-        f"{len(report.acted_on)} about the newsletter, {kept}{ignored} left alone, {report.already_done} handled "
-        "before."
+    source = open_source(
+        config.subscribers_path.with_name(STATE_NAME),
+        mbox=mbox_path,
+        maildir=maildir_path,
+        imap_url=imap_url or config.inbox.imap_url,
+        imap_password=os.environ.get("NEWSLETTER_IMAP_PASSWORD", ""),
+        processed_folder=config.inbox.processed_folder,
     )
-    if report.waiting > len(unsure):
-        click.echo(f"{report.waiting} message(s) on the review list: `newsletter inbox --review` decides them.")
-    if report.failures:
-        count = len({failure.message_id for failure in report.failures})
-        done = "" if dry_run else "; everything else was saved and these are read again on the next run"
-        raise NewsletterError(
-            f"{count} message(s) could not be fully handled (the 'failed:' lines above){done}: fix the cause or "
-            "move them out of the mailbox."
+    provider = None if dry_run else _transactional_provider(config)
+    with contextlib.closing(source):
+        report = run_inbox(
+            source, config, secret, provider, now=utc_now, dry_run=dry_run, sent_slugs=sent_slugs(config.sends_dir)
         )
+    for line in describe_inbox(report, dry_run=dry_run, delivered=_delivered(provider)):
+        click.echo(line)
+    problem = inbox_problem(report, dry_run=dry_run)
+    if problem:
+        raise NewsletterError(problem)
 
 
 def _review_inbox(config: Config, secret: bytes) -> None:
     """Each message kept for review, then the editor's decision: subscribe, unsubscribe, ignore, or skip."""
-    from datetime import UTC, datetime
-
-    from newsletter.clean import show
     from newsletter.inbox.decide import decide_review, pending_reviews
     from newsletter.inbox.replies import latest_issue_url
+    from newsletter.inbox.report import describe_entry, describe_reviewed, review_problem
+    from newsletter.sending.ledger import sent_slugs
 
     entries = pending_reviews(config)
     if not entries:
         click.echo("Nothing to review.")
         return
     provider = _transactional_provider(config)
-    latest = latest_issue_url(config, _sent_slugs(config))
+    latest = latest_issue_url(config, sent_slugs(config.sends_dir))
     failed = 0
     for number, entry in enumerate(entries, 1):
-        proof = "authenticated" if entry.authenticated else "not authenticated: a confirmation is asked first"
-        name = f"{show(entry.name)} " if entry.name else ""
-        click.echo(f"{number} of {len(entries)}: {show(entry.message_id)}, read {show(entry.read_at)}")
-        click.echo(f"  from:    {name}<{show(entry.email)}> ({proof})")
-        click.echo(f"  subject: {show(entry.subject)}")
-        click.echo(f'  wrote:   "{show(entry.evidence)}"')
-        click.echo(f"  unsure:  {show(entry.reason)}")
-        choice = click.prompt(
-            "  decide", type=click.Choice(["subscribe", "unsubscribe", "ignore", "skip"]), default="skip"
-        )
-        if choice == "skip":
-            continue
-        done = decide_review(config, secret, provider, entry.message_id, choice, now=datetime.now(UTC),
-                             latest_url=latest)  # fmt: skip
-        click.echo(f"  {show(done.result)}")
-        for line in done.sent:
-            click.echo(f"  sent {show(line)}")
-        for line in done.failures:
-            click.echo(f"  failed: {show(line)}")
-        failed += bool(done.failures)
-    left = len(pending_reviews(config))
-    click.echo(f"{left} message(s) left on the review list.")
+        click.echo("\n".join(describe_entry(entry, number, len(entries))))
+        choices = click.Choice(["subscribe", "unsubscribe", "ignore", "skip"])
+        choice = click.prompt("  decide", type=choices, default="skip")
+        if choice != "skip":
+            done = decide_review(config, secret, provider, entry.message_id, choice, now=utc_now(), latest_url=latest)
+            click.echo("\n".join(describe_reviewed(done, delivered=_delivered(provider))))
+            failed += bool(done.failures)
+    click.echo(f"{len(pending_reviews(config))} message(s) left on the review list.")
     if failed:
-        raise NewsletterError(
-            f"{failed} answer(s) could not be sent (the 'failed:' lines above); the decisions are saved: write to "
-            "these readers by hand, or ask them to write again."
-        )
+        raise NewsletterError(review_problem(failed))
 
 
-def _transactional_provider(config: Config) -> Any:
-    """The configured provider; the outbox keeps these answers apart from the issues, under outbox/_transactional."""
-    from newsletter.providers import choose_provider, get_provider
-    from newsletter.providers.outbox import OutboxProvider
+def _transactional_provider(config: Config) -> Provider:
+    """providers.transactional_provider (the web app's factory calls it too), with the secrets of the environment."""
+    from newsletter.providers import transactional_provider
 
-    key = os.environ.get("SENDGRID_API_KEY", "")
-    chosen = choose_provider("", config, sendgrid_key=key)
-    if chosen == "outbox":
-        return OutboxProvider(config.outbox_dir / "_transactional", config=config)
-    return get_provider(chosen, config, sendgrid_key=key, smtp_password=os.environ.get("NEWSLETTER_SMTP_PASSWORD", ""))
+    return transactional_provider(
+        config,
+        sendgrid_key=os.environ.get("SENDGRID_API_KEY", ""),
+        smtp_password=os.environ.get("NEWSLETTER_SMTP_PASSWORD", ""),
+    )
 
 
-def _sent_slugs(config: Config) -> list[str]:
-    """Issues with a send ledger: the welcome email links to the newest of them in the archive."""
-    if not config.sends_dir.is_dir():
-        return []
-    return [p.name[: -len(".jsonl")] for p in config.sends_dir.glob("*.jsonl") if not p.name.endswith(".sandbox.jsonl")]
+def _delivered(provider: Provider | None) -> str:
+    """How an answer's line begins: "sent", or, for the outbox, the folder it was written to (nothing was sent)."""
+    directory = getattr(provider, "directory", None)
+    if provider is None or provider.name != "outbox" or directory is None:
+        return "sent"
+    return f"written to {shown_path(Path(directory))}/:"
 
 
 # --- send, report, suppressions -----------------------------------------------------------------------------
@@ -518,10 +436,6 @@ def _issue_file(config: Config, issue: str) -> Path:
     """ISSUE as a path, or as a slug under issues/ ("2015-03-16")."""
     path = Path(issue)
     return path if path.suffix or path.exists() else config.issues_dir / f"{issue}.yaml"
-
-
-def _utc_now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 def _send_provider(config: Config, name: str | None) -> tuple[str, Callable[[], Provider]]:
@@ -603,8 +517,7 @@ def _progress_bar(total: int) -> Iterator[Callable[[int], None]]:
 @click.option("--cancel", is_flag=True, help="Cancel this issue's scheduled SendGrid send.")
 @click.option("--retry-failed", is_flag=True, help="Also resend to recipients whose delivery failed.")
 @click.option("--resend-in-doubt", is_flag=True, help="Also resend to recipients in doubt (they may get it twice).")
-@pass_state
-@handle_errors
+@with_state
 def send_command(
     state: State,
     issue: str,
@@ -630,7 +543,7 @@ def send_command(
     )
     issue_path = _issue_file(config, issue)
     if cancel:
-        cancelled = send.cancel_scheduled_send(config, issue_path.stem, provider, sandbox=sandbox, now=_utc_now)
+        cancelled = send.cancel_scheduled_send(config, issue_path.stem, provider, sandbox=sandbox, now=utc_now)
         click.echo(
             f"cancelled the scheduled send of {issue_path.stem} (batch {cancelled.batch_id}): {cancelled.pending} "
             f"reader(s) wait for the issue; `newsletter send {issue}` sends it to them (add --at WHEN to schedule it)."
@@ -640,10 +553,10 @@ def send_command(
     secret = get_secret(required=chosen != "outbox" and not dry_run)
     if test_to is not None:
         address = config.newsletter.from_email if test_to == "-" else test_to
-        message_id = send.send_test_copy(rendered, config, provider(), secret, address, now=_utc_now)
+        message_id = send.send_test_copy(rendered, config, provider(), secret, address, now=utc_now)
         click.echo(f"sent a test copy of '{rendered.subject}' to {address} via {chosen} ({message_id}).")
         return
-    now = _utc_now()
+    now = utc_now()
     when = send.schedule_at(at_text, chosen, now, now.astimezone().tzinfo or datetime.UTC) if at_text else None
     options = SendOptions(limit, retry_failed, resend_in_doubt, sandbox, send_at=when)
     result = send.send_issue(
@@ -651,7 +564,7 @@ def send_command(
         send.SendRequest(rendered, chosen, options, dry_run=dry_run),
         provider,
         secret=secret,
-        now=_utc_now,
+        now=utc_now,
         confirm=lambda question: yes or _confirmed(question),
         show=click.echo,
         progress=_progress_bar,
@@ -690,59 +603,34 @@ def _finish_send(result: SendResult, issue: str) -> None:
 @click.argument("issue", metavar="ISSUE")
 @click.option("--json", "as_json", is_flag=True, help='Print {"counts": ..., "recipients": [...]} as JSON.')
 @click.option("--sandbox", is_flag=True, help="Report the sandbox ledger instead.")
-@pass_state
-@handle_errors
+@with_state
 def report_command(state: State, issue: str, as_json: bool, sandbox: bool) -> None:
     """What the send ledger says: counts per status and, with --json, every recipient."""
-    from newsletter.sending.ledger import format_report, iter_report_json, ledger_path, read_ledger
+    from newsletter.sending.report import open_report
 
     config = state.config
-    slug = _issue_file(config, issue).stem
-    ledger = ledger_path(config.sends_dir, slug, sandbox=sandbox)
-    if not ledger.exists():
-        raise NewsletterError(f"{ledger} does not exist: {slug} has not been sent (send it with `newsletter send`).")
-    # A report shows what the undamaged lines say and names each damaged one; `send` stops at them instead.
-    ledger_state = read_ledger(ledger, skip_damaged=True, now=_utc_now())
-    if as_json:
-        for chunk in iter_report_json(ledger_state):
-            click.echo(chunk, nl=False)
-    else:
-        click.echo(f"{slug}: {ledger}")
-        for line in format_report(ledger_state):
-            click.echo(line)
-    for number, problem in ledger_state.damaged:
-        click.echo(f"warning: {ledger}:{number}: the send ledger is damaged ({problem}): left out above.", err=True)
-    if ledger_state.damaged:
-        raise NewsletterError(
-            f"{ledger}: {len(ledger_state.damaged)} damaged line(s), so the report may be incomplete and "
-            "`newsletter send` will not continue this issue: restore the ledger from a backup; do not edit it by hand."
-        )
+    report = open_report(config.sends_dir, _issue_file(config, issue).stem, sandbox=sandbox)
+    for chunk in report.chunks(as_json=as_json):
+        click.echo(chunk, nl=False)
+    for line in report.warnings():
+        click.echo(line, err=True)
+    if report.problem:
+        raise NewsletterError(report.problem)
 
 
 @cli.command("stats")
 @click.argument("issue", metavar="[ISSUE]", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-@pass_state
-@handle_errors
+@with_state
 def stats_command(state: State, issue: str | None, as_json: bool) -> None:
     """Delivered, bounces, complaints, unsubscribes, opens and clicks per article of ISSUE; without ISSUE, one line
     per sent issue."""
-    import json
-
-    from newsletter.feedback.stats import all_stats, format_stats, format_trend, issue_stats
+    from newsletter.feedback.stats import stats_output
 
     config = state.config
-    if issue is None:
-        found = all_stats(config)
-        click.echo(json.dumps([s.as_json() for s in found], indent=2, ensure_ascii=False) if as_json else
-                   "\n".join(_shown(line) for line in format_trend(found)))  # fmt: skip
-        return
-    stats = issue_stats(config, _issue_file(config, issue).stem)
-    if as_json:
-        click.echo(json.dumps(stats.as_json(), indent=2, ensure_ascii=False))
-    else:
-        tracking = (config.sendgrid.track_opens, config.sendgrid.track_clicks)
-        click.echo("\n".join(_shown(line) for line in format_stats(stats, tracking=tracking)))
+    slug = None if issue is None else _issue_file(config, issue).stem
+    text = stats_output(config, slug, as_json=as_json)
+    click.echo(text if as_json else _shown(text))
 
 
 @cli.group("suppressions")
@@ -751,8 +639,7 @@ def suppressions_group() -> None:
 
 
 @suppressions_group.command("sync")
-@pass_state
-@handle_errors
+@with_state
 def suppressions_sync_command(state: State) -> None:
     """Mark subscribers SendGrid lists as bounced, blocked, invalid, spam-reporting or unsubscribed."""
     from newsletter.providers import get_provider
@@ -763,9 +650,7 @@ def suppressions_sync_command(state: State) -> None:
     if not key:
         raise NewsletterError("SENDGRID_API_KEY is not set: the sync reads SendGrid's lists with it; set it first.")
     result = sync_suppressions(get_provider("sendgrid", config, sendgrid_key=key), config.subscribers_path)
-    for name, count in result.found.items():
-        click.echo(f"{name}: {count}")
-    click.echo(f"{config.subscribers_path}: {result.updated} subscriber(s) updated.")
+    click.echo("\n".join(result.lines(config.subscribers_path)))
 
 
 # --- editor's desk: add, preview, archive -----------------------------------------------------------------
@@ -797,16 +682,14 @@ def add_command(issue_path: Path, source: str, section: str | None, page_url: st
 @cli.command("preview")
 @click.argument("issue_path", metavar="ISSUE", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1.")
-@pass_state
-@handle_errors
+@with_state
 def preview_command(state: State, issue_path: Path, port: int) -> None:
     """Preview ISSUE live in the browser.
 
     Shows the email at desktop width, at 375 px, in dark mode, and its text part, with the check's findings;
     the page reloads by itself whenever the issue, a template or newsletter.toml is saved."""
-    import time
-
     from newsletter.desk.preview import PreviewServer
+    from newsletter.serving import wait_until_interrupted
 
     if not issue_path.is_file():
         raise IssueError([f"{issue_path}: no such issue file: check the path, or create it with 'newsletter new'."])
@@ -815,35 +698,23 @@ def preview_command(state: State, issue_path: Path, port: int) -> None:
     click.echo(f"Preview of {issue_path} at {server.url} (reloads when you save; Ctrl+C stops it)", err=True)
     click.echo(server.url)
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        click.echo("preview stopped.", err=True)  # Ctrl+C is how a preview ends: not an error
+        wait_until_interrupted()  # Ctrl+C is how a preview ends: not an error
     finally:
         server.stop()
+    click.echo("preview stopped.", err=True)
 
 
 @cli.command("archive")
 @_output_option("build/archive", "Folder for the archive's pages and feed.")
-@pass_state
-@handle_errors
+@with_state
 def archive_command(state: State, out_dir: Path) -> None:
     """Build the public archive of sent issues.
 
     Writes DIR/<slug>.html (the web copy the emails link to), DIR/index.html and DIR/feed.xml (Atom). Files that
     would not change are not rewritten."""
-    from newsletter.desk.archive import build_archive
+    from newsletter.desk.archive import build_archive, describe_build
 
-    result = build_archive(state.config, out_dir)
-    if not result.entries:
-        click.echo("No issue has been sent yet (no sends/<issue>.jsonl records a sent copy): nothing to archive.")
-        return
-    for path in result.written:
-        click.echo(_relative(path))
-    click.echo(
-        f"{_relative(out_dir)}: {len(result.entries)} sent issue(s); "
-        f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged."
-    )
+    click.echo("\n".join(describe_build(build_archive(state.config, out_dir), out_dir)))
 
 
 @cli.command("serve")
@@ -852,25 +723,22 @@ def archive_command(state: State, out_dir: Path) -> None:
 @click.option(
     "--dev", is_flag=True, help="Try it on this machine: allow the development key; base URL http://HOST:PORT if unset."
 )
-@pass_state
-@handle_errors
+@with_state
 def serve_command(state: State, host: str, port: int, dev: bool) -> None:
     """Serve the readers' web app: one-click unsubscribe, sign-up with confirmation, the archive, SendGrid's webhook.
 
     It answers under the path of [web] base_url. In production run it under uvicorn with several workers behind
     the TLS proxy: see newsletter/web/asgi.py."""
-    import dataclasses
+    from newsletter.serving import listen, serve_forever
+    from newsletter.web.app import create_app, dev_config
 
-    import uvicorn
-
-    from newsletter.web.app import create_app
-
-    config = state.config
-    if dev and not config.web_base_url:
-        here = f"http://{f'[{host}]' if ':' in host else host}:{port}"
-        config = dataclasses.replace(config, web=dataclasses.replace(config.web, base_url=here))
+    config = dev_config(state.config, host, port) if dev else state.config
+    mailer = _transactional_provider(config)
     webhook_key = os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY", "")
-    app = create_app(config, get_secret(), dev=dev, mailer=_transactional_provider(config), webhook_key=webhook_key)
+    app = create_app(config, get_secret(), dev=dev, mailer=mailer, webhook_key=webhook_key)
+    sock = listen(host, port, fix="pass --port with another number, or stop what listens there")
     click.echo(f"Serving {config.web_base_url}/ on {host}:{port} (Ctrl+C stops it).", err=True)
-    # No access log: the request lines hold readers' tokens. X-Forwarded-For is read by the app, per trust_proxy.
-    uvicorn.run(app, host=host, port=port, proxy_headers=False, access_log=False, log_level="warning")
+    if (delivered := _delivered(mailer)) != "sent":
+        fix = "set [send] transactional_provider (or provider) in newsletter.toml to send them"
+        click.echo(f"Confirmations and welcomes are {delivered.rstrip(':')}, not sent: {fix}.", err=True)
+    serve_forever(app, sock)  # the way `preview` serves its pages too (newsletter.serving)

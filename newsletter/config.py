@@ -19,6 +19,8 @@ from newsletter.errors import ConfigError
 CONFIG_NAME = "newsletter.toml"
 MAX_CONFIG_BYTES = 256 * 1024  # the publication's settings are some 1.5 KB
 UNSUBSCRIBE_PATH = "/unsubscribe"  # the one-click endpoint under [web] base_url
+# Not in a URL as it is (RFC 3986), or (& and ') needing an escape in the footer's HTML.
+UNSAFE_IN_URL = frozenset("\"<>\\^`{|}&'")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class NewsletterSettings:
 @dataclass(frozen=True)
 class SendSettings:
     provider: str = ""  # empty: sendgrid when SENDGRID_API_KEY is set, outbox otherwise
+    # Confirmations, welcomes and goodbyes (`inbox`, `serve`); empty: the provider an issue goes through.
+    transactional_provider: str = ""
     batch_size: int = 1000
     concurrency: int = 4
     category: str = "newsletter"
@@ -131,7 +135,7 @@ class Config:
 
     @property
     def journal_dir(self) -> Path:
-        return self.root / "journal"
+        return self.root / "journal"  # beside subscribers.csv: subscribers.journal.journal_for finds it there
 
     @property
     def events_path(self) -> Path:
@@ -151,6 +155,7 @@ SECTIONS: dict[str, type] = {
 
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("send", "provider"): ("", "outbox", "sendgrid", "smtp"),
+    ("send", "transactional_provider"): ("", "outbox", "sendgrid", "smtp"),
     ("smtp", "security"): ("starttls", "tls", "none"),
 }
 
@@ -281,6 +286,13 @@ def _check_base_url(config: Config) -> None:
         raise ConfigError(f"{config.path}: [web] base_url {base!r} names no host: write the full public address.")
     if split.query or split.fragment or "?" in base or "#" in base:
         raise ConfigError(f"{config.path}: [web] base_url must not have a query or fragment: remove them.")
+    # The URL goes as it is into every footer's href and every List-Unsubscribe header's <...>.
+    bad = next((ch for ch in base if ch.isspace() or ch in UNSAFE_IN_URL or not ch.isprintable()), "")
+    if bad:
+        raise ConfigError(
+            f"{config.path}: [web] base_url {base!r} holds {bad!r}, which a link cannot carry as it is: "
+            "percent-encode it (e.g. %20 for a space)."
+        )
     legacy = config.unsubscribe.url
     if legacy and legacy != f"{base.rstrip('/')}{UNSUBSCRIBE_PATH}":
         raise ConfigError(

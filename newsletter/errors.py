@@ -61,3 +61,8 @@ class FetchError(NewsletterError):
 
 class JournalError(NewsletterError):
     """The journal of reader changes accepted over the web cannot be written, read or applied."""
+
+
+class UsageError(NewsletterError):
+    """The command line asks for something that cannot be done as asked (options that do not go together, a
+    missing source): cli.py reports it as a usage error, exit 2."""

@@ -226,3 +226,11 @@ def claim_file(path: Path) -> Iterator[bool]:
         yield lock_fd(fd) and os.fstat(fd).st_nlink > 0
     finally:
         os.close(fd)
+
+
+def shown_path(path: Path) -> str:
+    """`path` as a command shows it: relative to the current folder when it is inside it, else as it is."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

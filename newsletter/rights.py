@@ -41,10 +41,11 @@ from newsletter.sending.ledger_entries import Entry, fold_case
 from newsletter.sending.run import lock_send
 from newsletter.subscribers.addresses import InvalidAddress, email_key
 from newsletter.subscribers.forgotten import load_forgotten
-from newsletter.subscribers.journal import SUFFIX, Change, decode_change, pending_changes
+from newsletter.subscribers.journal import SUFFIX, Change, decode_change, pending_changes, status_after
 from newsletter.subscribers.journal_apply import apply_journal
 from newsletter.subscribers.journal_done import DONE_DIR
-from newsletter.subscribers.store import editing, read_or_empty
+from newsletter.subscribers.listfile import read_or_empty
+from newsletter.subscribers.store import editing
 
 _EVENT_COLUMNS = ("issue", "event", "url", "count", "first_at", "last_at", "source", "detail")
 
@@ -60,6 +61,7 @@ class ReaderData:
     outbox: list[Path] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     journal: list[Change] = field(default_factory=list)  # changes from the web not yet in subscribers.csv
+    status_after: str | None = None  # the status those changes give the reader (None: not listed, or no changes)
     review: list[ReviewEntry] = field(default_factory=list)
 
 
@@ -107,7 +109,12 @@ def reader_data(config: Config, email: str, secret: bytes | None) -> ReaderData:
     """Everything the publication holds about `email` (nothing is changed)."""
     key = _key(email)
     data = ReaderData(key)
-    data.rows = [row.cells for row in read_or_empty(config.subscribers_path) if row.email.strip().lower() == key]
+    data.journal = list(pending_changes(config.journal_dir).get(key, ()))  # before the list, as read_current says
+    subscribers = read_or_empty(config.subscribers_path)
+    data.rows = [row.cells for row in subscribers if row.email.strip().lower() == key]
+    if data.journal:
+        listed = subscribers.find(key)
+        data.status_after = status_after(listed.status if listed is not None and listed.valid else None, data.journal)
     data.forgotten_at = load_forgotten(config.subscribers_path, secret).when(key)
     for ledger in _ledgers(config):
         entry = read_ledger(ledger, skip_damaged=True).entries.get(fold_case(key))
@@ -115,7 +122,6 @@ def reader_data(config: Config, email: str, secret: bytes | None) -> ReaderData:
             data.sends.append((ledger.name, entry))
     data.outbox = _outbox_files(config, key)
     data.events = _events(config, key)
-    data.journal = list(pending_changes(config.journal_dir).get(key, ()))
     data.review = [entry for entry in load_review(review_path(config.subscribers_path)) if entry.email.lower() == key]
     return data
 
@@ -155,6 +161,8 @@ def describe_reader_data(data: ReaderData) -> list[str]:
     for change in data.journal:
         evidence = json.dumps(dict(change.evidence), ensure_ascii=False, sort_keys=True)
         lines.append(f"  {change.at.isoformat()}: {change.status} {change.reason} {evidence}".rstrip())
+    if data.journal:  # what `send` and every other command already go by
+        lines.append(f"  status once they are in subscribers.csv: {data.status_after or 'not listed'}")
     lines.append(f"messages waiting for the editor's review (inbox-review.json): {len(data.review) or 'none'}")
     for kept in data.review:
         lines.append(f"  {kept.message_id}, subject '{kept.subject}': \"{kept.evidence}\" ({kept.reason})")

@@ -14,6 +14,12 @@ from smtp_sink import sink  # noqa: F401  (fixture: a real SMTP server, tests/sm
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE_ISSUE = ROOT / "issues" / "2015-03-16.yaml"
+# What `check` says of the shipped settings, which leave [web] base_url empty (issue 10).
+ONE_CLICK_MESSAGE = (
+    "[web] base_url is empty, so readers can unsubscribe only by email: Gmail and Yahoo require one-click unsubscribe "
+    "(RFC 8058) of bulk senders; run the readers' web app (`newsletter serve`) and set base_url to its https address."
+)
+ONE_CLICK_WARNING = f"newsletter.toml: warning: {ONE_CLICK_MESSAGE}"
 # NEWSLETTER_SECRET in every test: at least 32 bytes, as the tool requires of a real secret.
 TEST_SECRET = b"test-secret-of-the-newsletter-suite-32b+"
 

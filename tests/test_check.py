@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import SAMPLE_ISSUE
+from conftest import ONE_CLICK_MESSAGE, ONE_CLICK_WARNING, SAMPLE_ISSUE
 from newsletter.cli import cli
 
 ARTICLE = """
@@ -37,6 +37,20 @@ def _edit(publication: Path, old: str, new: str) -> str:
 
 def test_sample_passes(publication: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code, out, err = _run(publication, monkeypatch, "issues/2015-03-16.yaml")
+    assert (code, out, err) == (0, f"{ONE_CLICK_WARNING}\nissues/2015-03-16.yaml: 0 error(s), 1 warning(s).\n", "")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("# base_url = ", "base_url = "), ('url = ""', 'url = "https://www.indiawrites.org/newsletter/unsubscribe"')],
+    ids=["web base_url", "deprecated [unsubscribe] url"],
+)
+def test_no_warning_once_readers_have_one_click(
+    publication: Path, monkeypatch: pytest.MonkeyPatch, old: str, new: str
+) -> None:
+    settings = publication / "newsletter.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    code, out, err = _run(publication, monkeypatch, "issues/2015-03-16.yaml")
     assert (code, out, err) == (0, "issues/2015-03-16.yaml: 0 error(s), 0 warning(s).\n", "")
 
 
@@ -47,14 +61,15 @@ def test_json_report(publication: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert json.loads(out) == {
         "ok": False,
         "errors": 1,
-        "warnings": 0,
+        "warnings": 1,
         "findings": [
             {
                 "severity": "error",
                 "code": "subject-length",
                 "message": "the subject is 5 characters: keep it between 10 and 78 so inboxes show it whole.",
                 "location": "issues/2015-03-16.yaml:6:10",
-            }
+            },
+            {"severity": "warning", "code": "one-click", "message": ONE_CLICK_MESSAGE, "location": "newsletter.toml"},
         ],
     }
 
@@ -69,7 +84,8 @@ def test_json_report_of_an_invalid_file(publication: Path, monkeypatch: pytest.M
             "code": "invalid",
             "message": "'number' must be a whole number, not 'one'.",
             "location": "issues/2015-03-16.yaml:7:9",
-        }
+        },
+        {"severity": "warning", "code": "one-click", "message": ONE_CLICK_MESSAGE, "location": "newsletter.toml"},
     ]
 
 
@@ -216,7 +232,8 @@ def test_validation_render_and_lint_findings_come_together(publication: Path, mo
     assert out.splitlines() == [
         "issues/2015-03-16.yaml:50:14: warning: the link http://www.indiawrites.org/about/ is not https: use the "
         "https address if the site has one.",
-        "issues/2015-03-16.yaml: 5 error(s), 1 warning(s).",
+        ONE_CLICK_WARNING,
+        "issues/2015-03-16.yaml: 5 error(s), 2 warning(s).",
     ]
     assert err.splitlines() == [
         "issues/2015-03-16.yaml:14:29: error: leftover placeholder 'TK': replace it with the final text.",
@@ -246,7 +263,8 @@ def test_an_article_with_a_validation_error_is_reported_once(
             "code": "invalid",
             "message": "'image' uses the 'javascript:' scheme: only http:// and https:// addresses are allowed.",
             "location": "issues/2015-03-16.yaml:33:16",
-        }
+        },
+        {"severity": "warning", "code": "one-click", "message": ONE_CLICK_MESSAGE, "location": "newsletter.toml"},
     ]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT, SAMPLE_ISSUE
+from conftest import ONE_CLICK_WARNING, ROOT, SAMPLE_ISSUE
 from newsletter.cli import cli
 from newsletter.config import load_config
 from newsletter.issue.load import load_issue
@@ -85,6 +85,7 @@ def test_check_clients_prints_a_line_per_client(publication: Path, monkeypatch: 
     result = CliRunner().invoke(cli, ["check", "issues/2015-03-16.yaml", "--clients"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
+    assert lines.pop(0) == ONE_CLICK_WARNING
     assert lines[0] == (
         "Client support of the rendered HTML (data: Can I email, https://www.caniemail.com/, MIT (repository "
         "LICENSE), by Rémi Parmentier and contributors, as of 2026-06-29):"
@@ -95,7 +96,7 @@ def test_check_clients_prints_a_line_per_client(publication: Path, monkeypatch: 
         "    - <style> element: not supported: inline styles alone keep the layout fluid and every image in its shape (tested without it)."
         in lines
     )
-    assert lines[-1] == "issues/2015-03-16.yaml: 0 error(s), 0 warning(s)."
+    assert lines[-1] == "issues/2015-03-16.yaml: 0 error(s), 1 warning(s)."
 
 
 def test_no_client_report_when_the_issue_does_not_render(publication: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,6 +105,7 @@ def test_no_client_report_when_the_issue_does_not_render(publication: Path, monk
     result = CliRunner().invoke(cli, ["check", "issues/2015-03-16.yaml", "--clients"])
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
+        ONE_CLICK_WARNING,
         "No client report: the issue did not render (see the errors above).",
-        "issues/2015-03-16.yaml: 1 error(s), 0 warning(s).",
+        "issues/2015-03-16.yaml: 1 error(s), 1 warning(s).",
     ]

@@ -21,7 +21,7 @@ from newsletter.inbox.review import REVIEW_NAME, load_review
 from newsletter.inbox.run import run_inbox
 from newsletter.inbox.sources import STATE_NAME, load_state, open_maildir, open_mbox
 from newsletter.providers.outbox import OutboxProvider
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 from newsletter.tokens import make_token
 
 CORPUS = DATA / "inbox"
@@ -322,3 +322,15 @@ def test_every_source_refuses_the_development_key(
     assert (result.exit_code, result.output) == (1, message)
     assert (pub / "subscribers.csv").read_bytes() == before
     assert not (pub / STATE_NAME).exists() and not (pub / "outbox").exists()
+
+
+def test_without_a_source_it_is_a_usage_error(pub: Path) -> None:
+    settings = pub / "newsletter.toml"
+    settings.write_text(
+        settings.read_text().replace('imap_url = "imaps://imap.indiawrites.org/INBOX"', 'imap_url = ""')
+    )
+    result = CliRunner().invoke(cli, ["--config", str(settings), "inbox"])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "Error: give --imap URL, --mbox FILE or --maildir DIR, or set [inbox] imap_url."
+    )

@@ -19,7 +19,7 @@ from smtp_sink import Sink
 
 from conftest import DATA, TEST_SECRET
 from newsletter.cli import cli
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 from newsletter.tokens import make_feedback_token, read_feedback_token
 
 CORPUS = DATA / "bounces"

@@ -23,7 +23,7 @@ from newsletter.inbox.run import rules_for
 from newsletter.inbox.sources import STATE_NAME
 from newsletter.inbox.text import decode_words
 from newsletter.providers.sendgrid_payload import payload_from_message
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 from newsletter.tokens import make_token
 
 CORPUS = DATA / "inbox"
@@ -148,7 +148,7 @@ def test_hostile_request_end_to_end_stays_out_of_files_and_terminal(pub: Path, t
     assert result.output.splitlines() == [
         "< ]0;pwned id@example.org>: eve@example.org subscribed (active)",
         "  read as: request to subscribe ('Please subscribe me'): \"Please subscribe me.\"",
-        "sent welcome to eve@example.org",
+        f"written to {pub / 'outbox' / '_transactional'}/: welcome to eve@example.org",
         f"Maildir {maildir}: 1 new message(s), 1 about the newsletter, 0 left alone, 0 handled before.",
     ]
     row = read_subscribers(pub / "subscribers.csv").find("eve@example.org")
@@ -216,7 +216,7 @@ def test_a_strangers_name_never_becomes_the_victims(pub: Path, tmp_path: Path, h
     result = invoke(pub, "inbox", "--maildir", str(second))
     assert result.output.splitlines()[:2] == [
         "<yes@example.net>: victim@example.net subscribed (was pending, now active)",
-        "sent welcome to victim@example.net",
+        f"written to {pub / 'outbox' / '_transactional'}/: welcome to victim@example.net",
     ]
     row = read_subscribers(pub / "subscribers.csv").find("victim@example.net")
     assert row is not None and (row.status, row.name) == ("active", "Victor Ma")

@@ -21,7 +21,7 @@ from newsletter.errors import InboxError
 from newsletter.inbox.run import run_inbox
 from newsletter.inbox.sources import PROCESSED_KEYWORD, STATE_NAME, ImapSource, load_state, parse_imap_url
 from newsletter.providers.outbox import OutboxProvider
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 
 CORPUS = DATA / "inbox"
 EXPECTED = {row["file"]: row for row in csv.DictReader((CORPUS / "expected.csv").open(encoding="utf-8"))}

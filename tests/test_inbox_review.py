@@ -19,7 +19,7 @@ from newsletter.config import load_config
 from newsletter.errors import InboxError
 from newsletter.inbox.decide import decide_review, pending_reviews
 from newsletter.inbox.review import REVIEW_NAME, load_review
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 
 CORPUS = DATA / "inbox"
 AUTHENTICATED = b"Authentication-Results: mx.indiawrites.org; dkim=pass header.d=example.org\r\n"
@@ -120,7 +120,7 @@ def test_the_editor_decides_each_one_as_an_automatic_decision_would_be_applied(p
         "  unsure:  conditional: 'If it is free, please add me'",
         "  decide (subscribe, unsubscribe, ignore, skip) [skip]: subscribe",
         "  asha@example.org subscribed (active)",
-        "  sent welcome to asha@example.org",
+        f"  written to {pub / 'outbox' / '_transactional'}/: welcome to asha@example.org",
     ]
     assert lines[9:15] == [
         "  from:    Ben <ben@example.net> (not authenticated: a confirmation is asked first)",

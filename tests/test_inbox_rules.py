@@ -15,7 +15,7 @@ from newsletter.inbox.rules import classify
 from newsletter.inbox.run import apply_decision, rules_for
 from newsletter.inbox.text import decode_words, html_to_text, new_text
 from newsletter.subscribers.csvfile import safe_cell
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 
 CORPUS = DATA / "inbox"
 EXPECTED = list(csv.DictReader((CORPUS / "expected.csv").open(encoding="utf-8")))

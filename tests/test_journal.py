@@ -32,7 +32,8 @@ from newsletter.subscribers.journal import (
 )
 from newsletter.subscribers.journal_apply import apply_journal
 from newsletter.subscribers.journal_done import Outcome, has_outcomes, take_outcomes
-from newsletter.subscribers.store import read_subscribers, remove_subscriber
+from newsletter.subscribers.listfile import read_subscribers
+from newsletter.subscribers.store import remove_subscriber
 
 HEADER = "email,name,status,joined_at,source,consent,updated_at,reason\n"
 OLD = "2015-02-01T09:00:00Z"
@@ -315,7 +316,8 @@ def test_a_crash_before_the_list_is_replaced_is_undone_even_if_the_editor_change
     monkeypatch.undo()
     assert (directory / INTENT_NAME).exists() and (directory / "subscribers.csv.new").exists()
     assert sorted(pending_changes(directory)) == ["asha@example.org", "ravi@example.org"]
-    remove_subscriber(csv, "bo@example.org", "asked by phone")  # the editor, between the crash and the next apply
+    with csv.open("a", encoding="utf-8") as spreadsheet:  # the editor, between the crash and the next apply
+        spreadsheet.write(row("new@example.org", "active"))  # (a command would fold the journal first, below)
     report = apply_journal(csv, directory)
     assert (report.recovered, report.changed) == ("undone", 2)
     assert _statuses(csv) == {
@@ -324,6 +326,7 @@ def test_a_crash_before_the_list_is_replaced_is_undone_even_if_the_editor_change
         "bo@example.org": "bounced",
         "cy@example.org": "complained",
         "meera@example.org": "pending",
+        "new@example.org": "active",
     }
     assert not (directory / "subscribers.csv.new").exists() and not (directory / INTENT_NAME).exists()
 
@@ -338,11 +341,32 @@ def test_a_crash_after_the_list_is_replaced_is_completed_and_nothing_is_applied_
     monkeypatch.undo()
     assert _statuses(csv)["ravi@example.org"] == "active" and (directory / INTENT_NAME).exists()
     assert pending_changes(directory) == {}  # the list has them: a send planned now must not count them again
-    remove_subscriber(csv, "ravi@example.org", "asked by phone")  # the editor, before the applier runs again
+    text = csv.read_text(encoding="utf-8")  # the editor, in a spreadsheet, before the applier runs again
+    csv.write_text(text.replace("ravi@example.org,,active,", "ravi@example.org,,unsubscribed,"), encoding="utf-8")
     report = apply_journal(csv, directory)
     assert (report.recovered, report.applied) == ("completed", [])
     assert _statuses(csv)["ravi@example.org"] == "unsubscribed"
     assert not (directory / INTENT_NAME).exists()
+
+
+def test_a_command_that_changes_the_list_folds_the_journal_first_and_recovers_a_crashed_apply(
+    folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The editor's command holds the lock the applier would need: it folds what is pending itself (finishing or
+    undoing a crashed apply as the applier would), so it acts on what the readers on the web were told."""
+    csv, directory = _trap(folders)
+    _crash_when(monkeypatch, "_replace_list", "subscribers.csv")
+    with pytest.raises(Crash):
+        apply_journal(csv, directory)
+    monkeypatch.undo()
+    # Asha unsubscribed on the web and the applier died: the editor's removal finds her unsubscribed already.
+    assert (
+        remove_subscriber(csv, "asha@example.org", "asked by phone")
+        == "asha@example.org is already unsubscribed (line 2)"
+    )
+    assert _statuses(csv)["ravi@example.org"] == "active"
+    assert pending_changes(directory) == {} and not (directory / INTENT_NAME).exists()
+    assert apply_journal(csv, directory).applied == []
 
 
 def test_a_journal_on_another_file_system_is_refused(folders: tuple[Path, Path]) -> None:

@@ -180,7 +180,7 @@ def test_template_changes_rebuild_too(server: PreviewServer, site: Path) -> None
 
 
 def test_port_in_use(server: PreviewServer, site: Path) -> None:
-    port = server.httpd.server_address[1]
+    port = server.port
     with pytest.raises(NewsletterError) as caught:
         PreviewServer(site / "issues" / ISSUE_NAME, site / "newsletter.toml", port=port)
     assert str(caught.value) == (

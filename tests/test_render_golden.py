@@ -89,18 +89,34 @@ def test_eml_lines_fit_the_wire(build: Path) -> None:
     assert max(len(line) for line in body.split(b"\r\n")) <= 78  # quoted-printable: 76 + soft break
 
 
-def test_one_click_unsubscribe_when_configured(build: Path, publication: Path) -> None:
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("# base_url = ", "base_url = "),  # [web] base_url, as the shipped settings suggest it
+        ('url = ""', 'url = "https://www.indiawrites.org/newsletter/unsubscribe"'),  # its deprecated alias
+    ],
+    ids=["web base_url", "deprecated [unsubscribe] url"],
+)
+def test_one_click_unsubscribe_when_configured(build: Path, publication: Path, old: str, new: str) -> None:
     config = publication / "newsletter.toml"
-    config.write_text(
-        config.read_text(encoding="utf-8").replace('url = ""', 'url = "https://www.indiawrites.org/unsubscribe"'),
-        encoding="utf-8",
-    )
+    text = config.read_text(encoding="utf-8")
+    assert old in text
+    config.write_text(text.replace(old, new), encoding="utf-8")
     assert CliRunner().invoke(cli, ["render", "issues/2015-03-16.yaml"]).exit_code == 0
     message = _message(build)
     links = message["List-Unsubscribe"].split(", ")
     assert links[0].startswith("<mailto:editor@indiawrites.org?subject=unsubscribe%20")
-    assert re.fullmatch(r"<https://www\.indiawrites\.org/unsubscribe\?token=[A-Za-z0-9_.-]+>", links[1])
+    match = re.fullmatch(r"<(https://www\.indiawrites\.org/newsletter/unsubscribe\?token=([A-Za-z0-9_.-]+))>", links[1])
+    assert match, links[1]
+    url, token = match.groups()
+    assert read_token(TEST_SECRET, token, "unsubscribe") == "reader@example.org"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # The footer's visible link is the page the app shows for a GET (a button that POSTs), not the mailto.
+    text_part = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html_part = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert f"Unsubscribe: {url}" in text_part
+    assert f'href="{url}"' in html_part
+    assert "mailto:" not in text_part.split("Unsubscribe:")[1].splitlines()[0]
 
 
 def test_render_twice_is_byte_identical(build: Path) -> None:

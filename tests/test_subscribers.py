@@ -10,15 +10,9 @@ import pytest
 
 from conftest import ROOT
 from newsletter.errors import SubscriberError
+from newsletter.subscribers.listfile import active_subscribers, read_subscribers
 from newsletter.subscribers.status import next_status
-from newsletter.subscribers.store import (
-    active_subscribers,
-    add_subscriber,
-    editing,
-    read_subscribers,
-    remove_subscriber,
-    update_statuses,
-)
+from newsletter.subscribers.store import add_subscriber, editing, remove_subscriber, update_statuses
 
 HEADER = "email,name,status,joined_at,source,consent,updated_at,reason\n"
 NOW = datetime(2015, 3, 20, 9, 30, tzinfo=UTC)

@@ -162,10 +162,10 @@ def test_a_full_disk_or_a_read_only_one_is_a_one_line_error(tmp_path: Path) -> N
 def test_an_unexpected_os_error_is_one_line_and_a_traceback_only_with_debug(
     publication: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def failing(path: Path) -> None:
+    def failing(path: Path, *args: object, **kwargs: object) -> None:
         raise PermissionError(errno.EACCES, "Permission denied", "/srv/newsletter/subscribers.csv")
 
-    monkeypatch.setattr(subscribers_module, "read_subscribers", failing)
+    monkeypatch.setattr(subscribers_module, "read_current", failing)
     config = ["--config", str(publication / "newsletter.toml")]
     result = CliRunner().invoke(cli, [*config, "subscribers", "stats"])
     assert (result.exit_code, result.stdout, result.stderr) == (

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 
 HEADER = "email,name,status,joined_at,source,consent,updated_at,reason\n"
 STAMP = "2015-03-20T09:30:00Z"

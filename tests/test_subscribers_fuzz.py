@@ -17,7 +17,8 @@ from newsletter.clean import NAME_LIMIT, find_unsafe
 from newsletter.errors import SubscriberError
 from newsletter.subscribers.csvfile import FORMULA_STARTS, cell_text, parse_csv
 from newsletter.subscribers.imports import export_csv, import_subscribers, read_import, subscriber_stats
-from newsletter.subscribers.store import add_subscriber, editing, read_subscribers, remove_subscriber
+from newsletter.subscribers.listfile import read_subscribers
+from newsletter.subscribers.store import add_subscriber, editing, remove_subscriber
 
 NOW = datetime(2015, 3, 20, 9, 30, tzinfo=UTC)
 # An editor's file as spreadsheets write it: a BOM, CRLF, quoted cells (one of two lines), an extra column.

@@ -19,7 +19,8 @@ from newsletter.subscribers.csvbytes import holds_unsafe
 from newsletter.subscribers.csvfile import cell_text
 from newsletter.subscribers.csvrecords import MAX_RECORD_LINES
 from newsletter.subscribers.imports import export_csv, import_subscribers
-from newsletter.subscribers.store import add_subscriber, editing, read_subscribers, remove_subscriber
+from newsletter.subscribers.listfile import read_subscribers
+from newsletter.subscribers.store import add_subscriber, editing, remove_subscriber
 
 HEADER = "email,name,status,joined_at,source,consent,updated_at,reason\n"
 NOW = datetime(2015, 3, 20, 9, 30, tzinfo=UTC)

@@ -12,7 +12,7 @@ import pytest
 from conftest import DATA, ROOT
 from newsletter.errors import SubscriberError
 from newsletter.subscribers.imports import export_csv, import_subscribers, subscriber_stats
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 
 IMPORTS = DATA / "imports"
 

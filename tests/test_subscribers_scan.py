@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.subscribers import store as subscribers_module
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers import listfile as subscribers_module
+from newsletter.subscribers.listfile import read_subscribers
 
 NOW = datetime(2015, 3, 20, 9, 30, tzinfo=UTC)
 ROWS = (

@@ -12,8 +12,8 @@ from send_support import make_rendered
 
 from newsletter.sending.ledger import read_ledger
 from newsletter.sending.plan import SendOptions, plan_send
+from newsletter.subscribers.listfile import read_subscribers
 from newsletter.subscribers.status import STICKY, Screen, more_final, next_status
-from newsletter.subscribers.store import read_subscribers
 
 RENDERED = make_rendered()
 ADDRESSES = ["a@example.org", "A@example.org", "b@example.org", "c@EXAMPLE.org", "not-an-address", ""]

@@ -12,7 +12,7 @@ from newsletter.config import load_config
 from newsletter.providers.sendgrid import SendGridProvider
 from newsletter.providers.sendgrid_suppressions import read_list
 from newsletter.sending.suppressions import merge_suppressions, sync_suppressions
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 
 
 def test_merge_keeps_the_most_final_status() -> None:

@@ -5,6 +5,7 @@ mail header, security headers, escaping and the archive."""
 
 from __future__ import annotations
 
+import csv
 import html
 import re
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ import pytest
 from conftest import TEST_SECRET
 from newsletter.subscribers.journal import Change, read_pending
 from newsletter.subscribers.journal_apply import apply_journal
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 from newsletter.tokens import make_token
 from newsletter.web.guard import make_form_token
 from web_support import Server, form_action, hidden_fields, link_in, make_publication, post_many, running
@@ -206,7 +207,13 @@ def test_sign_up_then_confirm_makes_a_new_reader_active_and_welcomes_them(server
     assert statuses(server)["Nova.Reader@example.org"] == "pending"
     done = httpx.post(f"{server.base.split('/newsletter')[0]}{form_action(page.text)}", data={"name": ""})
     assert done.status_code == 200
-    assert main_text(done.text).startswith("Thank you Your subscription to India and the World is confirmed")
+    assert main_text(done.text) == (
+        "Thank you Your confirmation is recorded: the next issue of India and the World goes to "
+        "nova.reader@example.org , and unless you were on the list already, a welcome email comes first. One "
+        "exception: if our mail to this address has bounced, or was reported as spam, we do not write to it again "
+        "and nothing will come. Write to editor@indiawrites.org and the editors will set it right. Read the past "
+        "issues"
+    )
     welcome = server.wait_for_message("Nova.Reader@example.org", 2)
     assert welcome["Subject"] == "Welcome to India and the World"
     assert "Dear reader," in welcome.get_content()
@@ -333,6 +340,24 @@ def test_names_never_reach_a_mail_header(server: Server, name: str) -> None:
         assert re.findall(rb"(?m)^To: (.*)$", head) == [address.encode()]
     [row] = [row for row in read_subscribers(server.root / "subscribers.csv") if row.email == address]
     assert "\r" not in row.name and "\n" not in row.name and "\u2028" not in row.name and "\x1b" not in row.name
+
+
+@pytest.mark.parametrize("typed_in", ["sign-up", "confirmation"])
+def test_a_formula_typed_as_a_name_reaches_the_spreadsheet_as_text(server: Server, typed_in: str) -> None:
+    """The web's names go through the same cell writer as every other (table.written_cells): a spreadsheet that
+    opens subscribers.csv shows the text, it does not run it."""
+    formula = '=HYPERLINK("https://evil.example/","Click here")'
+    address = f"formula-{typed_in}@example.org"
+    number = 70 if typed_in == "sign-up" else 71
+    assert sign_up(server, address, formula if typed_in == "sign-up" else "", number=number).status_code == 200
+    token = make_token(TEST_SECRET, "confirm", address)
+    name = formula if typed_in == "confirmation" else ""
+    assert httpx.post(f"{server.base}/confirm?token={token}", data={"name": name}).status_code == 200
+    assert statuses(server)[address] == "active"
+    with (server.root / "subscribers.csv").open(newline="", encoding="utf-8") as handle:
+        [cells] = [cells for cells in csv.DictReader(handle) if cells["email"] == address]
+    assert cells["name"] == "'" + formula
+    assert [cell for cell in cells.values() if cell[:1] in ("=", "+", "-", "@")] == []
 
 
 # --- bodies ----------------------------------------------------------------------------------------------------

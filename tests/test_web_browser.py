@@ -20,7 +20,7 @@ import pytest
 from browser import FLAGS
 from conftest import TEST_SECRET, chromium_path, require
 from newsletter.subscribers.journal_apply import apply_journal
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 from newsletter.tokens import make_token
 from web_support import WAIT, Server, link_in, make_publication, running, wait_until
 

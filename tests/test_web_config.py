@@ -37,6 +37,16 @@ def load(tmp_path: Path, toml: str) -> Config:
             "{path}: [web] base_url must not have a query or fragment: remove them.",
         ),
         (
+            "[web]\nbase_url = 'https://x.org/a\"b<c'\n",
+            "{path}: [web] base_url 'https://x.org/a\"b<c' holds '\"', which a link cannot carry as it is: "
+            "percent-encode it (e.g. %20 for a space).",
+        ),
+        (
+            "[web]\nbase_url = 'https://x.org/news letter'\n",
+            "{path}: [web] base_url 'https://x.org/news letter' holds ' ', which a link cannot carry as it is: "
+            "percent-encode it (e.g. %20 for a space).",
+        ),
+        (
             "[web]\nbase_url = 'https://x.org/n'\n[unsubscribe]\nurl = 'https://x.org/u'\n",
             "{path}: [unsubscribe] url and [web] base_url disagree: delete [unsubscribe] url (deprecated; the "
             "one-click link is now https://x.org/n/unsubscribe).",

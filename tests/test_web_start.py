@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from conftest import TEST_SECRET
 from newsletter.cli import cli
 from newsletter.config import load_config
 from newsletter.errors import ConfigError, TokenError
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 from newsletter.tokens import DEV_SECRET, make_token
 from newsletter.web.app import create_app
 from web_support import free_port, hidden_fields, link_in, make_publication, running, set_base_url, wait_until
@@ -107,6 +108,38 @@ def test_serve_dev_answers_here_and_applies_what_it_accepted_when_stopped(tmp_pa
     ]
     [row] = list(read_subscribers(root / "subscribers.csv"))
     assert (row.status, row.reason) == ("unsubscribed", "unsubscribed on the web (one-click)")
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_publication(tmp_path)
+    monkeypatch.chdir(root)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--dev", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{port} (Address already in use): pass --port with another number, or "
+        "stop what listens there."
+    ]
+
+
+def test_serve_says_where_the_emails_go_when_the_outbox_keeps_them(tmp_path: Path) -> None:
+    root = make_publication(tmp_path, [("asha@example.org", "active")])
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "newsletter", "serve", "--dev", "--port", str(port)], cwd=root,
+                              stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
+    try:
+        wait_until(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), "newsletter serve --dev to answer")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        _, stderr = server.communicate(timeout=60)
+    assert stderr.decode().splitlines()[:2] == [
+        f"Serving http://127.0.0.1:{port}/ on 127.0.0.1:{port} (Ctrl+C stops it).",
+        "Confirmations and welcomes are written to outbox/_transactional/, not sent: set [send] transactional_provider "
+        "(or provider) in newsletter.toml to send them.",
+    ]
 
 
 def _answers(url: str) -> bool:

@@ -24,7 +24,7 @@ from newsletter.config import load_config
 from newsletter.errors import ConfigError
 from newsletter.subscribers.journal import read_pending
 from newsletter.subscribers.journal_apply import apply_journal
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 from newsletter.web.app import create_app
 from web_support import Server, make_publication, running
 

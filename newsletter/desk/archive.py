@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from newsletter.config import Config
 from newsletter.errors import ConfigError
-from newsletter.files import write_if_changed
+from newsletter.files import shown_path, write_if_changed
 from newsletter.issue.load import load_issue
 from newsletter.issue.model import Issue
 from newsletter.message.personalize import personalize, web_values
@@ -176,6 +176,17 @@ def archive_base(config: Config) -> str:
             "(e.g. https://www.indiawrites.org/newsletter/); the feed and the emails' browser links need it."
         )
     return url if url.endswith("/") else url + "/"
+
+
+def describe_build(result: ArchiveResult, out_dir: Path) -> list[str]:
+    """What `newsletter archive` says: each file written, then the count, or that nothing was sent yet."""
+    if not result.entries:
+        return ["No issue has been sent yet (no sends/<issue>.jsonl records a sent copy): nothing to archive."]
+    return [
+        *(shown_path(path) for path in result.written),
+        f"{shown_path(out_dir)}: {len(result.entries)} sent issue(s); {len(result.written)} file(s) written, "
+        f"{len(result.unchanged)} unchanged.",
+    ]
 
 
 def build_archive(config: Config, out_dir: Path) -> ArchiveResult:

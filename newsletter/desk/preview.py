@@ -1,8 +1,8 @@
 """`newsletter preview`: a local page showing the issue as readers will see it (desktop, phone, dark mode, text part)
 with the lint findings beside it, rebuilt whenever the issue, a template or the settings are saved.
 
-Standard library only: a threaded http.server on 127.0.0.1, a thread polling file mtimes (no inotify dependency),
-and Server-Sent Events telling the open page to reload.
+Served the way `newsletter serve` serves the readers' app (newsletter.serving: Starlette under uvicorn), on
+127.0.0.1; a thread polls file mtimes (no inotify dependency), and Server-Sent Events tell the open page to reload.
 """
 
 from __future__ import annotations
@@ -12,15 +12,20 @@ import re
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
 
 from newsletter.config import load_config
 from newsletter.errors import IssueError, NewsletterError
 from newsletter.render.check import Finding
+from newsletter.serving import BackgroundServer, listen
 from newsletter.templating import PACKAGE_TEMPLATES, template_environment
 
 PAGE_TEMPLATE = "preview.html.j2"
@@ -194,58 +199,57 @@ def render_page(state: PreviewState) -> str:
     )
 
 
-class PreviewHandler(BaseHTTPRequestHandler):
-    state: PreviewState  # set on the subclass each PreviewServer creates
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # the terminal shows the address and errors, not every request
-
-    def do_GET(self) -> None:
-        path = self.path.split("?", 1)[0]
-        try:
-            if path == "/":
-                self.reply(render_page(self.state), "text/html")
-            elif path == "/frame/light.html":
-                self.reply(frame_html(self.state.shown().html), "text/html")
-            elif path == "/frame/dark.html":
-                self.reply(frame_html(make_dark(self.state.shown().html)), "text/html")
-            elif path == "/frame/text.txt":
-                self.reply(self.state.shown().text, "text/plain")
-            elif path == "/version":
-                self.reply(json.dumps({"version": self.state.token}), "application/json")
-            elif path == "/events":
-                self.stream_events()
-            else:
-                self.reply("Not found: the preview is at /\n", "text/plain", 404)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the browser closed the tab or reloaded
-
-    def reply(self, body: str, content_type: str, status: int = 200) -> None:
-        data = body.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(data)
-
-    def stream_events(self) -> None:
-        """Server-Sent Events: the current version at once, then each new one; comments keep proxies awake."""
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        token = self.state.token
-        self.wfile.write(f"retry: 500\ndata: {token}\n\n".encode())
-        self.wfile.flush()
-        for event in iter_events(self.state, token):
-            self.wfile.write(event.encode())
-            self.wfile.flush()
+NOT_FOUND = "Not found: the preview is at /\n"
 
 
-def iter_events(state: PreviewState, token: str) -> Iterator[str]:
+def _reply(body: str, content_type: str, status: int = 200) -> Response:
+    return Response(body, status, {"Cache-Control": "no-store"}, media_type=f"{content_type}; charset=utf-8")
+
+
+def preview_app(state: PreviewState) -> Starlette:
+    """The preview's pages: `/`, the email's views for its frames, its text part, the version, and `/events`."""
+
+    async def page(request: Request) -> Response:
+        return _reply(render_page(state), "text/html")
+
+    async def light(request: Request) -> Response:
+        return _reply(frame_html(state.shown().html), "text/html")
+
+    async def dark(request: Request) -> Response:
+        return _reply(frame_html(make_dark(state.shown().html)), "text/html")
+
+    async def text(request: Request) -> Response:
+        return _reply(state.shown().text, "text/plain")
+
+    async def version(request: Request) -> Response:
+        return _reply(json.dumps({"version": state.token}), "application/json")
+
+    async def events(request: Request) -> Response:
+        # The type alone: EventSource wants text/event-stream, which Starlette would give a charset.
+        headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
+        return StreamingResponse(stream_events(state), headers=headers)
+
+    async def not_found(request: Request, error: Exception) -> Response:
+        return _reply(NOT_FOUND, "text/plain", 404)
+
+    routes = [
+        Route("/", page),
+        Route("/frame/light.html", light),
+        Route("/frame/dark.html", dark),
+        Route("/frame/text.txt", text),
+        Route("/version", version),
+        Route("/events", events),
+    ]
+    return Starlette(routes=routes, exception_handlers={404: not_found})
+
+
+async def stream_events(state: PreviewState) -> AsyncIterator[str]:
+    """Server-Sent Events: the current version at once, then each new one; comments keep proxies awake."""
+    token = state.token
+    yield f"retry: 500\ndata: {token}\n\n"
     while not state.stopping.is_set():
-        new = state.wait_for_change(token, KEEPALIVE_SECONDS)
+        # The watcher's thread announces a rebuild on a threading.Condition: wait for it in a thread of our own.
+        new = await run_in_threadpool(state.wait_for_change, token, KEEPALIVE_SECONDS)
         if state.stopping.is_set():
             return
         yield f"data: {new}\n\n" if new != token else ": keep-alive\n\n"
@@ -253,42 +257,39 @@ def iter_events(state: PreviewState, token: str) -> Iterator[str]:
 
 
 class PreviewServer:
-    """The HTTP server plus the watcher, for `newsletter preview` and for tests (port 0: any free port)."""
+    """The preview's app under uvicorn (newsletter.serving, as `newsletter serve` runs the readers' app) plus the
+    watcher, for `newsletter preview` and for tests (port 0: any free port)."""
 
     def __init__(
         self, issue_path: Path, config_path: Path, *, port: int = 8765, interval: float = 0.25, instance: str = ""
     ) -> None:
         self.state = PreviewState(issue_path, config_path, instance or format(time.time_ns(), "x"))
-        handler = type("BoundPreviewHandler", (PreviewHandler,), {"state": self.state})
-        try:
-            self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        except OSError as error:
-            raise NewsletterError(
-                f"cannot listen on 127.0.0.1:{port} ({error.strerror}): pass --port with another number, "
-                "or --port 0 for any free one."
-            ) from None
-        self.httpd.daemon_threads = True  # open event streams must not keep the process alive
+        fix = "pass --port with another number, or --port 0 for any free one"
+        self.server = BackgroundServer(preview_app(self.state), listen("127.0.0.1", port, fix=fix))
         self.interval = interval
         self.threads: list[threading.Thread] = []
 
     @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        return f"http://127.0.0.1:{self.port}/"
 
     def start(self) -> None:
         # The snapshot comes before the first build: a save while it builds still triggers a rebuild.
         seen = snapshot(self.state.watched())
         self.state.rebuild()
-        for target, args in ((watch, (self.state, self.interval, seen)), (self.httpd.serve_forever, ())):
-            thread = threading.Thread(target=target, args=args, daemon=True)
-            thread.start()
-            self.threads.append(thread)
+        watcher = threading.Thread(target=watch, args=(self.state, self.interval, seen), daemon=True)
+        watcher.start()
+        self.threads.append(watcher)
+        self.server.start()
 
     def stop(self) -> None:
-        self.state.stopping.set()
+        self.state.stopping.set()  # open event streams end, so the server's shutdown does not wait for them
         with self.state.changed:
             self.state.changed.notify_all()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.server.stop()
         for thread in self.threads:
             thread.join(timeout=5)

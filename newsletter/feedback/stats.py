@@ -19,6 +19,7 @@ Every figure counts distinct readers unless its name says otherwise (`clicks`):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,8 +49,7 @@ from newsletter.feedback.events import (
 from newsletter.issue.load import load_issue
 from newsletter.issue.model import normalise_url
 from newsletter.sending.ledger import LedgerState, ledger_path, read_ledger
-from newsletter.subscribers.journal import pending_changes, status_after
-from newsletter.subscribers.store import read_or_empty
+from newsletter.subscribers.journal_apply import read_current
 
 OPENS_CAVEAT = (
     "Opens are inflated: Apple Mail Privacy Protection and image proxies (Gmail's, and security gateways) fetch "
@@ -139,9 +139,9 @@ def _sent_issues(config: Config) -> list[_Sent]:
 
 
 def _unsubscribed_at(config: Config) -> dict[str, datetime]:
-    """When each unsubscribed reader left: the row's updated_at, or the pending journal change that will make it
-    unsubscribed once the web app folds it in."""
-    subscribers = read_or_empty(config.subscribers_path)
+    """When each unsubscribed reader left: the row's updated_at, with the journal's pending changes folded in (a
+    reader who unsubscribed on the web a minute ago counts, at the time of that change)."""
+    subscribers = read_current(config.subscribers_path, config.journal_dir, missing_ok=True)
     left: dict[str, datetime] = {}
     # By status first: building every row of a million to find the few thousand unsubscribed ones took seconds.
     for number in range(len(subscribers)):
@@ -150,12 +150,6 @@ def _unsubscribed_at(config: Config) -> dict[str, datetime]:
             moment = _parse_time(row.updated_at)
             if moment is not None:
                 left.setdefault(row.key, moment)
-    for key, changes in pending_changes(config.journal_dir).items():
-        found = subscribers.find(key)
-        before = found.status if found is not None and found.valid else None
-        if before != "unsubscribed" and status_after(before, changes) == "unsubscribed":
-            at = next(change.at for change in changes if change.status == "unsubscribed")
-            left[key] = at if at.tzinfo else at.replace(tzinfo=UTC)
     return left
 
 
@@ -327,3 +321,16 @@ def format_trend(all_issues: Iterable[IssueStats]) -> list[str]:
             f"{s.unsubscribes:>14}{s.unique_opens:>8}{s.unique_clicks:>8}"
         )
     return lines
+
+
+def stats_output(config: Config, slug: str | None, *, as_json: bool) -> str:
+    """What `newsletter stats [ISSUE] [--json]` prints: one issue's figures, or one line per sent issue."""
+    if slug is None:
+        found = all_stats(config)
+        if as_json:
+            return json.dumps([stats.as_json() for stats in found], indent=2, ensure_ascii=False)
+        return "\n".join(format_trend(found))
+    stats = issue_stats(config, slug)
+    if as_json:
+        return json.dumps(stats.as_json(), indent=2, ensure_ascii=False)
+    return "\n".join(format_stats(stats, tracking=(config.sendgrid.track_opens, config.sendgrid.track_clicks)))

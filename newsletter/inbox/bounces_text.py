@@ -13,7 +13,7 @@ from email.parser import HeaderParser
 from typing import NamedTuple
 
 from newsletter.clean import clean_line
-from newsletter.inbox.text import decode_words
+from newsletter.inbox.text import decode_words, from_surrogates
 from newsletter.subscribers.addresses import InvalidAddress, email_key
 
 # Bounce reports put what matters in their first kilobytes; a returned message can be megabytes of attachment.
@@ -58,17 +58,6 @@ def walk(message: Message) -> Iterator[Message]:
         for sub in payload:
             if isinstance(sub, Message):
                 yield from walk(sub)
-
-
-def from_surrogates(text: str) -> str:
-    # The parser keeps raw 8-bit bytes as surrogate escapes; most such mail is UTF-8 (RFC 6532).
-    if any("\udc80" <= char <= "\udcff" for char in text):
-        data = text.encode("utf-8", "surrogateescape")
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return data.decode("latin-1")
-    return text
 
 
 def header_value(message: Message, name: str) -> str:

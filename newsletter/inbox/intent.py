@@ -23,9 +23,9 @@ from collections.abc import Collection
 
 from newsletter.inbox.intent_answers import answered_offer
 from newsletter.inbox.intent_cues import fold, unread_script, worth_reading
-from newsletter.inbox.intent_judge import (
+from newsletter.inbox.intent_judge import GREETING, judge, judge_reply_subject
+from newsletter.inbox.intent_model import (
     ACT,
-    GREETING,
     IGNORE,
     SOFT,
     SUBSCRIBE,
@@ -34,8 +34,6 @@ from newsletter.inbox.intent_judge import (
     Finding,
     Intent,
     Sentence,
-    judge,
-    judge_reply_subject,
     make_finding,
 )
 from newsletter.inbox.intent_sentences import readable_part, split_sentences

@@ -11,7 +11,8 @@ import re
 from collections.abc import Collection
 
 from newsletter.inbox.intent_cues import fold
-from newsletter.inbox.intent_judge import ACT, GREETING, SUBSCRIBE, UNSURE, Intent, Sentence, judge
+from newsletter.inbox.intent_judge import GREETING, judge
+from newsletter.inbox.intent_model import ACT, SUBSCRIBE, UNSURE, Intent, Sentence
 from newsletter.inbox.intent_sentences import split_sentences
 
 QUOTED_LIMIT = 3_000  # characters of the quoted text read: the offer is at its top

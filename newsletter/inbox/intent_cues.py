@@ -17,12 +17,13 @@ import re
 import unicodedata
 from typing import NamedTuple
 
+from newsletter.inbox.intent_dravidian import DRAVIDIAN
 from newsletter.inbox.intent_foreign import FOREIGN
 from newsletter.inbox.intent_languages import LANGUAGES as INDIAN
 from newsletter.inbox.intent_patterns import LEFT, RIGHT, WORD, first_words, needed_words, parse, rarity, trie_regex
 from newsletter.inbox.intent_phrases import CATEGORIES, ENGLISH, MACROS
 
-LANGUAGES = {**INDIAN, **FOREIGN}
+LANGUAGES = {**INDIAN, **DRAVIDIAN, **FOREIGN}
 
 _REMOVE = "\u093c\u09bc\u0a3c\u0abc\u0b3c\u0cbc\u200b\u200c\u200d\u00ad\u2060\ufeff\u0640\u0654\u0655\u0670"
 _FOLD = str.maketrans(

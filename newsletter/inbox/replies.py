@@ -26,6 +26,10 @@ from newsletter.templating import template_environment
 from newsletter.tokens import make_token
 
 KINDS = ("welcome", "confirm", "confirm_unsubscribe", "goodbye")
+# The answers that carry List-Unsubscribe (mailto, and the one-click https link with List-Unsubscribe-Post when
+# [web] base_url is set): all but the goodbye, which goes to a reader who has just left. A confirmation request lets
+# whoever did not ask for it say "never again" in one click rather than by reporting spam.
+UNSUBSCRIBABLE = frozenset({"welcome", "confirm", "confirm_unsubscribe"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,10 @@ class Reply:
     email: str
     name: str = ""
     in_reply_to: str = ""  # the reader's Message-ID, so the answer threads under their mail
+    # What makes this answer's Message-ID its own (the request's Message-ID, or the web journal's change id): Gmail
+    # drops a message whose Message-ID it has delivered before, so a second confirmation for the same address
+    # would never arrive if both were derived from the address alone.
+    seed: str = ""
 
 
 def latest_issue_url(config: Config, sent_slugs: list[str]) -> str:
@@ -60,9 +68,12 @@ def _values(config: Config, secret: bytes, reply: Reply, latest_url: str) -> dic
         "website_url": config.newsletter.website_url,
         "unsubscribe_url": unsubscribe_url(config, secret, reply.email),
         "token": "",
+        "confirm_url": "",
     }
     if reply.kind == "confirm":
         values["token"] = make_token(secret, "confirm", reply.email)
+        if config.web_base_url:  # the web app's page confirms with one button: easier than a reply
+            values["confirm_url"] = f"{config.web_base_url}/confirm?token={values['token']}"
     if reply.kind == "confirm_unsubscribe":
         values["token"] = make_token(secret, "unsubscribe", reply.email)
         values["unsubscribe_url"] = mailto_unsubscribe(config, values["token"])
@@ -115,7 +126,9 @@ def build_reply(config: Config, secret: bytes, reply: Reply, *, date: datetime, 
     A reader's Message-ID is repeated (In-Reply-To, References) only when it has the strict RFC 5322 shape."""
     subject, body = render_reply(config, secret, reply, latest_url)
     settings = config.newsletter
-    digest = hashlib.sha256(f"{reply.kind}\n{reply.email.lower()}\n{reply.in_reply_to}".encode()).hexdigest()
+    # A seed (see Reply) joins the inputs; an answer without one keeps the Message-ID it always had.
+    seeds = f"{reply.in_reply_to}\n{reply.seed}" if reply.seed else reply.in_reply_to
+    digest = hashlib.sha256(f"{reply.kind}\n{reply.email.lower()}\n{seeds}".encode()).hexdigest()
     try:
         fields: list[tuple[str, str | Mailbox]] = [
             ("From", _address(settings.from_name, settings.from_email)),
@@ -132,7 +145,7 @@ def build_reply(config: Config, secret: bytes, reply: Reply, *, date: datetime, 
             fields += [("In-Reply-To", reply.in_reply_to), ("References", reply.in_reply_to)]
         # RFC 3834: an automatic answer, so autoresponders do not answer it back and loop.
         fields.append(("Auto-Submitted", "auto-replied"))
-        if reply.kind == "welcome":
+        if reply.kind in UNSUBSCRIBABLE:
             fields += list(list_unsubscribe_headers(config, secret, reply.email).items())
         # LF line ends, as answers have always been stored (outbox/_transactional); on the wire they are CRLF.
         return build_message(fields, body, linesep="\n")

@@ -30,8 +30,9 @@ from newsletter.inbox.rules import Decision, Rules, classify, message_key, parse
 from newsletter.inbox.sources import Item, MailSource
 from newsletter.providers.base import Provider
 from newsletter.subscribers.forgotten import Forgotten, load_forgotten
+from newsletter.subscribers.journal_apply import read_current
 from newsletter.subscribers.status import STICKY, next_status
-from newsletter.subscribers.store import editing, read_or_empty
+from newsletter.subscribers.store import editing
 from newsletter.subscribers.table import SubscriberList
 
 
@@ -99,7 +100,7 @@ def _subscribe(
         if not d.authenticated:
             # Forgotten at the reader's request: nothing of theirs is stored again until they prove the address
             return Outcome(d, f"{d.email} asked to be forgotten: not added; confirmation requested",
-                           (Reply("confirm", d.email),))  # fmt: skip
+                           (Reply("confirm", d.email, seed=d.message_id),))  # fmt: skip
         forgotten.remove(d.email)  # the reader's own proven request: they come back
         outcome = _subscribe(subscribers, d, now, config, None)
         return replace(outcome, result=f"{outcome.result}, by their own request after being forgotten")
@@ -108,10 +109,13 @@ def _subscribe(
             # Anybody can ask for anybody's address: an unproven request stores no name, so a stranger's text
             # never becomes the name another reader's issues are addressed to.
             subscribers.add(d.email, "pending", now, source="inbox", consent=d.consent)
-            return Outcome(d, f"{d.email} added as pending; confirmation requested", (Reply("confirm", d.email),))
+            asked = (Reply("confirm", d.email, seed=d.message_id),)
+            return Outcome(d, f"{d.email} added as pending; confirmation requested", asked)
         if current in ("pending", "unsubscribed"):
             # Only the reader can undo an unsubscribe: the confirmation's signed token proves it is them.
-            return Outcome(d, f"{d.email} stays {current}; confirmation requested", (Reply("confirm", d.email),))
+            return Outcome(
+                d, f"{d.email} stays {current}; confirmation requested", (Reply("confirm", d.email, seed=d.message_id),)
+            )
         return Outcome(d, f"{d.email} is {current}: left as it is")
     after = next_status(current, "active", reader_request=True)
     welcome = (Reply("welcome", d.email, d.name, d.message_id),) if config.inbox.send_welcome else ()
@@ -263,7 +267,7 @@ def run_inbox(
                 failed.append(item)
 
     if dry_run:
-        apply_all(read_or_empty(path), load_forgotten(path, secret))
+        apply_all(read_current(path, missing_ok=True), load_forgotten(path, secret))
         report.waiting = _keep_for_review(path, report, moment, save=False)
         return report
     with editing(path) as subscribers:

@@ -21,7 +21,7 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from newsletter.clean import show
-from newsletter.errors import InboxError
+from newsletter.errors import InboxError, UsageError
 from newsletter.files import write_text_atomic
 
 STATE_NAME = "inbox-state.json"
@@ -282,3 +282,27 @@ class ImapSource:
             self.client.logout()
         except (OSError, imaplib.IMAP4.error):
             pass
+
+
+def open_source(
+    state_path: Path,
+    *,
+    mbox: Path | None = None,
+    maildir: Path | None = None,
+    imap_url: str = "",
+    imap_password: str = "",
+    processed_folder: str = "",
+) -> MailSource:
+    """The source `newsletter inbox` reads: an mbox file, else a Maildir, else an IMAP folder (`imap_url`: the
+    option's or [inbox] imap_url), with what earlier runs handled, from `state_path`."""
+    memory = load_state(state_path)
+    if mbox is not None:
+        return open_mbox(mbox, memory, state_path)
+    if maildir is not None:
+        return open_maildir(maildir, memory, state_path)
+    if not imap_url:
+        raise UsageError("give --imap URL, --mbox FILE or --maildir DIR, or set [inbox] imap_url.")
+    address = parse_imap_url(imap_url)
+    if not imap_password:
+        raise InboxError("NEWSLETTER_IMAP_PASSWORD is not set: set it to the mailbox password.")
+    return ImapSource(address, imap_password, processed_folder, memory, state_path)

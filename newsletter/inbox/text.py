@@ -47,7 +47,7 @@ def decode_words(raw: str, limit: int = LINE_LIMIT) -> str:
     """An RFC 2047 header value decoded right (the space between adjacent encoded words is dropped, as the RFC
     says and email.policy.default does not; bytes the charset cannot decode become U+FFFD), then made one clean
     line of at most `limit` characters: an encoded word can carry NUL, ESC, CR/LF or bidi overrides."""
-    raw = _from_surrogates(raw[:RAW_HEADER_LIMIT])
+    raw = from_surrogates(raw[:RAW_HEADER_LIMIT])
     try:
         text = str(make_header(decode_header(raw)))
     # A bad charset (a non-ASCII charset name raises CharsetError), or a B word whose base64 is cut short
@@ -57,7 +57,7 @@ def decode_words(raw: str, limit: int = LINE_LIMIT) -> str:
     return clean_line(text, limit)
 
 
-def _from_surrogates(text: str) -> str:
+def from_surrogates(text: str) -> str:
     # The parser keeps raw 8-bit header bytes as surrogate escapes; most such mail is UTF-8 (RFC 6532).
     if any("\udc80" <= char <= "\udcff" for char in text):
         data = text.encode("utf-8", "surrogateescape")
@@ -79,7 +79,7 @@ def header_text(message: Message, name: str, limit: int = LINE_LIMIT) -> str:
     """The first value of header `name` as one clean line of at most `limit` characters, not decoded (for
     Message-ID, Date, Authentication-Results: fields RFC 2047 does not apply to); '' when there is none."""
     values = raw_header(message, name)
-    return clean_line(_from_surrogates(values[0][:RAW_HEADER_LIMIT]), limit) if values else ""
+    return clean_line(from_surrogates(values[0][:RAW_HEADER_LIMIT]), limit) if values else ""
 
 
 def sender(message: Message) -> tuple[str, str] | None:
@@ -89,7 +89,7 @@ def sender(message: Message) -> tuple[str, str] | None:
         return None
     # Unfold and find the address on the raw text, where encoded words are still atoms, then decode the name.
     pairs = [
-        pair for pair in getaddresses([" ".join(_from_surrogates(values[0][:RAW_HEADER_LIMIT]).split())]) if pair[1]
+        pair for pair in getaddresses([" ".join(from_surrogates(values[0][:RAW_HEADER_LIMIT]).split())]) if pair[1]
     ]
     if len(pairs) != 1:
         return None

@@ -44,7 +44,9 @@ def mailto_unsubscribe(config: Config, token: str) -> str:
 
 
 def https_unsubscribe(config: Config, token: str) -> str:
-    base = config.unsubscribe.url
+    """The one-click link: `<[web] base_url>/unsubscribe?token=...` (the web app's RFC 8058 endpoint), or from the
+    deprecated [unsubscribe] url; '' when neither is set."""
+    base = config.one_click_url
     return f"{base}{'&' if '?' in base else '?'}token={token}" if base else ""
 
 

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from newsletter.providers.retry import Retry
 
 NAMES = ("outbox", "sendgrid", "smtp")
+TRANSACTIONAL_FOLDER = "_transactional"  # under outbox/: the answers the outbox keeps, apart from the issues
 
 
 def choose_provider(name: str, config: Config, *, sendgrid_key: str = "") -> str:
@@ -70,3 +71,20 @@ def get_provider(
     from newsletter.providers.outbox import OutboxProvider
 
     return OutboxProvider(config.outbox_dir, config=config)
+
+
+def choose_transactional(config: Config, *, sendgrid_key: str = "") -> str:
+    """The provider of confirmations, welcomes and goodbyes: [send] transactional_provider, else the one an issue
+    goes through (choose_provider without --provider)."""
+    return choose_provider(config.send.transactional_provider, config, sendgrid_key=sendgrid_key)
+
+
+def transactional_provider(config: Config, *, sendgrid_key: str = "", smtp_password: str = "") -> Provider:
+    """The provider that delivers the answers of `newsletter inbox` and the web app's emails, chosen the same way
+    for both (choose_transactional). The outbox keeps them apart from the issues, under outbox/_transactional."""
+    chosen = choose_transactional(config, sendgrid_key=sendgrid_key)
+    if chosen == "outbox":
+        from newsletter.providers.outbox import OutboxProvider
+
+        return OutboxProvider(config.outbox_dir / TRANSACTIONAL_FOLDER, config=config)
+    return get_provider(chosen, config, sendgrid_key=sendgrid_key, smtp_password=smtp_password)

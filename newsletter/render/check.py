@@ -202,6 +202,23 @@ def check_issue(issue: Issue, rendered: RenderedIssue | None, config: Config) ->
 Add = Callable[[Severity, str, str, str], None]
 
 
+def check_settings(config: Config) -> list[Finding]:
+    """What the publication's settings lack for every issue (`check` reports it; the preview, about the issue being
+    written, does not)."""
+    if config.one_click_url:
+        return []
+    return [
+        Finding(
+            "warning",
+            "one-click",
+            "[web] base_url is empty, so readers can unsubscribe only by email: Gmail and Yahoo require one-click "
+            "unsubscribe (RFC 8058) of bulk senders; run the readers' web app (`newsletter serve`) and set base_url "
+            "to its https address.",
+            str(config.path),
+        )
+    ]
+
+
 def _check_article(article: Article, layout: str, places: _Places, add: Add) -> None:
     if article.image and not article.image_alt:
         add(
@@ -306,6 +323,7 @@ def run_check(issue_path: Path, config: Config, clients: bool = False) -> CheckR
         except RenderError as error:
             found.append(finding_from_render_error(error, str(issue_path)))
         found += check_issue(issue, rendered, config)
+    found += check_settings(config)
     support = report_clients(rendered.html) if clients and rendered is not None else None
     return CheckReport(findings=arrange(found, str(issue_path)), clients=support)
 

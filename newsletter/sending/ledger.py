@@ -69,6 +69,13 @@ def ledger_path(sends_dir: Path, slug: str, *, sandbox: bool = False) -> Path:
     return sends_dir / (f"{slug}.sandbox.jsonl" if sandbox else f"{slug}.jsonl")
 
 
+def sent_slugs(sends_dir: Path) -> list[str]:
+    """The issues with a send ledger (sandbox sends aside): the welcome email links to the newest of them."""
+    if not sends_dir.is_dir():
+        return []
+    return [p.name[: -len(".jsonl")] for p in sends_dir.glob("*.jsonl") if not p.name.endswith(".sandbox.jsonl")]
+
+
 @dataclass
 class LedgerState:
     """Everything the ledger says, derived by replaying its records in order."""

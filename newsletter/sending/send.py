@@ -31,7 +31,7 @@ from newsletter.sending.ledger_entries import PENDING
 from newsletter.sending.plan import SendOptions, SendPlan, check_resume, parse_when, plan_send
 from newsletter.sending.run import SendSummary, lock_send, run_send, summary_of
 from newsletter.sending.suppressions import SyncResult, sync_suppressions
-from newsletter.subscribers.stream import stream_subscribers
+from newsletter.subscribers.journal_apply import stream_current
 
 TEST_PREFIX = "[TEST] "
 DRY_RUN_LISTED = 20  # recipients a dry run names, before "... and N more"
@@ -123,9 +123,8 @@ def send_issue(
                 state = read_ledger(ledger, now=now())
                 check_resume(state, rendered, request.provider, rendered.issue.path)
             with _timed(stages, "read subscribers + plan"):
-                # Read a part at a time: the plan keeps what it needs of each row, never the whole file.
-                rows = stream_subscribers(config.subscribers_path)
-                plan = plan_send(rendered, rows, state, request.provider, options)
+                # A part at a time, the web's pending changes folded in: the plan keeps what it needs of each row.
+                plan = plan_send(rendered, stream_current(config.subscribers_path), state, request.provider, options)
             for line in describe_plan(plan, show=0 if sender else DRY_RUN_LISTED):
                 show(line)
             if sender is None:

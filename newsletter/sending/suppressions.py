@@ -26,6 +26,11 @@ class SyncResult:
     changes: dict[str, tuple[str, str]] = field(default_factory=dict)  # address -> (status, reason)
     updated: int = 0  # rows of subscribers.csv that changed
 
+    def lines(self, subscribers_path: Path) -> list[str]:
+        """What `newsletter suppressions sync` says: each list's size, then how many subscribers changed."""
+        found = [f"{name}: {count}" for name, count in self.found.items()]
+        return [*found, f"{subscribers_path}: {self.updated} subscriber(s) updated."]
+
 
 def describe(listed: SuppressionList, detail: str) -> str:
     """The reason recorded in subscribers.csv: which provider's list, and its words when it gives any."""

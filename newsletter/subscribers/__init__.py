@@ -5,7 +5,8 @@
 - csvbytes.py, csvrecords.py, csvfile.py: the file's bytes, its records, its cells
 - scan.py: every row checked at once (status, address, repeats)
 - table.py: the rows in memory and their in-place edits
-- store.py: reading, and changing only under the lock with atomic writes
+- listfile.py: reading the list, and its lock
+- store.py: changing it only under the lock with atomic writes, the web journal folded in first
 - stream.py: reading a part at a time, for the send (a million rows in a few megabytes)
 - listing.py: what `subscribers list`, `export` and `stats` show
 - imports.py: readers from other tools (Mailchimp, Substack, Buttondown, any CSV)

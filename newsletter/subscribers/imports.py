@@ -26,10 +26,11 @@ from newsletter.errors import SubscriberError
 from newsletter.subscribers.addresses import InvalidAddress, email_key
 from newsletter.subscribers.csvfile import cell_text, iter_cells, read_csv
 from newsletter.subscribers.forgotten import Forgotten, load_forgotten
+from newsletter.subscribers.journal_apply import read_current
 from newsletter.subscribers.mailboxes import needs_splitting, split_mailboxes
 from newsletter.subscribers.scan import COLUMNS
 from newsletter.subscribers.status import STATUSES, STICKY, next_status
-from newsletter.subscribers.store import editing, read_or_empty
+from newsletter.subscribers.store import editing
 from newsletter.subscribers.table import SubscriberList, format_time
 
 _EMAIL_COLUMNS = ("email", "email address", "email_address", "e-mail", "e-mail address", "mail")
@@ -80,6 +81,11 @@ class ImportReport:
     tool: str
     lines: list[str] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+
+    def summary(self, source: Path, *, dry_run: bool) -> str:
+        """The import's last line: the file, the tool that wrote it, and how many rows did what."""
+        counts = ", ".join(f"{n} {what}" for what, n in sorted(self.counts.items())) or "no rows"
+        return f"{'dry run: ' if dry_run else ''}imported {source.name} ({self.tool}): {counts}."
 
 
 def _find(names: list[str], *candidates: str) -> int | None:
@@ -279,7 +285,7 @@ def import_subscribers(
     tool, rows = read_import(source)
     forgotten = load_forgotten(path, secret)
     if dry_run:
-        subscribers = read_or_empty(path)
+        subscribers = read_current(path, missing_ok=True)
         return apply_import(subscribers, tool, rows, now(), forgotten)
     with editing(path) as subscribers:
         return apply_import(subscribers, tool, rows, now(), forgotten)

@@ -32,6 +32,7 @@ from newsletter.errors import JournalError
 from newsletter.files import fsync_dir, lock_fd
 from newsletter.subscribers.status import STATUSES, next_status
 
+JOURNAL_NAME = "journal"  # the folder, beside subscribers.csv (the applier renames its staged list into place)
 SUFFIX = ".jsonl"
 APPLIED_NAME = "applied.json"
 INTENT_NAME = "applying.json"
@@ -60,6 +61,11 @@ class Change:
     @property
     def key(self) -> str:
         return self.email.lower()
+
+
+def journal_for(subscribers_path: Path) -> Path:
+    """The journal folder of the list at `subscribers_path`: `journal/` beside it (Config.journal_dir)."""
+    return subscribers_path.parent / JOURNAL_NAME
 
 
 def new_change_id() -> str:

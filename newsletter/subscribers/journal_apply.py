@@ -14,11 +14,12 @@ crash cannot make a change count twice or not at all. Nothing but the applier to
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,19 +27,23 @@ from pathlib import Path
 from newsletter.clock import Clock, utc_now
 from newsletter.errors import JournalError
 from newsletter.files import claim_file, fsync_dir, write_atomic
+from newsletter.subscribers.addresses import email_key
+from newsletter.subscribers.csvfile import parse_csv
 from newsletter.subscribers.journal import (
     APPLIED_NAME,
     INTENT_NAME,
     SUFFIX,
     Change,
     applied_offsets,
+    journal_for,
     next_for,
     read_json,
     read_pending,
 )
 from newsletter.subscribers.journal_done import Outcome, encode_outcomes, write_outcomes
-from newsletter.subscribers.store import locked, read_or_empty
-from newsletter.subscribers.table import SubscriberList, format_time
+from newsletter.subscribers.listfile import locked, read_or_empty, read_subscribers
+from newsletter.subscribers.stream import stream_subscribers
+from newsletter.subscribers.table import Subscriber, SubscriberList, format_time
 
 
 @dataclass(frozen=True)
@@ -194,41 +199,116 @@ def apply_journal(subscribers_path: Path, journal_dir: Path, now: Clock = utc_no
     unsubscribed reader comes back only by a confirmed sign-up, bounced and complained stay. A crash at any
     point loses nothing and applies nothing twice (see the module's docstring).
     """
+    if not journal_dir.is_dir():
+        return ApplyReport()
+    with locked(subscribers_path):
+        return fold_journal(subscribers_path, journal_dir, now)
+
+
+def fold_journal(subscribers_path: Path, journal_dir: Path, now: Clock = utc_now) -> ApplyReport:
+    """apply_journal for a caller that holds subscribers.csv's lock already (store.editing: every command that
+    changes the list starts from what the readers on the web were told). The lock is not reentrant: taking it
+    again here would wait for ourselves."""
     report = ApplyReport()
     if not journal_dir.is_dir():
         return report
-    with locked(subscribers_path):
-        report.recovered = _recover(subscribers_path, journal_dir)
-        base = applied_offsets(journal_dir)
-        pending = read_pending(journal_dir, base)
-        _skip_torn_lines(journal_dir, pending.offsets, pending.problems)
-        report.problems = pending.problems
-        moment = now()
-        if pending.changes:
-            subscribers = read_or_empty(subscribers_path)
-            for change in pending.changes:
-                try:
-                    report.applied.append(_fold(subscribers, change))
-                except ValueError as error:  # an address email-validator refuses: the web app never journals one
-                    report.problems.append(f"{journal_dir}: change {change.id} for {change.email!r}: {error}")
-            staged = _staged(subscribers_path, journal_dir)
-            if subscribers.changed:
-                _check_same_device(subscribers_path, journal_dir)
-                write_atomic(staged, subscribers.to_bytes())
-                if subscribers_path.exists():
-                    os.chmod(staged, subscribers_path.stat().st_mode & 0o7777)
-            intent = {
-                "files": pending.offsets,
-                "staged": staged.name if subscribers.changed else None,
-                "batch": f"{time.time_ns():020d}-{secrets.token_hex(4)}",
-                "done": encode_outcomes(report.outcomes),
-                "at": format_time(moment),
-            }
-            write_atomic(journal_dir / INTENT_NAME, json.dumps(intent, ensure_ascii=False).encode("utf-8"))
-            if subscribers.changed:
-                _replace_list(subscribers_path, staged)
-            _recover(subscribers_path, journal_dir)  # the staged copy is gone: this records the offsets
-        elif any(offset != base.get(name, 0) for name, offset in pending.offsets.items()):  # past bad lines only
-            _write_json(journal_dir / APPLIED_NAME, {"files": pending.offsets, "at": format_time(moment)})
-        report.removed = _prune(journal_dir, pending.offsets, moment)
+    report.recovered = _recover(subscribers_path, journal_dir)
+    base = applied_offsets(journal_dir)
+    pending = read_pending(journal_dir, base)
+    _skip_torn_lines(journal_dir, pending.offsets, pending.problems)
+    report.problems = pending.problems
+    moment = now()
+    if pending.changes:
+        subscribers = read_or_empty(subscribers_path)
+        for change in pending.changes:
+            try:
+                report.applied.append(_fold(subscribers, change))
+            except ValueError as error:  # an address email-validator refuses: the web app never journals one
+                report.problems.append(f"{journal_dir}: change {change.id} for {change.email!r}: {error}")
+        staged = _staged(subscribers_path, journal_dir)
+        if subscribers.changed:
+            _check_same_device(subscribers_path, journal_dir)
+            write_atomic(staged, subscribers.to_bytes())
+            if subscribers_path.exists():
+                os.chmod(staged, subscribers_path.stat().st_mode & 0o7777)
+        intent = {
+            "files": pending.offsets,
+            "staged": staged.name if subscribers.changed else None,
+            "batch": f"{time.time_ns():020d}-{secrets.token_hex(4)}",
+            "done": encode_outcomes(report.outcomes),
+            "at": format_time(moment),
+        }
+        write_atomic(journal_dir / INTENT_NAME, json.dumps(intent, ensure_ascii=False).encode("utf-8"))
+        if subscribers.changed:
+            _replace_list(subscribers_path, staged)
+        _recover(subscribers_path, journal_dir)  # the staged copy is gone: this records the offsets
+    elif any(offset != base.get(name, 0) for name, offset in pending.offsets.items()):  # past bad lines only
+        _write_json(journal_dir / APPLIED_NAME, {"files": pending.offsets, "at": format_time(moment)})
+    report.removed = _prune(journal_dir, pending.offsets, moment)
     return report
+
+
+def read_current(
+    subscribers_path: Path, journal_dir: Path | None = None, *, missing_ok: bool = False
+) -> SubscriberList:
+    """subscribers.csv as it stands once the journal's pending changes are in: what the readers on the web were
+    told, folded into the list in memory only (nothing is written, no lock is taken). For everything that reads
+    the list: `send` (a reader whose one-click unsubscribe got its 2xx is never mailed again, even if the web app
+    was killed before applying it), `subscribers list`, `export`, `stats`, the dry runs.
+
+    The journal is read before the list: a change the applier folds in between is then in both, and folding it a
+    second time can keep a reader from being mailed but never makes one mailable (it differs from one fold only
+    for an address the list did not hold when an unsubscribe or bounce for it came, then a sign-up: that reader
+    reads as unsubscribed or bounced until the applier has run). A missing list is an error, as for
+    read_subscribers, unless `missing_ok` or the journal adds its first rows.
+    """
+    folder = journal_for(subscribers_path) if journal_dir is None else journal_dir
+    pending = read_pending(folder) if folder.is_dir() else None
+    if (pending is None or not pending.changes) and not missing_ok:
+        subscribers = read_subscribers(subscribers_path)
+    else:
+        subscribers = read_or_empty(subscribers_path)
+        for change in pending.changes if pending is not None else ():
+            with contextlib.suppress(ValueError):  # an address email-validator refuses: the applier reports it
+                _fold(subscribers, change)
+    if pending is not None:
+        subscribers.problems.extend(pending.problems)
+    return subscribers
+
+
+def stream_current(subscribers_path: Path, journal_dir: Path | None = None) -> Iterator[Subscriber]:
+    """read_current's rows a part at a time, for the send (stream.py: a million rows in a few megabytes).
+
+    The pending changes are grouped by address; each folds into that address's first valid row as the stream
+    passes it (where read_current's index would find it), and the addresses the list does not hold come after
+    the last row, as read_current appends them. Changes to different addresses never touch each other, so the
+    order across addresses, the one thing the grouping loses, changes nothing.
+    """
+    folder = journal_for(subscribers_path) if journal_dir is None else journal_dir
+    waiting: dict[str, list[Change]] = {}
+    for change in read_pending(folder).changes if folder.is_dir() else ():
+        with contextlib.suppress(ValueError):  # an address email-validator refuses: the applier reports it
+            waiting.setdefault(email_key(change.email), []).append(change)
+    if not waiting:
+        yield from stream_subscribers(subscribers_path)
+        return
+    if subscribers_path.exists():
+        for row in stream_subscribers(subscribers_path):
+            changes = waiting.pop(row.key, None) if row.valid else None
+            yield row if changes is None else _folded_row(row, changes)
+    added = SubscriberList(parse_csv(subscribers_path, ""))
+    for changes in waiting.values():
+        for change in changes:
+            _fold(added, change)
+    yield from added
+
+
+def _folded_row(row: Subscriber, changes: list[Change]) -> Subscriber:
+    """The row as _fold leaves it after `changes`, in the two cells the send reads (status and name)."""
+    status, name = row.status, row.name
+    for change in changes:
+        after = next_for(status, change)
+        if after is not None:
+            status = after
+            name = change.name if after == "active" and change.name else name
+    return row._replace(status=status, name=name)

@@ -1,4 +1,5 @@
-"""What `subscribers list`, `export` and `stats` show: subscribers.csv as text for the terminal, or as a clean CSV.
+"""What `subscribers list`, `export` and `stats` show: subscribers.csv as text for the terminal, or as a clean CSV,
+with the web journal's pending changes in (journal_apply.read_current), as `send` sees the list.
 
 Cells are a stranger's text: every line meant for the terminal is escaped here (clean.show), so an escape sequence
 in a reader's name cannot reach the editor's screen. The export is clean by construction (imports.export_csv).
@@ -12,7 +13,7 @@ from pathlib import Path
 from newsletter.clean import show_lines
 from newsletter.files import write_text_atomic
 from newsletter.subscribers.imports import export_csv, subscriber_stats
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.journal_apply import read_current
 
 PROBLEMS_SHOWN = 20
 
@@ -28,7 +29,7 @@ class Shown:
 
 def list_subscribers(path: Path, status: str | None = None) -> Shown:
     """One line per row (of `status`, where "invalid" means the rows with a problem): email, name, status."""
-    subscribers = read_subscribers(path)
+    subscribers = read_current(path)
     lines = []
     for row in subscribers:
         shown = row.status if row.valid else "invalid"
@@ -39,7 +40,7 @@ def list_subscribers(path: Path, status: str | None = None) -> Shown:
 
 def export_subscribers(path: Path, target: Path | None = None, status: str | None = None) -> Shown:
     """The valid rows (of `status`) as a clean CSV: as the output, or written atomically to `target`."""
-    subscribers = read_subscribers(path)
+    subscribers = read_current(path)
     text = export_csv(subscribers, status or "")
     if target is None:
         return Shown(text, problems=subscribers.problems)
@@ -49,7 +50,7 @@ def export_subscribers(path: Path, target: Path | None = None, status: str | Non
 
 def count_subscribers(path: Path) -> Shown:
     """Rows per status, then joined, left and the total by month."""
-    subscribers = read_subscribers(path)
+    subscribers = read_current(path)
     stats = subscriber_stats(subscribers)
     lines = [f"{status:<13}{count:>9}\n" for status, count in stats.counts.items()]
     if stats.months:

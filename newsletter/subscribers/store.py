@@ -1,4 +1,5 @@
-"""subscribers.csv: the list of readers, validated, and changed only under a lock with atomic writes.
+"""subscribers.csv: the list of readers, validated, and changed only under a lock with atomic writes, the web
+journal's pending changes folded in first.
 
 Rows keep their order and raw bytes unless a command changes them; an invalid row is reported and kept, never
 dropped, and is never sent to. Unsubscribed, bounced and complained are sticky: nothing but the reader's own
@@ -16,57 +17,28 @@ from pathlib import Path
 
 from newsletter.clock import Clock, utc_now
 from newsletter.errors import SubscriberError
-from newsletter.files import hold_lock, lock_path, write_atomic
+from newsletter.files import write_atomic
 from newsletter.subscribers.addresses import InvalidAddress, email_key, normalize_email
-from newsletter.subscribers.csvbytes import decode_csv, holds_unsafe, read_bytes
+from newsletter.subscribers.csvbytes import decode_csv, read_bytes
 from newsletter.subscribers.csvfile import format_row, parse_csv
-from newsletter.subscribers.scan import COLUMNS, SCAN_SLICE
+from newsletter.subscribers.journal import journal_for
+from newsletter.subscribers.journal_apply import ApplyReport, fold_journal
+from newsletter.subscribers.listfile import (
+    locked,
+    read_or_empty,
+)
+from newsletter.subscribers.scan import COLUMNS
 from newsletter.subscribers.status import STICKY
-from newsletter.subscribers.table import Subscriber, SubscriberList, format_time, written_cells
-
-LOCK_TIMEOUT = 60.0
-# Looked up each time read_subscribers runs, so that a test can check rows in slices of a few.
-_SCAN_SLICE = SCAN_SLICE
-
-
-def read_subscribers(path: Path) -> SubscriberList:
-    """Read and validate subscribers.csv; problems are listed in `.problems` and the rows stay."""
-    data = read_bytes(path, "add a first subscriber with `newsletter subscribers add EMAIL`")
-    # A million rows are 100 MB of bytes and as much again of text: neither may live on through the scan.
-    text = decode_csv(path, data)
-    unsafe = holds_unsafe(data)
-    del data
-    table = parse_csv(path, text, unsafe=unsafe)
-    del text
-    return SubscriberList(table, scan_slice=_SCAN_SLICE)
-
-
-def active_subscribers(path: Path) -> list[Subscriber]:
-    """Everyone to send to: valid rows with status active, in file order."""
-    return read_subscribers(path).active()
+from newsletter.subscribers.table import SubscriberList, format_time, written_cells
 
 
 @contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """subscribers.csv's lock, the one every command (and the web journal's applier) takes before changing it."""
-
-    def busy(holder: str) -> SubscriberError:
-        return SubscriberError(
-            f"{path} is being changed by another newsletter command (it holds {lock_path(path)}): "
-            "try again when that command has finished."
-        )
-
-    with hold_lock(path, timeout=LOCK_TIMEOUT, busy=busy, error=SubscriberError):
-        # Under the lock no other writer is alive, so a temporary file left here was a killed writer's.
-        for stale in path.parent.glob(f".{path.name}.*.tmp"):
-            with contextlib.suppress(OSError):  # a read-only folder: the write itself will say so
-                stale.unlink(missing_ok=True)
-        yield
-
-
-def read_or_empty(path: Path) -> SubscriberList:
-    """The list at `path`, or an empty one when there is no file yet (the first subscriber creates it)."""
-    return read_subscribers(path) if path.exists() else SubscriberList(parse_csv(path, ""))
+def locked_current(path: Path) -> Iterator[ApplyReport]:
+    """The list's lock, with the web journal's pending changes folded into subscribers.csv first (its report
+    yielded): every command that changes the list starts from the state the readers on the web were told, so an
+    `add` cannot call a reader active whose one-click unsubscribe was answered a second ago."""
+    with locked(path):
+        yield fold_journal(path, journal_for(path))
 
 
 @contextmanager
@@ -82,9 +54,12 @@ def _edited(path: Path) -> Iterator[SubscriberList]:
 def editing(path: Path) -> Iterator[SubscriberList]:
     """Read-modify-write under the file lock: changes made to the yielded list are written atomically on exit.
 
-    A missing file starts as an empty list with the standard header. Nothing is written if the block raises.
+    The web journal's pending changes are folded in first (locked_current), and what the journal could not fold
+    is among the list's problems. A missing file starts as an empty list with the standard header. Nothing is
+    written if the block raises (the journal's changes, folded before it ran, stay folded).
     """
-    with locked(path), _edited(path) as subscribers:
+    with locked_current(path) as folded, _edited(path) as subscribers:
+        subscribers.problems.extend(folded.problems)
         yield subscribers
 
 
@@ -150,7 +125,7 @@ def add_subscriber(path: Path, email: str, name: str = "", *, now: Clock = utc_n
         email = normalize_email(email)
     except InvalidAddress as error:
         raise SubscriberError(f"'{email}' is not a valid email address ({error}): check it.") from None
-    with locked(path):
+    with locked_current(path):
         stamp = format_time(now())
         new_row = {"email": email, "name": name.strip(), "status": "active", "joined_at": stamp, "source": source,
                    "consent": "", "updated_at": stamp, "reason": ""}  # fmt: skip

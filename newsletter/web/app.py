@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -87,6 +87,14 @@ def _check_start(config: Config, secret: bytes, dev: bool) -> str:
     return base_url
 
 
+def dev_config(config: Config, host: str, port: int) -> Config:
+    """For `newsletter serve --dev`: without a [web] base_url, the app answers at http://HOST:PORT."""
+    if config.web_base_url:
+        return config
+    here = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    return replace(config, web=replace(config.web, base_url=here))
+
+
 def create_app(
     config: Config,
     secret: bytes,
@@ -118,9 +126,10 @@ def create_app(
     journal = JournalCommitter(writer)
     own_mailer = mailer is None
     if mailer is None:
+        from newsletter.providers import TRANSACTIONAL_FOLDER
         from newsletter.providers.outbox import OutboxProvider
 
-        mailer = OutboxProvider(config.outbox_dir / "_transactional", config=config)
+        mailer = OutboxProvider(config.outbox_dir / TRANSACTIONAL_FOLDER, config=config)
     seconds = lambda: clock().timestamp()  # noqa: E731
     readers = Readers(
         secret=secret,
@@ -139,8 +148,6 @@ def create_app(
         secret=secret,
         journal_dir=config.journal_dir,
         mailer=mailer,
-        pages=pages,
-        base_url=base_url,
         clock=clock,
         interval=apply_interval,
         mail_limit=RateLimiter(*limits.mails_per_address, seconds),

@@ -12,8 +12,8 @@ one and delays every answer by some 40 ms.)
 This module and cli.py are the only ones that read the environment: NEWSLETTER_CONFIG (the publication's
 newsletter.toml; default: the one in the current folder or above), NEWSLETTER_SECRET (required: it signs the
 links; the development key is never used here), SENDGRID_WEBHOOK_PUBLIC_KEY (verifies SendGrid's Event Webhook;
-without it the webhook refuses every POST), and the transactional provider's SENDGRID_API_KEY or
-NEWSLETTER_SMTP_PASSWORD.
+without it the webhook refuses every POST), and the SENDGRID_API_KEY or NEWSLETTER_SMTP_PASSWORD of the provider
+that sends the confirmations and welcomes ([send] transactional_provider, as for `newsletter inbox`).
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ from starlette.types import ASGIApp
 
 from newsletter.config import find_config, load_config
 from newsletter.errors import TokenError
-from newsletter.providers import choose_provider, get_provider
+from newsletter.providers import transactional_provider
 from newsletter.web.app import create_app
-from newsletter.web.background import Mailer
 
 
 def app_from_environment() -> ASGIApp:
@@ -39,10 +38,8 @@ def app_from_environment() -> ASGIApp:
         raise TokenError(
             "NEWSLETTER_SECRET is not set: set it to the secret the emails' links were signed with before serving."
         )
-    key = env.get("SENDGRID_API_KEY", "")
-    mailer: Mailer | None = None  # the outbox, under outbox/_transactional, as for `newsletter inbox`
-    chosen = choose_provider("", config, sendgrid_key=key)
-    if chosen != "outbox":
-        mailer = get_provider(chosen, config, sendgrid_key=key, smtp_password=env.get("NEWSLETTER_SMTP_PASSWORD", ""))
+    mailer = transactional_provider(
+        config, sendgrid_key=env.get("SENDGRID_API_KEY", ""), smtp_password=env.get("NEWSLETTER_SMTP_PASSWORD", "")
+    )
     webhook_key = env.get("SENDGRID_WEBHOOK_PUBLIC_KEY", "")
     return create_app(config, secret.encode("utf-8"), mailer=mailer, webhook_key=webhook_key)

@@ -24,7 +24,6 @@ from newsletter.subscribers.journal_apply import apply_journal
 from newsletter.subscribers.journal_done import Outcome, has_outcomes, take_outcomes
 from newsletter.web.limits import RateLimiter
 from newsletter.web.mail import build_confirmation, build_welcome
-from newsletter.web.pages import Pages
 
 log = logging.getLogger("newsletter.web")
 
@@ -89,8 +88,6 @@ class Applier:
     secret: bytes
     journal_dir: Path
     mailer: Mailer
-    pages: Pages
-    base_url: str
     clock: Callable[[], datetime]
     interval: float
     mail_limit: RateLimiter
@@ -144,10 +141,7 @@ class Applier:
                 continue
             done.add((kind, key))
             if kind == "confirmation":
-                message = build_confirmation(
-                    self.config, self.secret, self.pages, outcome.email, base_url=self.base_url, date=moment,
-                    seed=outcome.id,
-                )  # fmt: skip
+                message = build_confirmation(self.config, self.secret, outcome.email, date=moment, seed=outcome.id)
             else:
                 latest = latest_issue_url(self.config, self.slugs())
                 message = build_welcome(

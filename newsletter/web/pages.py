@@ -1,4 +1,4 @@
-"""The web app's pages and its confirmation email: Jinja templates under templates/web/, the publication's own
+"""The web app's pages: Jinja templates under templates/web/, the publication's own
 templates/web/ first, the package's second. HTML is autoescaped: whatever a page echoes (an address, a name) is
 escaped once, there."""
 
@@ -15,7 +15,6 @@ from newsletter.templating import template_environment
 class Pages:
     def __init__(self, config: Config, base_path: str) -> None:
         self.html = template_environment(config.templates_dir, "html")
-        self.text = template_environment(config.templates_dir, "text")
         self.common = {"newsletter": config.newsletter, "base": base_path}
         loader = self.html.loader
         assert loader is not None  # the factory always gives one
@@ -29,6 +28,3 @@ class Pages:
 
     def problem(self, status: int, title: str, message: str, headers: dict[str, str] | None = None) -> Response:
         return self.page("problem", status, headers, title=title, message=message)
-
-    def mail_text(self, template: str, **values: Any) -> str:
-        return self.text.get_template(f"web/{template}.txt.j2").render(**values)
