@@ -15,7 +15,7 @@ from newsletter.errors import SubscriberError
 from newsletter.sending.ledger import LedgerState
 from newsletter.sending.plan import SendOptions, plan_send
 from newsletter.subscribers.addresses import normalize_email
-from newsletter.subscribers.store import read_subscribers
+from newsletter.subscribers.listfile import read_subscribers
 from newsletter.subscribers.stream import stream_subscribers
 
 RENDERED = make_rendered()

@@ -285,20 +285,23 @@ def stream_current(subscribers_path: Path, journal_dir: Path | None = None) -> I
     order across addresses, the one thing the grouping loses, changes nothing.
     """
     folder = journal_for(subscribers_path) if journal_dir is None else journal_dir
-    waiting: dict[str, list[Change]] = {}
+    ordered: list[tuple[str, Change]] = []
     for change in read_pending(folder).changes if folder.is_dir() else ():
         with contextlib.suppress(ValueError):  # an address email-validator refuses: the applier reports it
-            waiting.setdefault(email_key(change.email), []).append(change)
-    if not waiting:
+            ordered.append((email_key(change.email), change))
+    if not ordered:
         yield from stream_subscribers(subscribers_path)
         return
+    waiting: dict[str, list[Change]] = {}
+    for key, change in ordered:
+        waiting.setdefault(key, []).append(change)
     if subscribers_path.exists():
         for row in stream_subscribers(subscribers_path):
             changes = waiting.pop(row.key, None) if row.valid else None
             yield row if changes is None else _folded_row(row, changes)
     added = SubscriberList(parse_csv(subscribers_path, ""))
-    for changes in waiting.values():
-        for change in changes:
+    for key, change in ordered:  # in the journal's order, which is the order read_current adds them in
+        if key in waiting:
             _fold(added, change)
     yield from added
 
