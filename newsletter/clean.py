@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from newsletter.errors import UsageError
+
 # C0 and C1 controls and DEL; tab and newline are handled by the callers' whitespace rules.
 _CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f"
 # Line and paragraph separators (str.splitlines breaks at them; some mail clients do too), bidirectional
@@ -93,3 +95,11 @@ def _needs_showing(value: str) -> bool:
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def check_option_line(value: str | None, option: str, what: str) -> None:
+    """A UsageError unless an option's `value` is one line of plain text (the rule applied to text from outside):
+    a --title or --section with a line break would reach a subject or a heading."""
+    bad = find_unsafe(value or "")
+    if bad:
+        raise UsageError(f"Invalid value for {option}: it contains {describe_char(bad)}: write {what} on one line.")

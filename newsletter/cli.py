@@ -8,26 +8,26 @@ Heavy modules (mjml, premailer, sendgrid, httpx) are imported inside the command
 from __future__ import annotations
 
 import contextlib
-import datetime
+import datetime as dt
+import functools
 import os
 import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
+from newsletter.clean import check_option_line, show_lines
 from newsletter.clock import utc_now
 from newsletter.config import Config, find_config, load_config
-from newsletter.errors import IssueError, NewsletterError, UsageError
+from newsletter.credentials import Credentials
+from newsletter.errors import NewsletterError, UsageError, describe_failure
 from newsletter.files import shown_path
-
-if TYPE_CHECKING:
-    from newsletter.providers.base import Provider
-    from newsletter.sending.send import SendResult
+from newsletter.providers import delivered_phrase
+from newsletter.serving import listen, serve_forever
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,51 +48,33 @@ class State:
         return self._config
 
 
-def get_secret(required: bool = False) -> bytes:
-    """NEWSLETTER_SECRET from the environment, by tokens.choose_secret's rules (`required`: no development key)."""
-    from newsletter.tokens import choose_secret
+def _credentials() -> Credentials:
+    """The secrets of the environment: cli.py and web/asgi.py are the only modules that read it."""
+    return Credentials.from_environment(os.environ)
 
-    secret, warning = choose_secret(os.environ.get("NEWSLETTER_SECRET", ""), required=required)
+
+def get_secret(required: bool = False) -> bytes:
+    """NEWSLETTER_SECRET, by tokens.choose_secret's rules (`required`: no development key)."""
+    secret, warning = _credentials().secret(required=required)
     if warning:
         click.echo(f"warning: {warning}", err=True)
     return secret
 
 
-def _secret_if_set() -> bytes | None:
-    """NEWSLETTER_SECRET when it is set (checked), else None, without the development key's warning: for commands
-    that only need it to recognise forgotten readers."""
-    from newsletter.tokens import check_secret
-
-    value = os.environ.get("NEWSLETTER_SECRET", "")
-    return check_secret(value.encode("utf-8")) if value else None
-
-
 def handle_errors(func: F) -> F:
-    """Turn a NewsletterError into a one-line message and exit 1; a traceback only with --debug.
+    """Turn a NewsletterError into a one-line message and exit 1 (errors.describe_failure); a traceback only with
+    --debug. Messages may quote text from outside (a cell, a header), so they are printed through _shown(): an
+    escape sequence in a reader's name cannot rewrite the editor's terminal."""
 
-    Messages may quote text from outside (a cell, a header), so they are printed through show(): an escape
-    sequence in a reader's name cannot rewrite the editor's terminal. An OSError that no library function turned
-    into a NewsletterError (a disk that fails where nobody expected it) is the last safety net: one line naming
-    the file and the system's reason, not a traceback.
-    """
-
-    @wraps(func)
+    @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except UsageError as error:  # a library's word that the command line asks the impossible: exit 2
             raise click.UsageError(str(error)) from None
-        except IssueError as error:
-            for location, message in error.located():
-                click.echo(f"{_shown(location)}: error: {_shown(message)}", err=True)
-            _fail()
-        except NewsletterError as error:
-            click.echo(f"error: {_shown(str(error))}", err=True)
-            _fail()
-        except OSError as error:
-            where = error.filename if error.filename is not None else ""
-            reason = error.strerror or str(error) or type(error).__name__
-            click.echo(f"error: {_shown(f'{where}: {reason}' if where != '' else reason)}", err=True)
+        except (NewsletterError, OSError) as error:
+            for line in describe_failure(error):
+                click.echo(_shown(line), err=True)
             _fail()
         except KeyboardInterrupt:
             click.echo("interrupted.", err=True)
@@ -102,25 +84,16 @@ def handle_errors(func: F) -> F:
 
 
 def _fail() -> NoReturn:
-    if _debug():
+    ctx = click.get_current_context(silent=True)
+    state = ctx.find_object(State) if ctx is not None else None
+    if state is not None and state.debug:
         traceback.print_exc()
     sys.exit(1)
 
 
 def _shown(text: str) -> str:
     """Text for the terminal, line by line: the message's own line breaks stay, anything else unsafe is escaped."""
-    from newsletter.clean import show_lines
-
     return show_lines(str(text))
-
-
-def _debug() -> bool:
-    ctx = click.get_current_context(silent=True)
-    while ctx is not None:
-        if isinstance(ctx.obj, State):
-            return ctx.obj.debug
-        ctx = ctx.parent
-    return False
 
 
 pass_state = click.make_pass_decorator(State)
@@ -131,13 +104,11 @@ def with_state(func: F) -> F:
     return pass_state(handle_errors(func))  # type: ignore[return-value]
 
 
+CONFIG_HELP = "newsletter.toml to use (default: the one in this folder or above)."
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="newsletter.toml to use (default: the one in this folder or above).",
-)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help=CONFIG_HELP)
 @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
 @click.version_option(package_name="newsletter")
 @click.pass_context
@@ -152,8 +123,6 @@ def main() -> None:
 
 # --- compose and render (issue, render, check) -----------------------------------------------------------
 
-SAMPLE_READER = ("reader@example.org", "Sample Reader")
-
 
 @cli.command("new")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="The issue's date (default: today).")
@@ -161,27 +130,12 @@ SAMPLE_READER = ("reader@example.org", "Sample Reader")
 @with_state
 def new_command(state: State, date_text: str | None, title: str) -> None:
     """Scaffold issues/<date>.yaml and print its path."""
-    import datetime as dt
+    from newsletter.issue.scaffold import create_issue, issue_date
 
-    from newsletter.issue.scaffold import create_issue
-
-    try:
-        date = dt.date.fromisoformat(date_text) if date_text else dt.date.today()
-    except ValueError:
-        raise click.BadParameter(f"'{date_text}' is not a date: write YYYY-MM-DD.", param_hint="--date") from None
-    _check_one_line(title, "--title", "the subject")
+    check_option_line(title, "--title", "the subject")
     config = state.config
-    path = create_issue(config.issues_dir, date, title, config.newsletter.name)
+    path = create_issue(config.issues_dir, issue_date(date_text, dt.date.today()), title, config.newsletter.name)
     click.echo(shown_path(path))
-
-
-def _check_one_line(value: str | None, option: str, what: str) -> None:
-    """A usage error unless `value` is one line of plain text (the rule clean.py applies to text from outside)."""
-    from newsletter.clean import describe_char, find_unsafe
-
-    bad = find_unsafe(value or "")
-    if bad:
-        raise click.BadParameter(f"it contains {describe_char(bad)}: write {what} on one line.", param_hint=option)
 
 
 def _output_option(default: str, help: str) -> Callable[[F], F]:
@@ -198,9 +152,7 @@ def render_command(state: State, issue_path: Path, out_dir: Path) -> None:
     from newsletter.render.build import write_build
 
     config = state.config
-    paths = write_build(issue_path, config, out_dir, get_secret(), SAMPLE_READER)
-    for path in paths:
-        click.echo(shown_path(path))
+    click.echo("\n".join(shown_path(path) for path in write_build(issue_path, config, out_dir, get_secret())))
 
 
 @cli.command("check")
@@ -229,19 +181,13 @@ def subscribers_group() -> None:
     """Keep subscribers.csv: add, remove, list, import, export, stats; show and forget one reader."""
 
 
-def _warn_problems(problems: list[str]) -> None:
-    from newsletter.subscribers.listing import problem_lines
-
-    for line in problem_lines(problems):
-        click.echo(line, err=True)
-
-
 def _print_shown(shown: Any) -> None:
     """A subscribers.listing.Shown: its text, its notes, then the rows subscribers.csv reports."""
+    from newsletter.subscribers.listing import problem_lines
+
     click.echo(shown.text, nl=False)  # every line of it is escaped for the terminal already
-    for note in shown.notes:
-        click.echo(note, err=True)
-    _warn_problems(shown.problems)
+    for line in [*shown.notes, *problem_lines(shown.problems)]:
+        click.echo(line, err=True)
 
 
 @subscribers_group.command("add")
@@ -284,7 +230,9 @@ def subscribers_import(state: State, source: Path, dry_run: bool) -> None:
     """Import a Mailchimp, Substack or Buttondown export, a CSV with an email column, or one address per line."""
     from newsletter.subscribers.imports import import_subscribers
 
-    report = import_subscribers(state.config.subscribers_path, source, dry_run=dry_run, secret=_secret_if_set())
+    report = import_subscribers(
+        state.config.subscribers_path, source, dry_run=dry_run, secret=_credentials().secret_if_set()
+    )
     for line in [*report.lines, report.summary(source, dry_run=dry_run)]:
         click.echo(_shown(line))
 
@@ -316,7 +264,7 @@ def subscribers_show(state: State, email: str) -> None:
     """Everything held about EMAIL: the row and its consent, the issues sent, copies, events, journal, review."""
     from newsletter.rights import describe_reader_data, reader_data
 
-    for line in describe_reader_data(reader_data(state.config, email, _secret_if_set())):
+    for line in describe_reader_data(reader_data(state.config, email, _credentials().secret_if_set())):
         click.echo(_shown(line))
 
 
@@ -342,133 +290,21 @@ def subscribers_forget(state: State, email: str, yes: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Say what would happen; change, send and mark nothing.")
 @click.option("--review", is_flag=True, help="Decide, one by one, the messages kept for review.")
 @with_state
-def inbox_command(
-    state: State, imap_url: str | None, mbox_path: Path | None, maildir_path: Path | None, dry_run: bool, review: bool
-) -> None:
+def inbox_command(state: State, **options: Any) -> None:
     """Turn subscribe and unsubscribe requests, bounces and complaints in the editor's mailbox into subscribers.csv
     changes."""
-    from newsletter.inbox.report import describe_inbox, inbox_problem
-    from newsletter.inbox.run import run_inbox
-    from newsletter.inbox.sources import STATE_NAME, open_source
-    from newsletter.sending.ledger import sent_slugs
+    from newsletter.inbox.command import InboxCommand, run_inbox_command
 
-    if sum(x is not None for x in (imap_url, mbox_path, maildir_path)) > 1:
-        raise click.UsageError("give one of --imap, --mbox and --maildir.")
-    if review and (dry_run or imap_url or mbox_path or maildir_path):
-        raise click.UsageError("--review reads only the review list: give it alone.")
-    # Every source, dry run included: the inbox verifies tokens, and the development key is published, so
-    # anybody could sign a confirm or unsubscribe token with it (and the answers go through a real provider).
-    secret = get_secret(required=True)
-    config = state.config
-    if review:
-        _review_inbox(config, secret)
-        return
-    source = open_source(
-        config.subscribers_path.with_name(STATE_NAME),
-        mbox=mbox_path,
-        maildir=maildir_path,
-        imap_url=imap_url or config.inbox.imap_url,
-        imap_password=os.environ.get("NEWSLETTER_IMAP_PASSWORD", ""),
-        processed_folder=config.inbox.processed_folder,
-    )
-    provider = None if dry_run else _transactional_provider(config)
-    with contextlib.closing(source):
-        report = run_inbox(
-            source, config, secret, provider, now=utc_now, dry_run=dry_run, sent_slugs=sent_slugs(config.sends_dir)
-        )
-    for line in describe_inbox(report, dry_run=dry_run, delivered=_delivered(provider)):
-        click.echo(line)
-    problem = inbox_problem(report, dry_run=dry_run)
-    if problem:
-        raise NewsletterError(problem)
-
-
-def _review_inbox(config: Config, secret: bytes) -> None:
-    """Each message kept for review, then the editor's decision: subscribe, unsubscribe, ignore, or skip."""
-    from newsletter.inbox.decide import decide_review, pending_reviews
-    from newsletter.inbox.replies import latest_issue_url
-    from newsletter.inbox.report import describe_entry, describe_reviewed, review_problem
-    from newsletter.sending.ledger import sent_slugs
-
-    entries = pending_reviews(config)
-    if not entries:
-        click.echo("Nothing to review.")
-        return
-    provider = _transactional_provider(config)
-    latest = latest_issue_url(config, sent_slugs(config.sends_dir))
-    failed = 0
-    for number, entry in enumerate(entries, 1):
-        click.echo("\n".join(describe_entry(entry, number, len(entries))))
-        choices = click.Choice(["subscribe", "unsubscribe", "ignore", "skip"])
-        choice = click.prompt("  decide", type=choices, default="skip")
-        if choice != "skip":
-            done = decide_review(config, secret, provider, entry.message_id, choice, now=utc_now(), latest_url=latest)
-            click.echo("\n".join(describe_reviewed(done, delivered=_delivered(provider))))
-            failed += bool(done.failures)
-    click.echo(f"{len(pending_reviews(config))} message(s) left on the review list.")
-    if failed:
-        raise NewsletterError(review_problem(failed))
-
-
-def _transactional_provider(config: Config) -> Provider:
-    """providers.transactional_provider (the web app's factory calls it too), with the secrets of the environment."""
-    from newsletter.providers import transactional_provider
-
-    return transactional_provider(
-        config,
-        sendgrid_key=os.environ.get("SENDGRID_API_KEY", ""),
-        smtp_password=os.environ.get("NEWSLETTER_SMTP_PASSWORD", ""),
-    )
-
-
-def _delivered(provider: Provider | None) -> str:
-    """How an answer's line begins: "sent", or, for the outbox, the folder it was written to (nothing was sent)."""
-    directory = getattr(provider, "directory", None)
-    if provider is None or provider.name != "outbox" or directory is None:
-        return "sent"
-    return f"written to {shown_path(Path(directory))}/:"
+    choices = click.Choice(["subscribe", "unsubscribe", "ignore", "skip"])
+    ask = functools.partial(click.prompt, "  decide", type=choices, default="skip")
+    run_inbox_command(state.config, InboxCommand(**options), _credentials(), show=click.echo, ask=ask, now=utc_now)
 
 
 # --- send, report, suppressions -----------------------------------------------------------------------------
 
 
-def _issue_file(config: Config, issue: str) -> Path:
-    """ISSUE as a path, or as a slug under issues/ ("2015-03-16")."""
-    path = Path(issue)
-    return path if path.suffix or path.exists() else config.issues_dir / f"{issue}.yaml"
-
-
-def _send_provider(config: Config, name: str | None) -> tuple[str, Callable[[], Provider]]:
-    """The provider --provider, [send] provider or the environment chose, and how to set it up with its secrets."""
-    import functools
-
-    from newsletter.providers import choose_provider, get_provider
-
-    sendgrid_key = os.environ.get("SENDGRID_API_KEY", "")
-    chosen = choose_provider(name or "", config, sendgrid_key=sendgrid_key)
-    password = os.environ.get("NEWSLETTER_SMTP_PASSWORD", "")
-    return chosen, functools.partial(get_provider, chosen, config, sendgrid_key=sendgrid_key, smtp_password=password)
-
-
-def _check_send_options(
-    chosen: str, *, test_to: str | None, dry_run: bool, limit: int | None, sandbox: bool, at: bool, cancel: bool
-) -> None:
-    """Usage errors: an option the chosen provider cannot honour, --cancel with others, --test without an address."""
-    from newsletter.providers import able_to, capabilities_of
-
-    capabilities = capabilities_of(chosen)
-    for flag, used, capability in (
-        ("--sandbox", sandbox, "sandbox"),
-        ("--at", at, "scheduling"),
-        ("--cancel", cancel, "batch_ids"),
-    ):
-        if used and not getattr(capabilities, capability):
-            providers = " or ".join(able_to(capability))
-            raise click.UsageError(f"{flag} needs the {providers} provider (this send uses {chosen}).")
-    if cancel and (test_to is not None or dry_run or at or limit):
-        raise click.UsageError("--cancel goes alone: `newsletter send ISSUE --cancel`.")
-    if test_to not in (None, "-") and "@" not in str(test_to):
-        raise click.UsageError(f"--test {test_to}: give an email address, or --test alone for the editor's.")
+PROVIDER_HELP = "outbox, sendgrid or smtp (default: [send] provider; else sendgrid if SENDGRID_API_KEY is set)."
+TEST_HELP = "Send one copy, subject prefixed [TEST], to the editor (or EMAIL); records nothing."
 
 
 @contextlib.contextmanager
@@ -493,22 +329,8 @@ def _progress_bar(total: int) -> Iterator[Callable[[int], None]]:
 
 @cli.command("send")
 @click.argument("issue", metavar="ISSUE")
-@click.option(
-    "--provider",
-    "provider_name",
-    type=click.Choice(["outbox", "sendgrid", "smtp"]),
-    default=None,
-    help="outbox, sendgrid or smtp (default: [send] provider; else sendgrid if SENDGRID_API_KEY is set).",
-)
-@click.option(
-    "--test",
-    "test_to",
-    is_flag=False,
-    flag_value="-",
-    default=None,
-    metavar="[EMAIL]",
-    help="Send one copy, subject prefixed [TEST], to the editor (or EMAIL); records nothing.",
-)
+@click.option("--provider", "provider_name", type=click.Choice(["outbox", "sendgrid", "smtp"]), help=PROVIDER_HELP)
+@click.option("--test", "test_to", is_flag=False, flag_value="-", metavar="[EMAIL]", help=TEST_HELP)
 @click.option("--dry-run", is_flag=True, help="Send nothing; say what would be sent.")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Send to the first N recipients only.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -518,58 +340,13 @@ def _progress_bar(total: int) -> Iterator[Callable[[int], None]]:
 @click.option("--retry-failed", is_flag=True, help="Also resend to recipients whose delivery failed.")
 @click.option("--resend-in-doubt", is_flag=True, help="Also resend to recipients in doubt (they may get it twice).")
 @with_state
-def send_command(
-    state: State,
-    issue: str,
-    provider_name: str | None,
-    test_to: str | None,
-    dry_run: bool,
-    limit: int | None,
-    yes: bool,
-    sandbox: bool,
-    at_text: str | None,
-    cancel: bool,
-    retry_failed: bool,
-    resend_in_doubt: bool,
-) -> None:
+def send_command(state: State, issue: str, **options: Any) -> None:
     """Send ISSUE to every active subscriber, exactly once. Run it again to resume after any failure."""
-    from newsletter.sending import send
-    from newsletter.sending.plan import SendOptions
+    from newsletter.sending.command import SendCommand, Terminal, run_send_command
 
-    config = state.config
-    chosen, provider = _send_provider(config, provider_name)
-    _check_send_options(
-        chosen, test_to=test_to, dry_run=dry_run, limit=limit, sandbox=sandbox, at=at_text is not None, cancel=cancel
-    )
-    issue_path = _issue_file(config, issue)
-    if cancel:
-        cancelled = send.cancel_scheduled_send(config, issue_path.stem, provider, sandbox=sandbox, now=utc_now)
-        click.echo(
-            f"cancelled the scheduled send of {issue_path.stem} (batch {cancelled.batch_id}): {cancelled.pending} "
-            f"reader(s) wait for the issue; `newsletter send {issue}` sends it to them (add --at WHEN to schedule it)."
-        )
-        return
-    rendered = send.render_for_send(issue_path, config)
-    secret = get_secret(required=chosen != "outbox" and not dry_run)
-    if test_to is not None:
-        address = config.newsletter.from_email if test_to == "-" else test_to
-        message_id = send.send_test_copy(rendered, config, provider(), secret, address, now=utc_now)
-        click.echo(f"sent a test copy of '{rendered.subject}' to {address} via {chosen} ({message_id}).")
-        return
-    now = utc_now()
-    when = send.schedule_at(at_text, chosen, now, now.astimezone().tzinfo or datetime.UTC) if at_text else None
-    options = SendOptions(limit, retry_failed, resend_in_doubt, sandbox, send_at=when)
-    result = send.send_issue(
-        config,
-        send.SendRequest(rendered, chosen, options, dry_run=dry_run),
-        provider,
-        secret=secret,
-        now=utc_now,
-        confirm=lambda question: yes or _confirmed(question),
-        show=click.echo,
-        progress=_progress_bar,
-    )
-    _finish_send(result, issue)
+    warn = functools.partial(click.echo, err=True)
+    terminal = Terminal(show=click.echo, warn=warn, confirm=_confirmed, progress=_progress_bar)
+    run_send_command(state.config, SendCommand(issue, **options), _credentials(), terminal, now=utc_now)
 
 
 def _confirmed(question: str) -> bool:
@@ -579,24 +356,6 @@ def _confirmed(question: str) -> bool:
     except click.Abort:
         click.echo("", err=True)  # end the question's line
         return False
-
-
-def _finish_send(result: SendResult, issue: str) -> None:
-    """The send's last words: the dry run's, or the summary line; exit 1 unless everyone meant to get it has it."""
-    from newsletter.sending.send import describe_summary, unfinished
-
-    if result.dry_run:
-        click.echo("dry run: nothing was sent and nothing recorded.")
-        return
-    if result.summary is None:
-        raise NewsletterError(
-            "not sent: the send was not confirmed, so nothing was sent or recorded; answer y to the question, "
-            "or add --yes to send without being asked."
-        )
-    click.echo(describe_summary(result.summary))
-    problem = unfinished(result.summary, issue)
-    if problem:
-        raise NewsletterError(problem)
 
 
 @cli.command("report")
@@ -609,7 +368,7 @@ def report_command(state: State, issue: str, as_json: bool, sandbox: bool) -> No
     from newsletter.sending.report import open_report
 
     config = state.config
-    report = open_report(config.sends_dir, _issue_file(config, issue).stem, sandbox=sandbox)
+    report = open_report(config.sends_dir, config.issue_file(issue).stem, sandbox=sandbox)
     for chunk in report.chunks(as_json=as_json):
         click.echo(chunk, nl=False)
     for line in report.warnings():
@@ -628,7 +387,7 @@ def stats_command(state: State, issue: str | None, as_json: bool) -> None:
     from newsletter.feedback.stats import stats_output
 
     config = state.config
-    slug = None if issue is None else _issue_file(config, issue).stem
+    slug = None if issue is None else config.issue_file(issue).stem
     text = stats_output(config, slug, as_json=as_json)
     click.echo(text if as_json else _shown(text))
 
@@ -642,15 +401,9 @@ def suppressions_group() -> None:
 @with_state
 def suppressions_sync_command(state: State) -> None:
     """Mark subscribers SendGrid lists as bounced, blocked, invalid, spam-reporting or unsubscribed."""
-    from newsletter.providers import get_provider
-    from newsletter.sending.suppressions import sync_suppressions
+    from newsletter.sending.suppressions import sync_from_sendgrid
 
-    config = state.config
-    key = os.environ.get("SENDGRID_API_KEY", "")
-    if not key:
-        raise NewsletterError("SENDGRID_API_KEY is not set: the sync reads SendGrid's lists with it; set it first.")
-    result = sync_suppressions(get_provider("sendgrid", config, sendgrid_key=key), config.subscribers_path)
-    click.echo("\n".join(result.lines(config.subscribers_path)))
+    click.echo("\n".join(sync_from_sendgrid(state.config, _credentials())))
 
 
 # --- editor's desk: add, preview, archive -----------------------------------------------------------------
@@ -671,7 +424,7 @@ def add_command(issue_path: Path, source: str, section: str | None, page_url: st
 
     from newsletter.desk.add import add_from_source
 
-    _check_one_line(section, "--section", "the section's heading")
+    check_option_line(section, "--section", "the section's heading")
     # HTTP(S)_PROXY, ALL_PROXY and NO_PROXY, as httpx would read them: library modules never read the environment.
     added = add_from_source(issue_path, source, section=section, page_url=page_url, proxies=urllib.request.getproxies())
     click.echo(added.said)
@@ -688,19 +441,13 @@ def preview_command(state: State, issue_path: Path, port: int) -> None:
 
     Shows the email at desktop width, at 375 px, in dark mode, and its text part, with the check's findings;
     the page reloads by itself whenever the issue, a template or newsletter.toml is saved."""
-    from newsletter.desk.preview import PreviewServer
-    from newsletter.serving import wait_until_interrupted
+    from newsletter.desk.preview import run_preview
 
-    if not issue_path.is_file():
-        raise IssueError([f"{issue_path}: no such issue file: check the path, or create it with 'newsletter new'."])
-    server = PreviewServer(issue_path.resolve(), state.config.path.resolve(), port=port)
-    server.start()
-    click.echo(f"Preview of {issue_path} at {server.url} (reloads when you save; Ctrl+C stops it)", err=True)
-    click.echo(server.url)
-    try:
-        wait_until_interrupted()  # Ctrl+C is how a preview ends: not an error
-    finally:
-        server.stop()
+    def ready(url: str) -> None:
+        click.echo(f"Preview of {issue_path} at {url} (reloads when you save; Ctrl+C stops it)", err=True)
+        click.echo(url)
+
+    run_preview(issue_path, state.config.path, port, ready=ready)
     click.echo("preview stopped.", err=True)
 
 
@@ -729,16 +476,14 @@ def serve_command(state: State, host: str, port: int, dev: bool) -> None:
 
     It answers under the path of [web] base_url. In production run it under uvicorn with several workers behind
     the TLS proxy: see newsletter/web/asgi.py."""
-    from newsletter.serving import listen, serve_forever
-    from newsletter.web.app import create_app, dev_config
+    from newsletter.web.app import dev_config
+    from newsletter.web.asgi import build_app
 
     config = dev_config(state.config, host, port) if dev else state.config
-    mailer = _transactional_provider(config)
-    webhook_key = os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY", "")
-    app = create_app(config, get_secret(), dev=dev, mailer=mailer, webhook_key=webhook_key)
+    app, mailer = build_app(config, _credentials(), get_secret(), dev=dev)
     sock = listen(host, port, fix="pass --port with another number, or stop what listens there")
     click.echo(f"Serving {config.web_base_url}/ on {host}:{port} (Ctrl+C stops it).", err=True)
-    if (delivered := _delivered(mailer)) != "sent":
+    if (delivered := delivered_phrase(mailer)) != "sent":
         fix = "set [send] transactional_provider (or provider) in newsletter.toml to send them"
         click.echo(f"Confirmations and welcomes are {delivered.rstrip(':')}, not sent: {fix}.", err=True)
     serve_forever(app, sock)  # the way `preview` serves its pages too (newsletter.serving)

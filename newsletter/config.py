@@ -117,6 +117,11 @@ class Config:
     def issues_dir(self) -> Path:
         return self.root / "issues"
 
+    def issue_file(self, issue: str) -> Path:
+        """ISSUE as the commands take it: a path, or a slug under issues/ ("2015-03-16")."""
+        path = Path(issue)
+        return path if path.suffix or path.exists() else self.issues_dir / f"{issue}.yaml"
+
     @property
     def templates_dir(self) -> Path:
         return self.root / "templates"

@@ -66,3 +66,16 @@ class JournalError(NewsletterError):
 class UsageError(NewsletterError):
     """The command line asks for something that cannot be done as asked (options that do not go together, a
     missing source): cli.py reports it as a usage error, exit 2."""
+
+
+def describe_failure(error: NewsletterError | OSError) -> list[str]:
+    """The lines a command ends with when it fails: "FILE:LINE:COL: error: ..." for each problem of an issue, else
+    "error: ...". An OSError that no library function turned into a NewsletterError (a disk that fails where
+    nobody expected it) gets one line naming the file and the system's reason, not a traceback."""
+    if isinstance(error, IssueError):
+        return [f"{location}: error: {message}" for location, message in error.located()]
+    if isinstance(error, NewsletterError):
+        return [f"error: {error}"]
+    where = error.filename if error.filename is not None else ""
+    reason = error.strerror or str(error) or type(error).__name__
+    return [f"error: {where}: {reason}" if where != "" else f"error: {reason}"]

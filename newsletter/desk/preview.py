@@ -25,7 +25,7 @@ from starlette.routing import Route
 from newsletter.config import load_config
 from newsletter.errors import IssueError, NewsletterError
 from newsletter.render.check import Finding
-from newsletter.serving import BackgroundServer, listen
+from newsletter.serving import BackgroundServer, listen, wait_until_interrupted
 from newsletter.templating import PACKAGE_TEMPLATES, template_environment
 
 PAGE_TEMPLATE = "preview.html.j2"
@@ -293,3 +293,16 @@ class PreviewServer:
         self.server.stop()
         for thread in self.threads:
             thread.join(timeout=5)
+
+
+def run_preview(issue_path: Path, config_path: Path, port: int, *, ready: Callable[[str], None]) -> None:
+    """`newsletter preview`: serve the preview until Ctrl+C, calling `ready` with its URL once it answers."""
+    if not issue_path.is_file():
+        raise IssueError([f"{issue_path}: no such issue file: check the path, or create it with 'newsletter new'."])
+    server = PreviewServer(issue_path.resolve(), config_path.resolve(), port=port)
+    server.start()
+    try:
+        ready(server.url)
+        wait_until_interrupted()  # Ctrl+C is how a preview ends: not an error
+    finally:
+        server.stop()

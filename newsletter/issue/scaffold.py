@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from newsletter.errors import NewsletterError
+from newsletter.errors import NewsletterError, UsageError
 from newsletter.files import write_text_atomic
 from newsletter.issue.load import read_issue_number
 
@@ -64,6 +64,14 @@ def next_number(issues_dir: Path) -> int:
     alias-laden file in issues/ would stop `new` as it stops `check`."""
     numbers = (read_issue_number(path) for path in issues_dir.glob("*.yaml"))
     return max((number for number in numbers if number is not None), default=0) + 1
+
+
+def issue_date(text: str | None, today: dt.date) -> dt.date:
+    """--date as a date; `today` without one."""
+    try:
+        return dt.date.fromisoformat(text) if text else today
+    except ValueError:
+        raise UsageError(f"Invalid value for --date: '{text}' is not a date: write YYYY-MM-DD.") from None
 
 
 def create_issue(issues_dir: Path, date: dt.date, title: str, name: str) -> Path:

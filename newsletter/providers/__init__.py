@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsletter.errors import ProviderError
+from newsletter.files import shown_path
 
 if TYPE_CHECKING:
     from newsletter.config import Config
@@ -88,3 +90,12 @@ def transactional_provider(config: Config, *, sendgrid_key: str = "", smtp_passw
 
         return OutboxProvider(config.outbox_dir / TRANSACTIONAL_FOLDER, config=config)
     return get_provider(chosen, config, sendgrid_key=sendgrid_key, smtp_password=smtp_password)
+
+
+def delivered_phrase(provider: Provider | None) -> str:
+    """How a line about an email begins: "sent", or, for the outbox, the folder it was written to (nothing was
+    sent, and the editor should know where to look)."""
+    directory = getattr(provider, "directory", None)
+    if provider is None or provider.name != "outbox" or directory is None:
+        return "sent"
+    return f"written to {shown_path(Path(directory))}/:"

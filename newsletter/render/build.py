@@ -33,7 +33,12 @@ def sample_message_bytes(rendered: RenderedIssue, config: Config, secret: bytes,
     return build_reader_message(config, issue_content(rendered, config), recipient, date).as_bytes(policy=MAIL_POLICY)
 
 
-def write_build(issue_path: Path, config: Config, out_dir: Path, secret: bytes, reader: tuple[str, str]) -> list[Path]:
+SAMPLE_READER = ("reader@example.org", "Sample Reader")  # whose copy `newsletter render` writes as the .eml
+
+
+def write_build(
+    issue_path: Path, config: Config, out_dir: Path, secret: bytes, reader: tuple[str, str] = SAMPLE_READER
+) -> list[Path]:
     rendered = render_issue(load_issue(issue_path), config)
     values = recipient_values(config, secret, *reader)
     slug = rendered.issue.slug

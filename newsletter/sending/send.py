@@ -83,7 +83,7 @@ def schedule_at(text: str, provider: str, now: datetime, local: tzinfo) -> int:
     return parse_when(text, now, local, hours=kind.capabilities.schedule_hours, provider=kind.title)
 
 
-def _no_progress(total: int) -> AbstractContextManager[Callable[[int], None]]:
+def no_progress(total: int) -> AbstractContextManager[Callable[[int], None]]:
     return nullcontext(lambda count: None)
 
 
@@ -96,7 +96,7 @@ def send_issue(
     now: Callable[[], datetime],
     confirm: Callable[[str], bool],
     show: Callable[[str], None] = lambda line: None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     checkpoint: Callable[[str], None] = lambda point: None,
 ) -> SendResult:
     """Send the issue to every active subscriber it has not reached yet, exactly once; resumable after anything.

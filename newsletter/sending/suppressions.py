@@ -11,6 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsletter.config import Config
+from newsletter.credentials import Credentials
+from newsletter.errors import SendError
 from newsletter.providers.base import Provider, SuppressionList
 from newsletter.subscribers.status import more_final
 
@@ -63,3 +66,11 @@ def sync_suppressions(provider: Provider, subscribers_path: Path) -> SyncResult:
     result.changes = merge_suppressions(lists)
     result.updated = update_statuses(subscribers_path, result.changes) if result.changes else 0
     return result
+
+
+def sync_from_sendgrid(config: Config, credentials: Credentials) -> list[str]:
+    """`newsletter suppressions sync`: SendGrid's lists into subscribers.csv, and the lines that say what changed."""
+    if not credentials.sendgrid_key:
+        raise SendError("SENDGRID_API_KEY is not set: the sync reads SendGrid's lists with it; set it first.")
+    result = sync_suppressions(credentials.provider("sendgrid", config), config.subscribers_path)
+    return result.lines(config.subscribers_path)

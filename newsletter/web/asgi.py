@@ -23,9 +23,10 @@ from pathlib import Path
 
 from starlette.types import ASGIApp
 
-from newsletter.config import find_config, load_config
+from newsletter.config import Config, find_config, load_config
+from newsletter.credentials import Credentials
 from newsletter.errors import TokenError
-from newsletter.providers import transactional_provider
+from newsletter.providers.base import Provider
 from newsletter.web.app import create_app
 
 
@@ -33,13 +34,18 @@ def app_from_environment() -> ASGIApp:
     env = os.environ
     configured = env.get("NEWSLETTER_CONFIG", "")
     config = load_config(Path(configured) if configured else find_config(Path.cwd()))
-    secret = env.get("NEWSLETTER_SECRET", "")
-    if not secret:
+    credentials = Credentials.from_environment(env)
+    if not credentials.newsletter_secret:
         raise TokenError(
             "NEWSLETTER_SECRET is not set: set it to the secret the emails' links were signed with before serving."
         )
-    mailer = transactional_provider(
-        config, sendgrid_key=env.get("SENDGRID_API_KEY", ""), smtp_password=env.get("NEWSLETTER_SMTP_PASSWORD", "")
-    )
-    webhook_key = env.get("SENDGRID_WEBHOOK_PUBLIC_KEY", "")
-    return create_app(config, secret.encode("utf-8"), mailer=mailer, webhook_key=webhook_key)
+    return build_app(config, credentials, credentials.newsletter_secret.encode("utf-8"))[0]
+
+
+def build_app(
+    config: Config, credentials: Credentials, secret: bytes, *, dev: bool = False
+) -> tuple[ASGIApp, Provider]:
+    """The readers' app with its mailer (the transactional provider) and the webhook's key: what production's
+    factory above and `newsletter serve` both run."""
+    mailer = credentials.transactional_provider(config)
+    return create_app(config, secret, dev=dev, mailer=mailer, webhook_key=credentials.webhook_key), mailer
