@@ -3,7 +3,7 @@ the time goes (render, reading subscribers and planning, personalising, payload 
 the floor measured in the same run.
 
     .venv/bin/python benchmarks/bench_send.py [--recipients 100000 1000000] [--runs 3] [--validate sample]
-                                              [--taskset 0,1]
+                                              [--taskset 0,1] [--py-spy PREFIX]
 
 Targets (issue 13): 1,000,000 recipients on 2 cores in under 20 s of wall time, the sender's CPU under twice the
 floor, and under 300 MB peak memory of the sending process. The floor is a plain-Python loop doing only what a
@@ -11,7 +11,9 @@ send cannot avoid: sign each reader's token (tokens.make_token, as the send does
 personalizations as dicts and JSON-encode each request with a 40 KB body (json.dumps); its CPU is the loop's alone,
 the sender's is its whole process (imports, render, reading the list, planning, the ledger included). The ratio
 sender CPU / floor CPU is the figure. `--taskset CPUS` runs everything (server, sender, floor) pinned to those
-CPUs; the load average is printed with every figure, since the machine may be shared.
+CPUs; the load average is printed with every figure, since the machine may be shared. `--py-spy PREFIX` (py-spy on
+PATH; not a project dependency) records each send's collapsed stacks, all threads, to PREFIX-HHMMSS.txt: the shape
+of the work, while the figures of that run are py-spy's own and not the send's.
 
 The fake server runs in its own process (python tests/sendgrid_fake.py), so it does not share the sender's GIL;
 the sender runs in a child process, measured with wait4 (its own peak RSS, not the server's). Each run starts
@@ -53,7 +55,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 ISSUE = "issues/2015-03-16.yaml"
 LEDGER = "2015-03-16.jsonl"
-API_KEY = "SG.fake-key-for-tests"  # the fake server's key (tests/sendgrid_fake_api.py)
+API_KEY = "SG.fake-key-for-tests"
+PROFILE_TO = ""  # --py-spy PREFIX: record each send's collapsed stacks to PREFIX-HHMMSS.txt  # the fake server's key (tests/sendgrid_fake_api.py)
 
 
 def make_publication(folder: Path, recipients: int, url: str, concurrency: int) -> None:
@@ -217,12 +220,19 @@ def peak_of_reading(publication: Path, mode: str = "--reader-only") -> float:
     return float(done.stdout)
 
 
+def json_line(output: str) -> str:
+    """The sender's one JSON line (py-spy, when it profiles, prints lines of its own around it)."""
+    return next((line for line in output.splitlines() if line.startswith("{")), output)
+
+
 def run_sender(publication: Path, what: str) -> tuple[str, Any, float]:
     """Run the send in a child process: (its JSON output, its resource usage, wall seconds)."""
     began = time.perf_counter()
-    sender = subprocess.Popen(
-        [sys.executable, __file__, "--child", str(publication)], stdout=subprocess.PIPE, text=True
-    )
+    command = [sys.executable, __file__, "--child", str(publication)]
+    if PROFILE_TO:  # py-spy samples the sender (all its threads, native frames off): a flame graph, not timings
+        out = f"{PROFILE_TO}-{time.strftime('%H%M%S')}"
+        command = ["py-spy", "record", "--threads", "-r", "200", "-f", "raw", "-o", f"{out}.txt", "--", *command]
+    sender = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert sender.stdout is not None
     output = sender.stdout.read()
     _, status, usage = os.wait4(sender.pid, 0)
@@ -251,7 +261,7 @@ def run_once(recipients: int, validate: str, concurrency: int) -> dict[str, obje
         delivered = Counter(
             address for line in record.read_text().splitlines() for address in json.loads(line)["addresses"]
         )
-    result: dict[str, object] = json.loads(output)
+    result: dict[str, object] = json.loads(json_line(output))
     if len(delivered) != recipients or max(delivered.values()) != 1 or result["sent"] != recipients:
         raise SystemExit(f"not exactly once: {len(delivered)} distinct of {recipients}, {result}")
     result["wall"] = wall
@@ -335,7 +345,7 @@ def resume_once(recipients: int, validate: str, concurrency: int, report_runs: i
         delivered = Counter(
             address for line in record.read_text().splitlines() for address in json.loads(line)["addresses"]
         )
-    result: dict[str, Any] = json.loads(output)
+    result: dict[str, Any] = json.loads(json_line(output))
     result["counts"] = check_resumed(recipients, delivered, report)
     result.update(
         answered_at_kill=answered,
@@ -396,12 +406,16 @@ def main() -> None:
     parser.add_argument("--resume", action="store_true", help="measure a resume after a kill half-way, and report")
     parser.add_argument("--report-runs", type=int, default=3, help="runs of `report --json` per resume (--resume)")
     parser.add_argument("--taskset", metavar="CPUS", help="pin the server, the sender and the floor: e.g. 0,1")
+    parser.add_argument("--py-spy", metavar="PREFIX", help="profile each send with py-spy (on PATH) into PREFIX-*.txt")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--floor", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--reader-only", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--ledger-only", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--resume-run", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.py_spy:
+        global PROFILE_TO
+        PROFILE_TO = args.py_spy
     if args.taskset:
         # Again under taskset, so that every process it starts (server, sender, floor) inherits the CPUs.
         command = [arg for arg in sys.argv if arg != args.taskset and arg != "--taskset"]
