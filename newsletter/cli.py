@@ -8,6 +8,7 @@ Heavy modules (mjml, premailer, sendgrid, httpx) are imported inside the command
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import os
@@ -32,20 +33,16 @@ from newsletter.serving import listen, serve_forever
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+@dataclasses.dataclass
 class State:
-    """What the group passes to its commands: the config path and flags, loaded lazily."""
+    """What the group passes to its commands: the config path and flags; the config is loaded when first used."""
 
-    def __init__(self, config_path: Path | None, debug: bool) -> None:
-        self.config_path = config_path
-        self.debug = debug
-        self._config: Config | None = None
+    config_path: Path | None
+    debug: bool
 
-    @property
+    @functools.cached_property
     def config(self) -> Config:
-        if self._config is None:
-            path = self.config_path or find_config(Path.cwd())
-            self._config = load_config(path)
-        return self._config
+        return load_config(self.config_path or find_config(Path.cwd()))
 
 
 def _credentials() -> Credentials:
