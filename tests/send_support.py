@@ -122,12 +122,12 @@ def make_publication(folder: Path, rows: list[Sub], **settings: dict[str, object
     return load_config(folder / "newsletter.toml")
 
 
-def run(pub: Path, *args: str) -> Result:
-    """`newsletter ARGS` run from the publication's folder, as an editor would."""
+def run(pub: Path, *args: str, input: str | None = None) -> Result:
+    """`newsletter ARGS` run from the publication's folder, as an editor would (`input`: what they type)."""
     old = Path.cwd()
     os.chdir(pub)
     try:
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+        return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
     finally:
         os.chdir(old)
 

@@ -114,16 +114,21 @@ def test_later_runs_never_hide_a_sent_copy(tmp_path: Path) -> None:
     }
 
 
-def test_a_scheduled_copy_is_scheduled_until_its_time_then_sent(tmp_path: Path) -> None:
-    path = tmp_path / "x.jsonl"
-    scheduled = {**START, "send_at": 1426496400, "batch_id": "batch-1"}  # 2015-03-16 09:00 UTC
+def scheduled_ledger(folder: Path) -> Path:
+    """A run scheduled for 2015-03-16 09:00 UTC: a@ accepted, b@'s batch interrupted before its outcome."""
+    path = folder / "x.jsonl"
     write(
         path,
-        scheduled,
+        {**START, "send_at": 1426496400, "batch_id": "batch-1"},
         {"type": "intent", "run": 1, "batch": 1, "emails": ["a@x.org"]},
         {"type": "outcome", "run": 1, "batch": 1, "status": "sent", "message_id": "m1"},
         {"type": "intent", "run": 1, "batch": 2, "emails": ["b@x.org"]},
     )
+    return path
+
+
+def test_a_scheduled_copy_is_scheduled_until_its_time_then_sent(tmp_path: Path) -> None:
+    path = scheduled_ledger(tmp_path)
     before = read_ledger(path, now=datetime(2015, 3, 16, 8, 59, 59, tzinfo=UTC))
     assert {key: entry.status for key, entry in before.entries.items()} == {
         "a@x.org": "scheduled",
@@ -146,15 +151,7 @@ def test_a_scheduled_copy_is_scheduled_until_its_time_then_sent(tmp_path: Path) 
 
 
 def test_cancel_makes_the_scheduled_run_pending_again(tmp_path: Path) -> None:
-    path = tmp_path / "x.jsonl"
-    scheduled = {**START, "send_at": 1426496400, "batch_id": "batch-1"}
-    write(
-        path,
-        scheduled,
-        {"type": "intent", "run": 1, "batch": 1, "emails": ["a@x.org"]},
-        {"type": "outcome", "run": 1, "batch": 1, "status": "sent", "message_id": "m1"},
-        {"type": "intent", "run": 1, "batch": 2, "emails": ["b@x.org"]},
-    )
+    path = scheduled_ledger(tmp_path)
     assert read_ledger(path).schedule == (1426496400, "batch-1")
     assert format_report(read_ledger(path))[0] == (
         "run 1: 2015-03-16T09:00:00+00:00 via sendgrid, scheduled for 2015-03-16 09:00 UTC (batch batch-1)"

@@ -3,15 +3,11 @@ unanswered question that says how to skip it; and no lock file left in sends/ wh
 
 from __future__ import annotations
 
-import os
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from send_support import ISSUE, Sub, make_publication
-
-from newsletter.cli import cli
+from send_support import ISSUE, Sub, make_publication, run
 
 ROWS = [Sub("asha@example.org", "Asha Rao"), Sub("ravi@example.org", "Ravi")]
 DECLINED = (
@@ -24,15 +20,6 @@ DECLINED = (
 def pub(tmp_path: Path) -> Path:
     make_publication(tmp_path, ROWS)
     return tmp_path
-
-
-def run(pub: Path, *args: str, input: str | None = None) -> Result:
-    old = Path.cwd()
-    os.chdir(pub)
-    try:
-        return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
-    finally:
-        os.chdir(old)
 
 
 def test_test_copies_are_kept_side_by_side_each_with_its_own_message_id(pub: Path) -> None:

@@ -10,11 +10,10 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from send_support import ISSUE, SECRET, Sub, mailing_of, make_publication, make_rendered, send
+from click.testing import Result
+from send_support import ISSUE, SECRET, Sub, mailing_of, make_publication, make_rendered, run, send
 
 from conftest import ROOT
-from newsletter.cli import cli
 from newsletter.config import load_config
 from newsletter.errors import SendError
 from newsletter.message.mime import make_message_id
@@ -37,15 +36,6 @@ ROWS = [
 def pub(tmp_path: Path) -> Path:
     make_publication(tmp_path, ROWS)
     return tmp_path
-
-
-def run(pub: Path, *args: str, input: str | None = None) -> Result:
-    old = Path.cwd()
-    os.chdir(pub)  # as editors run it: from the publication's folder
-    try:
-        return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
-    finally:
-        os.chdir(old)
 
 
 def lines(result: Result) -> list[str]:
