@@ -6,13 +6,19 @@ the page has loaded and the script has run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import subprocess
 import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
 from html import escape, unescape
 from pathlib import Path
 from typing import Any
+
+from conftest import chromium_path, require
 
 # Without the background-networking flags Chromium keeps trying hosts this machine cannot reach.
 FLAGS = [
@@ -28,6 +34,44 @@ FLAGS = [
     "--hide-scrollbars",
     "--blink-settings=imagesEnabled=false",
 ]
+
+
+@contextlib.contextmanager
+def devtools_page(*flags: str, timeout: float = 60.0) -> Iterator[str]:
+    """Chromium kept running with remote debugging on (images on, only loopback resolvable: a remote image fails at
+    once instead of waiting on DNS): the DevTools websocket URL of its first page. Skipped without chromium."""
+    path = chromium_path()
+    require(path is not None, "chromium is not installed (apt-get install chromium)")
+    assert path is not None
+    # Chromium's helper processes can still be writing the profile as the browser exits: cleaning up after it
+    # must not turn a passed test into an error.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
+        command = [
+            path,
+            *[flag for flag in FLAGS if not flag.startswith("--blink-settings")],
+            f"--user-data-dir={profile}",
+            "--remote-debugging-port=0",
+            *flags,
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            "about:blank",
+        ]
+        browser = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            active = Path(profile) / "DevToolsActivePort"
+            deadline = time.monotonic() + timeout
+            while not (active.exists() and len(active.read_text().splitlines()) >= 2):
+                if time.monotonic() > deadline:
+                    raise AssertionError("timed out waiting for chromium to start")
+                time.sleep(0.05)
+            port = active.read_text().splitlines()[0]
+            targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10).read())
+            yield next(target["webSocketDebuggerUrl"] for target in targets if target["type"] == "page")
+        finally:
+            browser.terminate()
+            try:
+                browser.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                browser.kill()
 
 
 def run_in_page(

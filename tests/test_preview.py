@@ -9,19 +9,17 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from browser import FLAGS, MEASURE
-from conftest import ROOT, chromium_path, require
+from browser import MEASURE, devtools_page
+from conftest import ROOT
 from newsletter.cli import cli
 from newsletter.config import load_config
 from newsletter.desk.preview import PreviewServer, PreviewState, build_preview, make_dark
@@ -29,21 +27,11 @@ from newsletter.errors import NewsletterError
 from newsletter.issue.load import load_issue
 from newsletter.message.personalize import personalize, web_values
 from newsletter.render.html import render_issue
+from web_support import wait_until
 
 ISSUE_NAME = "2015-03-16.yaml"
 SUBJECT = "Putin to meet top aide to Chinese president"
 WAIT = 30.0  # generous: the waits end as soon as the condition holds
-
-
-def wait_until(condition: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def get(url: str) -> tuple[int, str, str]:
@@ -251,38 +239,10 @@ class DevTools:
 
 @pytest.fixture(scope="module")
 def devtools() -> Iterator[DevTools]:
-    path = chromium_path()
-    require(path is not None, "chromium is not installed (apt-get install chromium)")
-    assert path is not None
-    # Chromium's helper processes can still be writing the profile as the browser exits: cleaning up after it
-    # must not turn a passed test into an error.
-    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
-        command = [
-            path,
-            *[flag for flag in FLAGS if not flag.startswith("--blink-settings")],
-            f"--user-data-dir={profile}",
-            "--remote-debugging-port=0",
-            "--window-size=1400,1000",
-            # Only the preview on loopback: the email's remote images fail at once instead of waiting on DNS.
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            "about:blank",
-        ]
-        browser = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            active = Path(profile) / "DevToolsActivePort"
-            wait_until(lambda: active.exists() and len(active.read_text().splitlines()) >= 2, "chromium to start")
-            port = active.read_text().splitlines()[0]
-            targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10).read())
-            page = next(target for target in targets if target["type"] == "page")
-            tools = DevTools(page["webSocketDebuggerUrl"])
-            yield tools
-            tools.socket.close()
-        finally:
-            browser.terminate()
-            try:
-                browser.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                browser.kill()
+    with devtools_page("--window-size=1400,1000") as url:
+        tools = DevTools(url)
+        yield tools
+        tools.socket.close()
 
 
 FRAME = "document.getElementById('{frame}')"

@@ -7,18 +7,14 @@ from __future__ import annotations
 import html
 import json
 import re
-import subprocess
-import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from browser import FLAGS
-from conftest import TEST_SECRET, chromium_path, require
+from browser import devtools_page
+from conftest import TEST_SECRET
 from newsletter.subscribers.journal_apply import apply_journal
 from newsletter.subscribers.listfile import read_subscribers
 from newsletter.tokens import make_token
@@ -100,38 +96,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def tab() -> Iterator[Tab]:
-    path = chromium_path()
-    require(path is not None, "chromium is not installed (apt-get install chromium)")
-    assert path is not None
-    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
-        command = [
-            path,
-            *[flag for flag in FLAGS if not flag.startswith("--blink-settings")],
-            f"--user-data-dir={profile}",
-            "--remote-debugging-port=0",
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            "about:blank",
-        ]
-        browser = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            active = Path(profile) / "DevToolsActivePort"
-            wait_until(lambda: active.exists() and len(active.read_text().splitlines()) >= 2, "chromium to start")
-            port = active.read_text().splitlines()[0]
-            targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10).read())
-            page = next(target for target in targets if target["type"] == "page")
-            tab = Tab(page["webSocketDebuggerUrl"])
-            tab.call("Page.enable")
-            tab.call("Log.enable")
-            tab.call("Emulation.setScriptExecutionDisabled", value=True)
-            tab.call("Emulation.setDeviceMetricsOverride", width=PHONE, height=800, deviceScaleFactor=1, mobile=True)
-            yield tab
-            tab.socket.close()
-        finally:
-            browser.terminate()
-            try:
-                browser.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                browser.kill()
+    with devtools_page() as url:
+        tab = Tab(url)
+        tab.call("Page.enable")
+        tab.call("Log.enable")
+        tab.call("Emulation.setScriptExecutionDisabled", value=True)
+        tab.call("Emulation.setDeviceMetricsOverride", width=PHONE, height=800, deviceScaleFactor=1, mobile=True)
+        yield tab
+        tab.socket.close()
 
 
 def fits(tab: Tab) -> None:
