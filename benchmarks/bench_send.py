@@ -11,7 +11,8 @@ send cannot avoid: sign each reader's token (tokens.make_token, as the send does
 personalizations as dicts and JSON-encode each request with a 40 KB body (json.dumps); its CPU is the loop's alone,
 the sender's is its whole process (imports, render, reading the list, planning, the ledger included). The ratio
 sender CPU / floor CPU is the figure. `--taskset CPUS` runs everything (server, sender, floor) pinned to those
-CPUs; the load average is printed with every figure, since the machine may be shared. `--py-spy PREFIX` (py-spy on
+CPUs; without it, a machine with more than two CPUs runs everything twice: on all of them, then pinned to the first
+two. The load average is printed with every figure, since the machine may be shared. `--py-spy PREFIX` (py-spy on
 PATH; not a project dependency) records each send's collapsed stacks, all threads, to PREFIX-HHMMSS.txt: the shape
 of the work, while the figures of that run are py-spy's own and not the send's.
 
@@ -471,6 +472,18 @@ def main() -> None:
         print("  summed over the sending threads (they overlap):")
         for stage, seconds in sorted(median["thread_seconds"].items()):  # type: ignore[attr-defined]
             print(f"    {stage:<24} {seconds:7.2f} s")
+    pin_to_two(cpus)
+
+
+def pin_to_two(cpus: list[int]) -> None:
+    """After the run on every CPU, the same run pinned to two of them (the issue's second figure), unless this run
+    is on two already."""
+    if len(cpus) <= 2:
+        print(f"\n(this run was on {len(cpus)} CPUs: it is the pinned figure too)")
+        return
+    pinned = f"{cpus[0]},{cpus[1]}"
+    print(f"\n=== the same, pinned to CPUs {pinned} ===", flush=True)
+    subprocess.run(["taskset", "-c", pinned, sys.executable, *sys.argv], check=True)
 
 
 if __name__ == "__main__":
