@@ -476,3 +476,25 @@ def test_the_clients_address_is_the_peer_unless_the_proxy_is_trusted(tmp_path: P
         assert sign_up(plain, "plain@example.org", number=99).status_code == 200
         [change] = journaled(plain)
         assert "ip" not in change.evidence  # the peer would be the proxy, not the reader
+
+
+def test_no_welcome_when_the_editor_turned_welcomes_off(tmp_path: Path) -> None:
+    root = make_publication(tmp_path)
+    toml = root / "newsletter.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[inbox]\n", "[inbox]\nsend_welcome = false\n"))
+    with running(root, trust_proxy=True) as quiet:
+        sign_up(quiet, "first@example.org", number=1)
+        page = httpx.get(link_in(quiet.wait_for_message("first@example.org"), f"{quiet.base}/confirm?token="))
+        done = httpx.post(f"{quiet.base.split('/newsletter')[0]}{form_action(page.text)}", data={"name": ""})
+        assert main_text(done.text).startswith(
+            "Thank you Your confirmation is recorded: the next issue of India and the World goes to "
+            "first@example.org . One exception:"
+        )
+        # The next reader's confirmation goes out after the first reader's outcome was handled: had a welcome
+        # been due, it would be written by then.
+        sign_up(quiet, "second@example.org", number=2)
+        quiet.wait_for_message("second@example.org")
+        assert [m["Subject"].split(" (")[0] for m in quiet.messages("first@example.org")] == [
+            "Please confirm your subscription to India and the World"
+        ]
+        assert statuses(quiet)["first@example.org"] == "active"

@@ -132,10 +132,10 @@ class Applier:
         for outcome in outcomes:
             if outcome.status == "pending" and outcome.before in (None, "pending", "unsubscribed"):
                 kind = "confirmation"
-            elif outcome.status == "active" and outcome.after == "active":
+            elif outcome.status == "active" and outcome.after == "active" and self.config.inbox.send_welcome:
                 kind = "welcome"
             else:
-                continue  # bounced or complained readers, and readers already active, are not written to
+                continue  # bounced or complained readers, readers already active, and no welcome when it is off
             key = outcome.email.lower()
             if (kind, key) in done or not self.mail_limit.allow(key):
                 continue

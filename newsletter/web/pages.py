@@ -15,7 +15,8 @@ from newsletter.templating import template_environment
 class Pages:
     def __init__(self, config: Config, base_path: str) -> None:
         self.html = template_environment(config.templates_dir, "html")
-        self.common = {"newsletter": config.newsletter, "base": base_path}
+        # welcome: whether a confirmed reader is sent the welcome email ([inbox] send_welcome, as for mail requests)
+        self.common = {"newsletter": config.newsletter, "base": base_path, "welcome": config.inbox.send_welcome}
         loader = self.html.loader
         assert loader is not None  # the factory always gives one
         self.stylesheet = loader.get_source(self.html, "web/web.css")[0].encode("utf-8")
