@@ -190,12 +190,14 @@ def _print_shown(shown: Any) -> None:
 @subscribers_group.command("add")
 @click.argument("email")
 @click.option("--name", default="", help="The reader's name, as they write it.")
+@click.option("--again", is_flag=True, help="Add back a reader who asked to be forgotten and has asked to come back.")
 @with_state
-def subscribers_add(state: State, email: str, name: str) -> None:
-    """Add EMAIL as active (an unsubscribed reader is not added back)."""
+def subscribers_add(state: State, email: str, name: str, again: bool) -> None:
+    """Add EMAIL as active (an unsubscribed reader is not added back, nor a forgotten one without --again)."""
     from newsletter.subscribers.store import add_subscriber
 
-    click.echo(_shown(add_subscriber(state.config.subscribers_path, email, name)))
+    secret = _credentials().secret_if_set()
+    click.echo(_shown(add_subscriber(state.config.subscribers_path, email, name, secret=secret, again=again)))
 
 
 @subscribers_group.command("remove")

@@ -5,6 +5,7 @@ keyed hash that stops an import or an unproven inbox request from adding it back
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -169,6 +170,30 @@ def test_forget_then_an_import_does_not_add_the_reader_back_and_says_so(pub: Pat
         "imported list.txt (plain): 1 added, 1 forgotten.",
     ]
     assert read_subscribers(pub / "subscribers.csv").find(PRIYA) is None
+
+
+def test_forget_then_the_editors_own_add_needs_again(pub: Path) -> None:
+    assert invoke(pub, "subscribers", "forget", PRIYA, "--yes").exit_code == 0
+    refused = invoke(pub, "subscribers", "add", PRIYA.upper())
+    assert refused.exit_code == 1
+    when = refused.stderr.split("(")[1][:10]  # the day `forget` ran: today, by the real clock
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", when)
+    shouted = PRIYA.upper().replace("EXAMPLE.ORG", "example.org")  # the domain is normalised, the local part kept
+    assert refused.stderr == (
+        f"error: {shouted} asked to be forgotten ({when}), so nothing adds them back silently: if they asked to "
+        f"subscribe again, run `newsletter subscribers add {shouted} --again`.\n"
+    )
+    assert read_subscribers(pub / "subscribers.csv").find(PRIYA) is None
+    added = invoke(pub, "subscribers", "add", PRIYA, "--name", "Priya", "--again")
+    assert added.exit_code == 0, added.output
+    assert added.output == f"added {PRIYA} (active); they had asked to be forgotten and are off that list now\n"
+    row = read_subscribers(pub / "subscribers.csv").find(PRIYA)
+    assert row is not None and (row.status, row.name) == ("active", "Priya")
+    assert invoke(pub, "subscribers", "add", "someone.else@example.org", "--again").output == (
+        "added someone.else@example.org (active)\n"
+    )
+    # Off the list: an import may add them again (after a remove, they stay unsubscribed as for anyone).
+    assert json.loads((pub / FORGOTTEN_NAME).read_text(encoding="utf-8"))["hashes"] == {}
 
 
 def test_an_import_that_cannot_check_the_forgotten_readers_is_refused(pub: Path) -> None:

@@ -21,6 +21,7 @@ from newsletter.files import write_atomic
 from newsletter.subscribers.addresses import InvalidAddress, email_key, normalize_email
 from newsletter.subscribers.csvbytes import decode_csv, read_bytes
 from newsletter.subscribers.csvfile import format_row, parse_csv
+from newsletter.subscribers.forgotten import load_forgotten
 from newsletter.subscribers.journal import journal_for
 from newsletter.subscribers.journal_apply import ApplyReport, fold_journal
 from newsletter.subscribers.listfile import (
@@ -119,20 +120,44 @@ def update_statuses(path: Path, changes: Mapping[str, tuple[str, str]], now: Clo
     return changed
 
 
-def add_subscriber(path: Path, email: str, name: str = "", *, now: Clock = utc_now, source: str = "cli") -> str:
-    """The editor's `subscribers add`: what happened, as a sentence. An unsubscribed reader stays unsubscribed."""
+def add_subscriber(
+    path: Path,
+    email: str,
+    name: str = "",
+    *,
+    now: Clock = utc_now,
+    source: str = "cli",
+    secret: bytes | None = None,
+    again: bool = False,
+) -> str:
+    """The editor's `subscribers add`: what happened, as a sentence. An unsubscribed reader stays unsubscribed.
+
+    A reader who asked to be forgotten is not added back silently: only with `again` (they asked to subscribe
+    again), which also takes them off the forgotten list. `secret` checks its keyed hashes (forgotten.py)."""
     try:
         email = normalize_email(email)
     except InvalidAddress as error:
         raise SubscriberError(f"'{email}' is not a valid email address ({error}): check it.") from None
     with locked_current(path):
+        forgotten = load_forgotten(path, secret)
+        came_back = forgotten.holds(email)
+        if came_back:
+            if not again:
+                raise SubscriberError(
+                    f"{email} asked to be forgotten ({forgotten.when(email)[:10]}), so nothing adds them back "
+                    f"silently: if they asked to subscribe again, run `newsletter subscribers add {email} --again`."
+                )
+            forgotten.remove(email)
         stamp = format_time(now())
         new_row = {"email": email, "name": name.strip(), "status": "active", "joined_at": stamp, "source": source,
                    "consent": "", "updated_at": stamp, "reason": ""}  # fmt: skip
         if path.exists() and _append_if_absent(path, email, new_row):
-            return f"added {email} (active)"
-        with _edited(path) as subscribers:
-            return _add_to(subscribers, email, name.strip(), now(), source)
+            said = f"added {email} (active)"
+        else:
+            with _edited(path) as subscribers:
+                said = _add_to(subscribers, email, name.strip(), now(), source)
+        forgotten.save()  # after the row: a crash in between leaves them listed, and still unimportable
+        return f"{said}; they had asked to be forgotten and are off that list now" if came_back else said
 
 
 def _add_to(subscribers: SubscriberList, email: str, name: str, now: datetime, source: str) -> str:
