@@ -3,8 +3,10 @@ headless Chromium driven over the DevTools protocol (the three views render; a s
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -19,10 +21,10 @@ import pytest
 from click.testing import CliRunner
 
 from browser import MEASURE, devtools_page
-from conftest import ROOT
+from conftest import ONE_CLICK_MESSAGE, ROOT
 from newsletter.cli import cli
 from newsletter.config import load_config
-from newsletter.desk.preview import PreviewServer, PreviewState, build_preview, make_dark
+from newsletter.desk.preview import PreviewServer, PreviewState, build_preview, make_dark, render_page
 from newsletter.errors import NewsletterError
 from newsletter.issue.load import load_issue
 from newsletter.message.personalize import personalize, web_values
@@ -110,6 +112,36 @@ def test_errors_become_messages_not_exceptions(site: Path) -> None:
     assert build_preview(issue, site / "newsletter.toml").errors == (
         f"{site / 'newsletter.toml'}:2: [newsletter] unknown key 'nmae' (did you mean 'name'?).",
     )
+
+
+def test_an_issue_that_does_not_validate_shows_every_problem_at_once(site: Path) -> None:
+    # A mistyped key stops the build; the TK and the http link are the check's too: the page shows all three now,
+    # not the mistyped key first and the rest once it is fixed (and not the last good version's findings).
+    issue = site / "issues" / ISSUE_NAME
+    state = PreviewState(issue, site / "newsletter.toml", "test")
+    state.rebuild()
+    text = issue.read_text(encoding="utf-8")
+    text = text.replace("Russia is looking east.", "Russia is looking east. TK")
+    text = text.replace('url: "https://www.indiawrites.org/about/"', 'url: "http://www.indiawrites.org/about/"')
+    issue.write_text(text.replace("        summary: |\n          Reporting", "        sumary: |\n          Reporting"))
+    state.rebuild()
+    assert state.current.errors == (
+        f"{issue}:56:9: missing required key 'summary' in an article: add a short summary (Markdown) written from "
+        "the article.",
+        f"{issue}:58:9: unknown key 'sumary' (did you mean 'summary'?).",
+    )
+    page = render_page(state)
+    shown = re.findall(r'<li class="(error|warning)"><span class="severity">\w+</span> ([^<]*)', page)
+    assert [(severity, html.unescape(message).strip()) for severity, message in shown] == [
+        ("error", "leftover placeholder 'TK': replace it with the final text."),
+        ("error", "missing required key 'summary' in an article: add a short summary (Markdown) written from the "
+                  "article."),
+        ("error", "unknown key 'sumary' (did you mean 'summary'?)."),
+        ("warning", "the link http://www.indiawrites.org/about/ is not https: use the https address if the site has "
+                    "one."),
+        ("warning", ONE_CLICK_MESSAGE),
+    ]  # fmt: skip
+    assert "Check: 3 error(s), 2 warning(s)" in page and "last version that rendered)" not in page.split("<aside>")[1]
 
 
 def test_a_failed_build_keeps_showing_the_last_good_one(site: Path) -> None:

@@ -58,7 +58,8 @@ def build_preview(issue_path: Path, config_path: Path) -> PreviewBuild:
         findings = tuple(check_issue(issue, rendered, config))
         values = web_values(config)
     except IssueError as error:
-        return PreviewBuild(errors=tuple(error.problems))
+        # The check's all-at-once report of the file as it is now, so that fixing one error never uncovers others.
+        return PreviewBuild(errors=tuple(error.problems), findings=_checked(issue_path, config_path))
     except NewsletterError as error:
         return PreviewBuild(errors=(str(error),))
     except (KeyboardInterrupt, SystemExit):
@@ -74,6 +75,17 @@ def build_preview(issue_path: Path, config_path: Path) -> PreviewBuild:
         text=personalize(rendered.text, values),
         findings=findings,
     )
+
+
+def _checked(issue_path: Path, config_path: Path) -> tuple[Finding, ...]:
+    """Every finding of `newsletter check` (validation, rendering what validates, lint), or none when even the
+    settings do not load (the page then shows that error alone)."""
+    from newsletter.render.check import run_check
+
+    try:
+        return tuple(run_check(issue_path, load_config(config_path)).findings)
+    except NewsletterError:
+        return ()
 
 
 _DARK_QUERY = re.compile(r"\(\s*prefers-color-scheme\s*:\s*dark\s*\)", re.IGNORECASE)
@@ -186,12 +198,16 @@ def render_page(state: PreviewState) -> str:
     with state.changed:
         current, shown, token = state.current, state.shown(), state.token
     env = template_environment(state.config_path.parent / "templates", "html")
-    findings = sorted(shown.findings, key=lambda f: f.severity != "error")  # errors first, else the check's order
+    # A build that failed on the issue's own problems carries the check of the file as it is now: those findings,
+    # not the last good version's, are what the editor has to fix.
+    checked = current if current.errors and current.findings else shown
+    findings = sorted(checked.findings, key=lambda f: f.severity != "error")  # errors first, else the check's order
     return env.get_template(PAGE_TEMPLATE).render(
         issue_path=str(state.issue_path),
         token=token,
         errors=current.errors,
         stale=bool(current.errors) and state.last_good is not None,
+        stale_check=checked is not current,
         build=shown,
         findings=findings,
         errors_count=sum(f.severity == "error" for f in findings),
