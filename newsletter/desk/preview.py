@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from newsletter.config import load_config
+from newsletter.config import Config, load_config
 from newsletter.errors import IssueError, NewsletterError
 from newsletter.render.check import Finding
 from newsletter.serving import BackgroundServer, listen, wait_until_interrupted
@@ -59,7 +59,7 @@ def build_preview(issue_path: Path, config_path: Path) -> PreviewBuild:
         values = web_values(config)
     except IssueError as error:
         # The check's all-at-once report of the file as it is now, so that fixing one error never uncovers others.
-        return PreviewBuild(errors=tuple(error.problems), findings=_checked(issue_path, config_path))
+        return PreviewBuild(errors=tuple(error.problems), findings=_checked(issue_path, config))
     except NewsletterError as error:
         return PreviewBuild(errors=(str(error),))
     except (KeyboardInterrupt, SystemExit):
@@ -77,13 +77,13 @@ def build_preview(issue_path: Path, config_path: Path) -> PreviewBuild:
     )
 
 
-def _checked(issue_path: Path, config_path: Path) -> tuple[Finding, ...]:
-    """Every finding of `newsletter check` (validation, rendering what validates, lint), or none when even the
-    settings do not load (the page then shows that error alone)."""
+def _checked(issue_path: Path, config: Config) -> tuple[Finding, ...]:
+    """Every finding of `newsletter check` (validation, rendering what validates, lint), or none when the check
+    itself cannot run (the page then shows the build's errors alone)."""
     from newsletter.render.check import run_check
 
     try:
-        return tuple(run_check(issue_path, load_config(config_path)).findings)
+        return tuple(run_check(issue_path, config).findings)
     except NewsletterError:
         return ()
 

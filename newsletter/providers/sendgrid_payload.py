@@ -235,10 +235,13 @@ def encode_batch(encoded_shell: str, recipients: Sequence[Recipient]) -> tuple[s
     value, every reader's JSON far under the substitutions limit) is cleared by a few C-level scans of what was
     encoded anyway; reader by reader only when one of them fails. A batch of Readers whose values share a
     template (message.readers) has each plain reader's JSON written from that template and their own strings."""
-    formats = _reader_formats(recipients.personalizer) if isinstance(recipients, Readers) else None
-    # The addresses without making every reader of a Readers batch (each would be made again for its values).
-    addresses = [email for email, _ in recipients.members] if isinstance(recipients, Readers) else None
-    addresses = addresses if addresses is not None else list(map(_EMAIL, recipients))
+    formats = None
+    if isinstance(recipients, Readers):
+        formats = _reader_formats(recipients.personalizer)
+        # The addresses without making every reader (each would be made again for its values).
+        addresses = [email for email, _ in recipients.members]
+    else:
+        addresses = list(map(_EMAIL, recipients))
     _check_addresses(addresses)
     if formats is None:
         people = [_encode_personalization(r) for r in recipients]
@@ -277,20 +280,17 @@ def _encode_personalization(recipient: Recipient) -> str:
     )
 
 
+@lru_cache(maxsize=8)  # one personalizer per send, asked once per batch
 def _reader_formats(personalizer: Personalizer) -> tuple[str, str] | None:
     """The JSON of a plain reader's personalization as str.format templates (with and without a name in `to`):
     {0} the address, {1} the name, then the slots (message.readers) from {2}. None when the readers share no
     shape, or when its fixed text would make SendGrid refuse a request (a header holding a line break)."""
     shape = personalizer.shape
-    if shape is None:
+    if shape is None or recipient_problem(personalizer.recipient(*PROBES[0])):
         return None
-    formats = _formats_of(shape)
-    if recipient_problem(personalizer.recipient(*PROBES[0])):
-        return None
-    return formats
+    return _formats_of(shape)
 
 
-@lru_cache(maxsize=8)
 def _formats_of(shape: Shape) -> tuple[str, str]:
     """_encode_personalization's JSON with the reader's strings left as format fields: {0} the address, {1} the
     name, {2}... the slots (every one plain text, which JSON writes as it is)."""

@@ -48,11 +48,6 @@ class Finding:
         return asdict(self)
 
 
-def findings_from_error(error: IssueError) -> list[Finding]:
-    """Validation problems as error findings."""
-    return findings_from_problems(error.problems)
-
-
 def findings_from_problems(problems: list[str]) -> list[Finding]:
     return [Finding("error", "invalid", message, location) for location, message in IssueError(problems).located()]
 
@@ -298,11 +293,6 @@ def _check_rendered(rendered: RenderedIssue, places: _Places, add: Add) -> None:
 
 def count(findings: list[Finding], severity: Severity) -> int:
     return sum(1 for finding in findings if finding.severity == severity)
-
-
-def check_path(issue_path: Path, config: Config) -> list[Finding]:
-    """Every finding for the issue in one run: validation, rendering and lint together, each once, in file order."""
-    return run_check(issue_path, config).findings
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,6 @@ def md_to_html(text: str) -> str:
     return md_to_both(text)[0]
 
 
-def md_to_text(text: str, width: int = 72) -> str:
-    return md_to_both(text, width)[1]
-
-
 def md_to_both(text: str, width: int = 72) -> tuple[str, str]:
     """The HTML and the plain text of `text`, from one parse (parsing is most of markdown-it's time)."""
     parser = _parser()
